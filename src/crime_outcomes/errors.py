@@ -1,0 +1,95 @@
+"""Errors the tool reports to users, each with the exit code the CLI returns.
+
+Every error that comes from a source file says where: file, sheet, row and column where
+they exist, what was expected and what was found. The CLI prints the message and exits
+with the code; a traceback is shown only with ``--debug``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+# Exit codes (documented in the README, "Errors and limits").
+EXIT_OK = 0
+EXIT_USAGE = 2  # bad command-line arguments (Typer's own code)
+EXIT_INPUT = 3  # a source file was rejected as a whole; the store is unchanged
+EXIT_STORE = 4  # the store cannot be opened, written or is locked
+EXIT_NETWORK = 5  # downloading failed
+EXIT_NOT_FOUND = 6  # no data for what was asked (unknown force, year not loaded...)
+EXIT_LIMIT = 7  # a resource limit was hit (zip bomb, oversized part)
+
+
+class CrimeOutcomesError(Exception):
+    """Base class: a problem to report to the user, never a bug."""
+
+    exit_code = EXIT_INPUT
+
+
+@dataclass
+class Location:
+    """Where in a source file something was found; rows are 1-based as a spreadsheet shows."""
+
+    file: str
+    sheet: str | None = None
+    row: int | None = None
+    column: str | None = None
+
+    def __str__(self) -> str:
+        parts = [f"file {self.file!r}"]
+        if self.sheet is not None:
+            parts.append(f"sheet {self.sheet!r}")
+        if self.row is not None:
+            parts.append(f"row {self.row}")
+        if self.column is not None:
+            parts.append(f"column {self.column!r}")
+        return ", ".join(parts)
+
+
+class InputError(CrimeOutcomesError):
+    """A source file cannot be read as a whole; nothing from it is loaded."""
+
+    exit_code = EXIT_INPUT
+
+    def __init__(
+        self,
+        where: Location | str | Path,
+        problem: str,
+        *,
+        expected: str | None = None,
+        found: str | None = None,
+    ) -> None:
+        self.where = where if isinstance(where, Location) else Location(str(where))
+        self.problem = problem
+        self.expected = expected
+        self.found = found
+        msg = f"{self.where}: {problem}"
+        if expected is not None:
+            msg += f"; expected {expected}"
+        if found is not None:
+            msg += f"; found {found}"
+        super().__init__(msg)
+
+
+class LimitError(InputError):
+    """A source file breaks a resource limit (size, expansion ratio, rows)."""
+
+    exit_code = EXIT_LIMIT
+
+
+class StoreError(CrimeOutcomesError):
+    """The DuckDB store cannot be opened or written."""
+
+    exit_code = EXIT_STORE
+
+
+class NotFoundError(CrimeOutcomesError):
+    """What was asked for is not in the store (a force, a year, an offence)."""
+
+    exit_code = EXIT_NOT_FOUND
+
+
+class NetworkError(CrimeOutcomesError):
+    """A download or discovery request failed."""
+
+    exit_code = EXIT_NETWORK

@@ -1,0 +1,78 @@
+"""CSV files with the published headers: UTF-8 (with or without BOM) or Latin-1/Windows-1252,
+comma, semicolon or tab separated, any line endings. Every value is read as text."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+from pathlib import Path
+
+import polars as pl
+
+from crime_outcomes.errors import InputError, Location
+from crime_outcomes.readers.base import HEADER_SCAN_ROWS, RawSheet, find_header_row
+
+SNIFF_BYTES = 64 * 1024
+
+
+def _open_bytes(path: Path) -> bytes:
+    data = path.read_bytes()
+    if path.name.lower().endswith(".gz"):
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError) as exc:
+            raise InputError(Location(str(path)), "the gzip file is damaged", found=str(exc)) from None
+    return data
+
+
+def _decode(path: Path, data: bytes) -> tuple[str, str]:
+    if b"\x00" in data[:SNIFF_BYTES]:
+        raise InputError(Location(str(path)), "not a text file (it contains NUL bytes)", expected="CSV text")
+    for encoding in ("utf-8-sig", "cp1252", "latin-1"):
+        try:
+            return data.decode(encoding), encoding
+        except UnicodeDecodeError:
+            continue
+    raise InputError(Location(str(path)), "the text encoding is not recognised", expected="UTF-8 or Latin-1")  # pragma: no cover - latin-1 decodes anything
+
+
+def read_delimited(path: Path) -> RawSheet:
+    """Read a CSV as text columns; the header may sit below a few title lines."""
+    data = _open_bytes(path)
+    if not data.strip():
+        raise InputError(Location(str(path)), "the file is empty", expected="a header row and data rows")
+    text, encoding = _decode(path, data)
+    sample = text[:SNIFF_BYTES]
+    try:
+        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
+        sep = dialect.delimiter
+    except csv.Error:
+        sep = ","
+    head_rows = list(csv.reader(io.StringIO(sample), delimiter=sep))[:HEADER_SCAN_ROWS]
+    at = find_header_row(head_rows)
+    if at is None:
+        raise InputError(
+            Location(str(path), None, None),
+            f"no data header in the first {HEADER_SCAN_ROWS} rows",
+            expected="a header row with 'Force Name', 'Offence Code', 'Financial Year' and 'Financial Quarter'",
+            found=repr(head_rows[0][:6]) if head_rows else "no rows",
+        )
+    lines = text.splitlines(keepends=True)
+    body_text = "".join(lines[at:])
+    try:
+        frame = pl.read_csv(
+            body_text.encode("utf-8"),
+            separator=sep,
+            infer_schema=False,
+            has_header=True,
+        )
+    except Exception as exc:  # polars raises ComputeError/ShapeError for ragged or broken files
+        raise InputError(Location(str(path)), "the CSV cannot be parsed", found=str(exc).splitlines()[0][:300]) from None
+    headers = list(head_rows[at])
+    if len(headers) != frame.width:
+        raise InputError(Location(str(path), None, at + 1), "the header row and the data disagree on the number of columns", found=f"{len(headers)} headers, {frame.width} columns")
+    frame.columns = [f"c{i}" for i in range(frame.width)]
+    table = frame.to_arrow()
+    notes = [] if encoding == "utf-8-sig" else [f"decoded as {encoding}"]
+    return RawSheet(path=path, sheet=None, header_row=at + 1, headers=headers, table=table, first_row=at + 2, notes=notes)
