@@ -13,7 +13,7 @@ from pathlib import Path
 
 from crime_outcomes.errors import InputError
 from crime_outcomes.readers.base import RawSheet, SkippedSheet, find_header_row
-from crime_outcomes.readers.delimited import read_delimited
+from crime_outcomes.readers.delimited import read_delimited, read_parquet
 from crime_outcomes.readers.spreadsheet import read_spreadsheet
 
 __all__ = ["RawSheet", "SkippedSheet", "find_header_row", "read_file"]
@@ -29,6 +29,8 @@ def read_file(path: Path, skipped: list[SkippedSheet] | None = None) -> Iterator
         yield from read_spreadsheet(path, skipped)
     elif suffix in DELIMITED_SUFFIXES or suffix in {".csv.gz", ".txt.gz"}:
         yield read_delimited(path)
+    elif suffix == ".parquet":
+        yield read_parquet(path)
     else:
         raise InputError(
             path,

@@ -9,6 +9,7 @@ import io
 from pathlib import Path
 
 import polars as pl
+import pyarrow as pa
 
 from crime_outcomes.errors import InputError, Location
 from crime_outcomes.readers.base import HEADER_SCAN_ROWS, RawSheet, find_header_row
@@ -76,3 +77,21 @@ def read_delimited(path: Path) -> RawSheet:
     table = frame.to_arrow()
     notes = [] if encoding == "utf-8-sig" else [f"decoded as {encoding}"]
     return RawSheet(path=path, sheet=None, header_row=at + 1, headers=headers, table=table, first_row=at + 2, notes=notes)
+
+
+def read_parquet(path: Path) -> RawSheet:
+    """A Parquet file with the published headers, every column cast to text.
+
+    The bundled sample is stored this way: the published cells as text, compressed.
+    """
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.read_table(path)
+    except Exception as exc:  # pyarrow raises ArrowInvalid and OSError subclasses
+        raise InputError(Location(str(path)), "the Parquet file cannot be read", found=str(exc).splitlines()[0][:300]) from None
+    headers = list(table.column_names)
+    if find_header_row([headers]) is None:
+        raise InputError(Location(str(path)), "the columns are not the published headers", found=", ".join(headers))
+    table = pa.table({f"c{i}": table.column(i).cast(pa.string()) for i in range(len(headers))})
+    return RawSheet(path=path, sheet=None, header_row=1, headers=headers, table=table, first_row=2)

@@ -1,0 +1,112 @@
+"""The Typer app, the options every command shares, and the error handling.
+
+Commands are thin: they parse options, call the library and print. Errors the user can
+act on are printed as one message with a documented exit code; a traceback appears only
+with --debug.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import wraps
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+
+from crime_outcomes.errors import CrimeOutcomesError
+from crime_outcomes.settings import DB_ENV, default_db_path
+from crime_outcomes.store import Store
+
+app = typer.Typer(
+    name="crime-outcomes",
+    help="How police forces in England and Wales close crimes: Home Office crime outcomes open data, validated and explained.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+console = Console()
+err_console = Console(stderr=True)
+STATE = {"debug": False}
+
+DbOption = Annotated[
+    Path | None,
+    typer.Option("--db", envvar=DB_ENV, help="The store file (default: crime-outcomes.duckdb in your user data folder).", show_default=False),
+]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@app.callback()
+def _root(debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")] = False) -> None:
+    STATE["debug"] = debug
+
+
+def handle_errors(func: F) -> F:
+    """Turn library errors into one clear message and the error's exit code."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except CrimeOutcomesError as exc:
+            if STATE["debug"]:
+                raise
+            err_console.print(f"[bold red]Error:[/] {escape(str(exc))}", highlight=False)
+            raise typer.Exit(exc.exit_code) from None
+        except KeyboardInterrupt:
+            err_console.print("Interrupted; the store is unchanged by the unfinished step.")
+            raise typer.Exit(130) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def escape(text: str) -> str:
+    """Rich markup in data (e.g. '[bold]' in a name) must print as text."""
+    from rich.markup import escape as rich_escape
+
+    return rich_escape(text)
+
+
+def resolve_db(db: Path | None) -> Path:
+    return db if db is not None else default_db_path()
+
+
+def open_for_writing(db: Path | None) -> Store:
+    return Store.open(resolve_db(db))
+
+
+@contextmanager
+def open_for_reading(db: Path | None, *, quiet: bool = False) -> Iterator[Store]:
+    """The store if it holds outcomes, else the bundled sample with a one-line notice."""
+    from crime_outcomes.sample import notice, open_sample_store
+
+    path = resolve_db(db)
+    store: Store | None = None
+    if path.exists():
+        store = Store.open(path, read_only=True)
+        if store.is_empty():
+            store.close()
+            store = None
+    if store is None:
+        if not quiet:
+            err_console.print(f"[yellow]{escape(notice())}[/]", highlight=False)
+        store = open_sample_store()
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def main() -> None:
+    """Entry point of the ``crime-outcomes`` command."""
+    import crime_outcomes.cli  # noqa: F401  (registers every command)
+
+    try:
+        app()
+    except BrokenPipeError:  # e.g. piped into head
+        sys.stderr.close()

@@ -1,0 +1,166 @@
+"""Commands that load and inspect the store: ingest, status, sql."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+import duckdb
+import typer
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from crime_outcomes.cli.app import DbOption, app, console, err_console, escape, handle_errors, open_for_reading, open_for_writing
+from crime_outcomes.errors import CrimeOutcomesError, InputError
+from crime_outcomes.ingest import IngestReport, ingest_file
+from crime_outcomes.outputs.format import number
+from crime_outcomes.store import summary
+
+
+@app.command()
+@handle_errors
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Published outcomes (.xlsx, .ods, .csv) or police force area recorded-crime files.", show_default=False)],
+    db: DbOption = None,
+    edition: Annotated[str | None, typer.Option(help="Edition date YYYY-MM-DD, when the file name does not carry one.")] = None,
+) -> None:
+    """Load files into the store: every row is loaded or reported with a reason."""
+    edition_date = _parse_date(edition) if edition else None
+    reports: list[IngestReport] = []
+    failed: list[tuple[Path, CrimeOutcomesError]] = []
+    with open_for_writing(db) as store:
+        with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total} files"), TimeElapsedColumn(), console=err_console, transient=True) as progress:
+            task = progress.add_task("starting", total=len(paths))
+            for path in paths:
+                def step(message: str, _p: Path = path) -> None:
+                    progress.update(task, description=escape(f"{_p.name}: {message}"))
+                try:
+                    reports.append(ingest_file(store, path, edition=edition_date, progress=step))
+                except InputError as exc:
+                    failed.append((path, exc))
+                progress.advance(task)
+        _print_reports(reports)
+    for path, exc in failed:
+        err_console.print(f"[bold red]Rejected:[/] {escape(str(exc))}", highlight=False)
+    if failed:
+        err_console.print(f"{len(failed)} of {len(paths)} file(s) rejected; the store keeps its previous contents for them.")
+        raise typer.Exit(failed[0][1].exit_code)
+
+
+def _parse_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(f"expected a date like 2019-05-23, got {text!r}", param_hint="--edition") from None
+
+
+def _print_reports(reports: list[IngestReport]) -> None:
+    if not reports:
+        return
+    table = Table(title="Ingest summary", title_justify="left")
+    for col in ("file", "status", "kind", "years", "rows read", "loaded", "of which 1a/2a/3a", "rejected"):
+        table.add_column(col, justify="right" if col in {"rows read", "loaded", "of which 1a/2a/3a", "rejected"} else "left")
+    for r in reports:
+        table.add_row(escape(r.file_name), r.status, r.kind, ", ".join(r.years), number(r.rows_read), number(r.rows_loaded), number(r.rows_alternate), number(r.rows_rejected))
+    console.print(table)
+    for r in reports:
+        for reason, n in sorted(r.rejected_reasons.items(), key=lambda kv: -kv[1]):
+            console.print(f"  {escape(r.file_name)}: {number(n)} row(s) rejected: {escape(reason)}", highlight=False)
+        for sheet in r.skipped_sheets:
+            console.print(f"  {escape(r.file_name)}: sheet {escape(sheet.sheet)!s} passed over ({escape(sheet.reason)})", highlight=False)
+        for note in r.notes:
+            console.print(f"  {escape(r.file_name)}: {escape(note)}", highlight=False)
+        if r.revisions:
+            console.print(f"  {escape(r.file_name)}: replaced an older edition; {number(len(r.revisions))} force-year figures changed (see `crime-outcomes sql \"SELECT * FROM revisions\"`)")
+    if any(r.rows_rejected for r in reports):
+        console.print("Rejected rows are kept in the table rejected_rows with file, sheet, row, column and reason.")
+
+
+@app.command()
+@handle_errors
+def status(db: DbOption = None, as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """What the store holds: years, editions, forces and the row accounting."""
+    with open_for_reading(db) as store:
+        data = {
+            "store": store.label,
+            "sources": summary.sources(store),
+            "years": summary.years(store),
+            "forces": summary.forces(store),
+            "accounting": summary.accounting(store),
+            "rejections": summary.rejection_reasons(store),
+        }
+    if as_json:
+        console.print_json(json.dumps(data, default=str))
+        return
+    console.print(f"Store: {escape(data['store'])}", highlight=False)
+    t = Table(title="Editions loaded", title_justify="left")
+    for col in ("id", "file", "kind", "edition", "years", "read", "loaded", "1a/2a/3a", "rejected"):
+        t.add_column(col, justify="right" if col in {"id", "read", "loaded", "1a/2a/3a", "rejected"} else "left")
+    for s in data["sources"]:
+        t.add_row(str(s["source_id"]), escape(s["file_name"]), s["kind"], str(s["edition_date"] or "–"), s["years"], number(s["rows_read"]), number(s["rows_loaded"]), number(s["rows_alternate"]), number(s["rows_rejected"]))
+    console.print(t)
+    y = Table(title="Years", title_justify="left")
+    for col in ("year", "rows", "forces", "offence codes", "quarters", "outcomes (closed basis)", "cells 'data not provided'"):
+        y.add_column(col, justify="left" if col == "year" else "right")
+    for r in data["years"]:
+        y.add_row(r["financial_year"], number(r["rows"]), str(r["forces"]), str(r["offence_codes"]), str(r["quarters"]), number(r["closed_outcomes"]), number(r["recorded_not_provided"]))
+    console.print(y)
+    f = Table(title="Forces", title_justify="left")
+    f.add_column("kind")
+    f.add_column("forces", justify="right")
+    f.add_column("rows", justify="right")
+    for r in data["forces"]:
+        f.add_row(r["kind"] + (" (kept out of force figures)" if r["kind"] == "fraud" else ""), str(r["forces"]), number(r["rows"]))
+    console.print(f)
+    a = data["accounting"]
+    balanced = a["rows_read"] == a["rows_loaded"] + a["rows_rejected"]
+    console.print(
+        f"Row accounting: {number(a['rows_read'])} read = {number(a['rows_loaded'])} loaded "
+        f"(of which {number(a['rows_alternate'])} alternate-offence 1a/2a/3a) + {number(a['rows_rejected'])} rejected"
+        + ("" if balanced else "  [bold red]DOES NOT BALANCE[/]")
+    )
+    for r in data["rejections"]:
+        console.print(f"  {escape(r['file_name'])}: {number(r['rows'])} rejected in column {escape(str(r['column_name']))!s}: {escape(r['reason'])} (first at row {r['first_row']})", highlight=False)
+
+
+@app.command()
+@handle_errors
+def sql(
+    query: Annotated[str, typer.Argument(help="A SELECT statement; the store is opened read-only.")],
+    db: DbOption = None,
+    fmt: Annotated[str, typer.Option("--format", help="table, csv or json (a list of row objects).")] = "table",
+) -> None:
+    """Run read-only SQL on the store, for checking figures and for power users."""
+    if fmt not in {"table", "csv", "json"}:
+        raise typer.BadParameter("use table, csv or json", param_hint="--format")
+    with open_for_reading(db, quiet=fmt != "table") as store:
+        try:
+            cur = store.con.execute(query)
+            names = [d[0] for d in cur.description] if cur.description else []
+            rows = cur.fetchall() if names else []
+        except duckdb.Error as exc:
+            err_console.print(f"[bold red]SQL error:[/] {escape(str(exc).splitlines()[0])}", highlight=False)
+            raise typer.Exit(2) from None
+    _print_rows(names, rows, fmt)
+
+
+def _print_rows(names: list[str], rows: list[tuple[Any, ...]], fmt: str) -> None:
+    if fmt == "json":
+        print(json.dumps([dict(zip(names, r)) for r in rows], default=str, ensure_ascii=False, indent=2))
+    elif fmt == "csv":
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(names)
+        writer.writerows(rows)
+        print(buf.getvalue(), end="")
+    else:
+        table = Table()
+        for n in names:
+            table.add_column(escape(n))
+        for r in rows:
+            table.add_row(*(escape(number(v) if isinstance(v, int) and not isinstance(v, bool) else "" if v is None else str(v)) for v in r))
+        console.print(table)

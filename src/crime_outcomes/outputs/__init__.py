@@ -1,0 +1,1 @@
+"""Outputs: text, Markdown and JSON renderings, story packs and the web explorer."""
