@@ -1,0 +1,302 @@
+"""Downloads: resume, damage checks, provenance manifest and update detection."""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import httpx
+import pytest
+from rich.console import Console
+from rich.progress import Progress
+
+from crime_outcomes.errors import InputError, NetworkError
+from crime_outcomes.sources.discover import Attachment, Classified, classify, discover
+from crime_outcomes.sources.download import (
+    MANIFEST_NAME,
+    USER_AGENT,
+    Manifest,
+    RetryPolicy,
+    download_all,
+    download_file,
+    make_client,
+    media_id_from_url,
+    sha256_file,
+)
+
+if TYPE_CHECKING:
+    from tests.sources.conftest import FixtureServer, Publication
+
+OUTCOMES_2026 = "prc-outcomes-open-data-mar2026-tables-160726.xlsx"
+
+
+@pytest.fixture
+def client() -> httpx.Client:
+    with make_client(timeout=5.0) as http:
+        yield http
+
+
+def _item(publication: Publication, filename: str) -> Classified:
+    entry = next(e for e in publication.entries if e["filename"] == filename)
+    return classify(Attachment(entry["title"], filename, entry["url"], file_size=entry["file_size"], id=entry["id"]))
+
+
+def _fetch(server: FixtureServer, directory: Path, retry: RetryPolicy, **kw: object) -> list:
+    found = discover(server.url, retry=retry)
+    return download_all(found.wanted(), directory, listing_url=found.listing_url, retry=retry, **kw)  # type: ignore[arg-type]
+
+
+def test_fetch_downloads_the_wanted_files_and_records_provenance(server: FixtureServer, publication: Publication, tmp_path: Path, fast_retry: RetryPolicy) -> None:
+    results = _fetch(server, tmp_path, fast_retry)
+
+    assert sorted(r.path.name for r in results) == sorted(f for _, f, kind, _, _ in publication.expected if kind != "passed_over")
+    assert all(r.status == "downloaded" for r in results)
+    for result in results:
+        assert result.path.read_bytes() == publication.bodies[result.path.name]
+    assert not list(tmp_path.glob("*.part*"))
+    assert not (tmp_path / "recrime-geo-pfa.csv").exists()  # passed over, never fetched
+    assert all(h.headers["user-agent"] == USER_AGENT for h in server.asset_hits())
+
+    manifest = json.loads((tmp_path / MANIFEST_NAME).read_text())
+    assert manifest["listing_url"] == server.url + publication.api_path
+    entry = manifest["files"][OUTCOMES_2026]
+    assert entry["url"] == server.url + publication.path_of(OUTCOMES_2026)
+    assert entry["title"] == "Outcomes open data, year ending March 2026"
+    assert (entry["kind"], entry["financial_year"], entry["edition"]) == ("outcomes", "2025/26", "2026-07-16")
+    assert entry["size"] == len(publication.bodies[OUTCOMES_2026])
+    assert entry["sha256"] == sha256_file(tmp_path / OUTCOMES_2026)
+    assert entry["media_id"] == publication.path_of(OUTCOMES_2026).split("/")[2]
+    retrieved = datetime.fromisoformat(entry["retrieved_at"])
+    assert retrieved.utcoffset() is not None and retrieved.utcoffset().total_seconds() == 0
+    assert abs((datetime.now(UTC) - retrieved).total_seconds()) < 120
+    assert manifest["files"]["prc-pfa-mar2013-onwards-tables-160726.ods"]["kind"] == "pfa"
+
+
+def test_a_second_run_downloads_nothing(server: FixtureServer, publication: Publication, tmp_path: Path, fast_retry: RetryPolicy) -> None:
+    _fetch(server, tmp_path, fast_retry)
+    before = (tmp_path / MANIFEST_NAME).read_text()
+    asset_requests = len(server.asset_hits())
+
+    again = _fetch(server, tmp_path, fast_retry)
+
+    assert [r.status for r in again] == ["unchanged"] * len(again)
+    assert len(server.asset_hits()) == asset_requests
+    assert json.loads((tmp_path / MANIFEST_NAME).read_text())["files"] == json.loads(before)["files"]
+
+
+def test_a_cut_download_is_resumed_with_range(publication: Publication, client: httpx.Client, tmp_path: Path, fast_retry: RetryPolicy) -> None:
+    body = publication.bodies[OUTCOMES_2026]
+    half = len(body) // 2
+    publication.asset(OUTCOMES_2026).cut_after = half
+
+    result = download_file(client, _item(publication, OUTCOMES_2026), tmp_path, Manifest.load(tmp_path), retry=fast_retry)
+
+    assert result.status == "downloaded" and result.resumed and result.attempts == 2
+    assert result.path.read_bytes() == body
+    hits = publication.server.hits_to(publication.path_of(OUTCOMES_2026))
+    assert "range" not in hits[0].headers
+    assert hits[1].headers["range"] == f"bytes={half}-"
+    assert hits[1].headers["accept-encoding"] == "identity"
+    assert fast_retry.slept == [0.5]  # type: ignore[attr-defined]
+
+
+def test_a_part_file_left_by_an_earlier_run_is_resumed(publication: Publication, client: httpx.Client, tmp_path: Path) -> None:
+    body = publication.bodies[OUTCOMES_2026]
+    publication.asset(OUTCOMES_2026).cut_after = 7_000
+    item = _item(publication, OUTCOMES_2026)
+
+    with pytest.raises(NetworkError, match="next run resumes it"):
+        download_file(client, item, tmp_path, Manifest.load(tmp_path), retry=RetryPolicy(attempts=1, sleep=lambda _: None))
+    assert (tmp_path / f"{OUTCOMES_2026}.part").stat().st_size == 7_000
+    assert not (tmp_path / OUTCOMES_2026).exists()
+    assert OUTCOMES_2026 not in Manifest.load(tmp_path).files
+
+    result = download_file(client, item, tmp_path, Manifest.load(tmp_path), retry=RetryPolicy(attempts=1, sleep=lambda _: None))
+
+    assert result.resumed and result.path.read_bytes() == body
+    assert publication.server.hits_to(publication.path_of(OUTCOMES_2026))[-1].headers["range"] == "bytes=7000-"
+
+
+def test_a_server_that_ignores_range_makes_the_download_start_over(publication: Publication, client: httpx.Client, tmp_path: Path, fast_retry: RetryPolicy) -> None:
+    body = publication.bodies[OUTCOMES_2026]
+    asset = publication.asset(OUTCOMES_2026)
+    asset.cut_after = 5_000
+    asset.ignore_range = True
+
+    result = download_file(client, _item(publication, OUTCOMES_2026), tmp_path, Manifest.load(tmp_path), retry=fast_retry)
+
+    assert not result.resumed
+    assert result.path.read_bytes() == body  # not 5,000 stale bytes + the whole body
+
+
+def test_a_changed_file_comes_back_whole_through_if_range(publication: Publication, client: httpx.Client, tmp_path: Path, fast_retry: RetryPolicy) -> None:
+    asset = publication.asset(OUTCOMES_2026)
+    asset.etag = '"v1"'
+    asset.cut_after = 5_000
+    item = _item(publication, OUTCOMES_2026)
+    with pytest.raises(NetworkError):
+        download_file(client, item, tmp_path, Manifest.load(tmp_path), retry=RetryPolicy(attempts=1))
+    new_body = publication.make_body("changed", len(asset.body))
+    asset.body, asset.etag = new_body, '"v2"'
+
+    result = download_file(client, item, tmp_path, Manifest.load(tmp_path), retry=fast_retry)
+
+    assert publication.server.hits_to(publication.path_of(OUTCOMES_2026))[-1].headers["if-range"] == '"v1"'
+    assert result.path.read_bytes() == new_body and not result.resumed
+
+
+def test_a_short_file_is_rejected_and_never_put_in_place(publication: Publication, client: httpx.Client, tmp_path: Path, fast_retry: RetryPolicy) -> None:
+    entry = publication.add("Outcomes open data, year ending March 2025", "prc-outcomes-open-data-mar2025-tables-160726.xlsx", publication.make_body("short", 10_000), file_size=12_000)
+
+    with pytest.raises(NetworkError, match="damaged.*publisher lists the file as 12,000 bytes"):
+        download_file(client, _item(publication, entry["filename"]), tmp_path, Manifest.load(tmp_path), retry=fast_retry)
+
+    assert list(tmp_path.iterdir()) == []  # no file, no .part, no manifest entry
+
+
+def test_a_file_longer_than_stated_is_cut_off_and_rejected(publication: Publication, client: httpx.Client, tmp_path: Path, fast_retry: RetryPolicy) -> None:
+    entry = publication.add("Outcomes open data, year ending March 2025", "prc-outcomes-open-data-mar2025-tables-160726.xlsx", publication.make_body("long", 30_000), file_size=20_000)
+
+    with pytest.raises(NetworkError, match="more than the 20,000 bytes"):
+        download_file(client, _item(publication, entry["filename"]), tmp_path, Manifest.load(tmp_path), retry=fast_retry)
+
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_error_page_served_as_the_file_is_rejected(publication: Publication, client: httpx.Client, tmp_path: Path, fast_retry: RetryPolicy) -> None:
+    page = b"<html><body>Sorry, we are doing some maintenance</body></html>"
+    entry = publication.add("Outcomes open data, year ending March 2025", "prc-outcomes-open-data-mar2025-tables-160726.xlsx", page)
+
+    with pytest.raises(NetworkError, match="not a spreadsheet"):
+        download_file(client, _item(publication, entry["filename"]), tmp_path, Manifest.load(tmp_path), retry=fast_retry)
+
+    assert not (tmp_path / entry["filename"]).exists()
+    assert not list(tmp_path.glob("*.part"))
+
+
+def test_different_bytes_at_a_recorded_url_fail_the_checksum(server: FixtureServer, publication: Publication, client: httpx.Client, tmp_path: Path, fast_retry: RetryPolicy) -> None:
+    item = _item(publication, OUTCOMES_2026)
+    first = download_file(client, item, tmp_path, Manifest.load(tmp_path), retry=fast_retry)
+    first.path.unlink()  # the local copy is lost; the same URL must give the same bytes again
+    asset = publication.asset(OUTCOMES_2026)
+    asset.body = publication.make_body("tampered", len(asset.body))
+
+    with pytest.raises(NetworkError, match="SHA-256"):
+        download_file(client, item, tmp_path, Manifest.load(tmp_path), retry=fast_retry)
+
+    assert not (tmp_path / OUTCOMES_2026).exists()
+    assert not list(tmp_path.glob("*.part"))
+    assert Manifest.load(tmp_path).files[OUTCOMES_2026].sha256 == first.sha256
+    # --force accepts the publisher's new bytes.
+    forced = download_file(client, item, tmp_path, Manifest.load(tmp_path), retry=fast_retry, force=True)
+    assert forced.path.read_bytes() == asset.body
+
+
+def test_a_damaged_local_copy_is_fetched_again(publication: Publication, client: httpx.Client, tmp_path: Path, fast_retry: RetryPolicy) -> None:
+    item = _item(publication, OUTCOMES_2026)
+    first = download_file(client, item, tmp_path, Manifest.load(tmp_path), retry=fast_retry)
+    first.path.write_bytes(b"PK\x03\x04 truncated")
+
+    again = download_file(client, item, tmp_path, Manifest.load(tmp_path), retry=fast_retry)
+
+    assert again.status == "downloaded" and again.sha256 == first.sha256
+    assert again.path.read_bytes() == publication.bodies[OUTCOMES_2026]
+
+
+def test_a_republished_edition_with_a_new_media_id_is_fetched_again(server: FixtureServer, publication: Publication, tmp_path: Path, fast_retry: RetryPolicy) -> None:
+    _fetch(server, tmp_path, fast_retry)
+    old = Manifest.load(tmp_path).files[OUTCOMES_2026]
+    new_media = "f" * 24
+    publication.add("Outcomes open data, year ending March 2026", OUTCOMES_2026, publication.make_body("revised", 25_000), media=new_media)
+
+    results = _fetch(server, tmp_path, fast_retry)
+
+    changed = [r for r in results if r.status == "downloaded"]
+    assert [r.path.name for r in changed] == [OUTCOMES_2026]
+    assert changed[0].previous is not None and changed[0].previous.media_id == old.media_id
+    entry = Manifest.load(tmp_path).files[OUTCOMES_2026]
+    assert entry.media_id == new_media != old.media_id
+    assert entry.url.endswith(f"/media/{new_media}/{OUTCOMES_2026}")
+    assert entry.sha256 != old.sha256 and entry.size == 25_000
+    assert (tmp_path / OUTCOMES_2026).read_bytes() == publication.bodies[OUTCOMES_2026]
+
+
+def test_a_new_edition_filename_supersedes_the_old_entry(server: FixtureServer, publication: Publication, tmp_path: Path, fast_retry: RetryPolicy) -> None:
+    old_name = "prc-outcomes-open-data-mar2016-tables-160726.xlsx"
+    new_name = "prc-outcomes-open-data-mar2016-tables-151026.xlsx"
+    _fetch(server, tmp_path, fast_retry)
+    publication.entries = [e for e in publication.entries if e["filename"] != old_name]
+    publication.add("Outcomes open data year ending March 2016", new_name)
+
+    results = _fetch(server, tmp_path, fast_retry)
+
+    assert [r.path.name for r in results if r.status == "downloaded"] == [new_name]
+    files = Manifest.load(tmp_path).files
+    assert files[old_name].superseded_by == new_name
+    assert files[new_name].superseded_by is None and files[new_name].edition == "2026-10-15"
+
+
+def test_server_errors_are_retried_with_exponential_back_off(publication: Publication, client: httpx.Client, tmp_path: Path) -> None:
+    asset = publication.asset(OUTCOMES_2026)
+    asset.fail_status, asset.fail_times = 503, 2
+    slept: list[float] = []
+
+    result = download_file(client, _item(publication, OUTCOMES_2026), tmp_path, Manifest.load(tmp_path), retry=RetryPolicy(attempts=4, base_delay=0.25, sleep=slept.append))
+
+    assert result.status == "downloaded" and result.attempts == 3
+    assert slept == [0.25, 0.5]
+
+
+def test_a_missing_asset_is_not_retried(publication: Publication, client: httpx.Client, tmp_path: Path, fast_retry: RetryPolicy) -> None:
+    item = _item(publication, OUTCOMES_2026)
+    del publication.server.assets[publication.path_of(OUTCOMES_2026)]
+
+    with pytest.raises(NetworkError, match="HTTP 404"):
+        download_file(client, item, tmp_path, Manifest.load(tmp_path), retry=fast_retry)
+
+    assert fast_retry.slept == []  # type: ignore[attr-defined]
+
+
+def test_an_unreachable_asset_host_gives_the_offline_advice(closed_port_url: str, client: httpx.Client, tmp_path: Path) -> None:
+    item = classify(Attachment("Outcomes open data, year ending March 2026", OUTCOMES_2026, f"{closed_port_url}/media/{'0' * 24}/{OUTCOMES_2026}", file_size=10))
+    started = time.monotonic()
+
+    with pytest.raises(NetworkError) as info:
+        download_file(client, item, tmp_path, Manifest.load(tmp_path), retry=RetryPolicy(attempts=2, base_delay=0.01))
+
+    assert time.monotonic() - started < 5
+    assert "no network connection" in str(info.value) and "crime-outcomes ingest FILE..." in str(info.value)
+
+
+def test_an_unsafe_filename_is_refused(client: httpx.Client, tmp_path: Path) -> None:
+    item = classify(Attachment("Outcomes open data, year ending March 2026", "../prc-outcomes-open-data-mar2026-tables-160726.xlsx", "http://127.0.0.1:9/x.xlsx"))
+    with pytest.raises(InputError, match="not a plain file name"):
+        download_file(client, item, tmp_path, Manifest.load(tmp_path))
+
+
+def test_progress_bar_tracks_each_file(publication: Publication, client: httpx.Client, tmp_path: Path, fast_retry: RetryPolicy) -> None:
+    progress = Progress(console=Console(file=io.StringIO(), force_terminal=False))
+    publication.asset(OUTCOMES_2026).cut_after = 3_000
+
+    with progress:
+        download_file(client, _item(publication, OUTCOMES_2026), tmp_path, Manifest.load(tmp_path), retry=fast_retry, progress=progress)
+
+    (task,) = progress.tasks
+    assert task.description == OUTCOMES_2026
+    assert task.total == task.completed == len(publication.bodies[OUTCOMES_2026])
+
+
+def test_a_damaged_manifest_is_reported(tmp_path: Path) -> None:
+    (tmp_path / MANIFEST_NAME).write_text("{not json")
+    with pytest.raises(InputError, match="delete it and fetch again"):
+        Manifest.load(tmp_path)
+
+
+def test_media_ids_from_both_url_forms() -> None:
+    assert media_id_from_url("https://assets.publishing.service.gov.uk/media/6870f1d2e4b0c1a2b3c4d5e6/prc-x.xlsx") == "6870f1d2e4b0c1a2b3c4d5e6"
+    assert media_id_from_url("https://assets.publishing.service.gov.uk/government/uploads/system/uploads/attachment_data/file/720156/prc-x.ods") == "720156"
+    assert media_id_from_url("https://example.org/prc-x.xlsx") is None
