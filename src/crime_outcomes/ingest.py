@@ -86,10 +86,11 @@ def edition_from_name(name: str) -> date | None:
 
 def year_from_name(name: str) -> str | None:
     """``prc-outcomes-open-data-mar2018-...`` holds 2017/18: the year ending that March."""
-    match = re.search(r"mar(\d{4})(?!-)", name.lower())
-    if not match or "mar2013-onwards" in name.lower():
+    lowered = name.lower()
+    found = re.findall(r"mar(\d{4})", lowered)
+    if len(found) != 1 or "onwards" in lowered:  # the PFA table and the pre-2014 archive span years
         return None
-    end = int(match.group(1))
+    end = int(found[0])
     return f"{end - 1}/{end % 100:02d}"
 
 

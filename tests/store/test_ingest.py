@@ -1,0 +1,100 @@
+"""Ingest: one transaction per file, no-op re-ingest, editions replacing each other, accounting."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from crime_outcomes.errors import InputError
+from crime_outcomes.ingest import edition_from_name, ingest_file, year_from_name
+from crime_outcomes.store import Store
+from crime_outcomes.testing.workbooks import HEADERS_2019, write_outcomes_workbook
+
+
+def rows(cr_kent: int = 5, extra: bool = False):
+    base = [
+        ["2017/18", 1, "Kent", "Blackmail", "Theft offences", "Other theft", "35", None, "Community Resolution", "Out-of-court (informal)", 8, cr_kent, cr_kent],
+        ["2017/18", 1, "Kent", "Blackmail", "Theft offences", "Other theft", "35", None, "Charged/Summonsed", "Charged/Summonsed", 1, 10, 9],
+        ["2017/18", 1, "Kent", "Blackmail", "Theft offences", "Other theft", "35", None, "Caution – adults", "Out-of-court (formal)", "3a", 1, 1],
+        ["2017/18", 1, "Gotham", "Blackmail", "Theft offences", "Other theft", "35", None, "Charged/Summonsed", "Charged/Summonsed", 1, 10, 9],
+    ]
+    if extra:
+        base.append(["2017/18", 2, "Surrey", "Blackmail", "Theft offences", "Other theft", "35", None, "Community Resolution", "Out-of-court (informal)", 8, 2, 2])
+    return base
+
+
+@pytest.fixture()
+def store(tmp_path: Path):
+    with Store.open(tmp_path / "store.duckdb") as s:
+        yield s
+
+
+def test_accounting_and_routing(store: Store, tmp_path: Path):
+    path = write_outcomes_workbook(tmp_path / "prc-outcomes-open-data-mar2018-tables-200718.xlsx", rows(), HEADERS_2019)
+    report = ingest_file(store, path)
+    assert report.status == "loaded"
+    assert (report.rows_read, report.rows_loaded, report.rows_alternate, report.rows_rejected) == (4, 3, 1, 1)
+    assert report.edition_date == date(2018, 7, 20)
+    assert store.fetchone("SELECT count(*) FROM outcomes")[0] == 2
+    assert store.fetchone("SELECT outcome_type, closed FROM alternate_outcomes") == ("3a", 1)
+    rej = store.fetchone("SELECT file_name, sheet, source_row, column_name, reason FROM rejected_rows")
+    assert rej[:4] == (path.name, "Outcomes_open_data__2017-18", 5, "Force Name")
+    src = store.fetchone("SELECT rows_read, rows_loaded, rows_rejected, years, sha256 FROM sources")
+    assert src[:4] == (4, 3, 1, "2017/18") and len(src[4]) == 64
+
+
+def test_same_file_twice_is_a_no_op(store: Store, tmp_path: Path):
+    path = write_outcomes_workbook(tmp_path / "a.xlsx", rows(), HEADERS_2019)
+    ingest_file(store, path)
+    before = store.table_counts()
+    again = ingest_file(store, path)
+    assert again.status == "unchanged"
+    assert store.table_counts() == before
+
+
+def test_newer_edition_replaces_older_and_records_revisions(store: Store, tmp_path: Path):
+    old = write_outcomes_workbook(tmp_path / "prc-outcomes-open-data-mar2018-tables-190718.xlsx", rows(cr_kent=5), HEADERS_2019)
+    new = write_outcomes_workbook(tmp_path / "prc-outcomes-open-data-mar2018-tables-170719.xlsx", rows(cr_kent=7, extra=True), HEADERS_2019)
+    first = ingest_file(store, old)
+    second = ingest_file(store, new)
+    assert second.status == "replaced" and second.replaced_source_ids == [first.source_id]
+    assert store.fetchone("SELECT sum(closed) FROM outcomes WHERE outcome_type = 8")[0] == 9
+    assert store.fetchone("SELECT count(DISTINCT source_id) FROM outcomes")[0] == 1
+    assert store.fetchone("SELECT superseded_by FROM sources WHERE source_id = ?", [first.source_id])[0] == second.source_id
+    changed = {(r.force, r.outcome_type, r.basis): (r.old, r.new) for r in second.revisions}
+    assert changed[("Kent", 8, "closed")] == (5, 7)
+    assert changed[("Surrey", 8, "recorded")] == (None, 2)
+    assert store.fetchone("SELECT count(*) FROM revisions")[0] == len(second.revisions)
+    # an older edition arriving later is not loaded over the newer one
+    older = write_outcomes_workbook(tmp_path / "prc-outcomes-open-data-mar2018-tables-010118.xlsx", rows(cr_kent=1), HEADERS_2019)
+    before = store.table_counts()
+    assert ingest_file(store, older).status == "older-edition-skipped"
+    assert store.table_counts() == before
+
+
+def test_failed_load_leaves_store_unchanged(store: Store, tmp_path: Path):
+    ingest_file(store, write_outcomes_workbook(tmp_path / "good.xlsx", rows(), HEADERS_2019))
+    before = store.table_counts()
+    sources_before = store.fetchall("SELECT * FROM sources")
+    bad = write_outcomes_workbook(tmp_path / "bad.xlsx", [r[:-1] for r in rows()], HEADERS_2019[:-1])
+    with pytest.raises(InputError) as info:
+        ingest_file(store, bad)
+    assert "bad.xlsx" in str(info.value) and "Outcomes_open_data__2017-18" in str(info.value) and "closed" in str(info.value)
+    assert store.table_counts() == before
+    assert store.fetchall("SELECT * FROM sources") == sources_before
+
+
+def test_no_data_sheet(store: Store, tmp_path: Path):
+    path = write_outcomes_workbook(tmp_path / "nodata.ods", [], ["Title", "Something"], sheet_name="Sheet1")
+    with pytest.raises(InputError) as info:
+        ingest_file(store, path)
+    assert "no data sheet found" in str(info.value) and "'Cover_sheet'" in str(info.value)
+
+
+def test_names():
+    assert edition_from_name("prc-outcomes-open-data-mar2018-tables-170726.xlsx") == date(2026, 7, 17)
+    assert edition_from_name("prc-outcomes-open-data-mar2018-tables.ods") is None
+    assert year_from_name("prc-outcomes-open-data-mar2018-tables-170726.xlsx") == "2017/18"
+    assert year_from_name("prc-pfa-mar2013-onwards-tables-170726.ods") is None
