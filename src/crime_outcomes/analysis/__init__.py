@@ -1,0 +1,1 @@
+"""Analysis: findings computed from the validated store."""

@@ -1,0 +1,634 @@
+"""Which offence codes count as serious when they receive an out-of-court outcome.
+
+Two packaged files drive this: ``data/offence_codes.csv``, a reference of Home Office offence
+codes with their mode of trial and list memberships, and ``data/seriousness.toml``, the rules
+that turn those facts into a flag. Users can replace the rules with ``--rules FILE``, so
+every result records which rule fired, the rule file it came from, and the file's
+fingerprint. A flag means "contrary to guidance unless exceptional", never "illegal".
+
+Codes are text throughout: ``4.10`` and ``4.1`` are different codes.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from crime_outcomes.errors import InputError, Location
+
+__all__ = [
+    "OffenceReference",
+    "Rule",
+    "RuleHit",
+    "RuleSet",
+    "load_reference",
+    "load_rules",
+]
+
+BUILT_IN = "built-in"
+OVERRIDE_RULE_ID = "override"
+DEFAULT_OVERRIDE_LABEL = "Marked serious in the rule file's overrides"
+
+MODES_OF_TRIAL = ("IO", "EW", "SO", "MIXED")
+MOST_SERIOUS_MODES = ("IO", "EW", "SO")
+SI_VALUES = ("Y", "PARTIAL")
+CONFIDENCE_VALUES = ("verified", "inferred", "unknown")
+OUTCOME_TYPES = range(0, 23)  # outcome types 0-22 in the published files
+
+REFERENCE_COLUMNS = (
+    "offence_code",
+    "description",
+    "mode_of_trial",
+    "most_serious_mode",
+    "si_2015_790",
+    "named_lists",
+    "confidence",
+    "note",
+)
+
+_RULE_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_LIST_NAME = re.compile(r"^[a-z0-9_]+$")
+_TOP_LEVEL_KEYS = ("version", "description", "rule", "overrides")
+_SELECTOR_KEYS = ("mode_of_trial", "most_serious_mode", "si_2015_790", "named_list", "codes")
+_RULE_KEYS = ("id", "label", "source", "enabled", "outcomes", *_SELECTOR_KEYS)
+_OVERRIDE_KEYS = ("serious", "not_serious", "label")
+SUPPORTED_VERSIONS = (1,)
+
+
+@dataclass(frozen=True)
+class OffenceReference:
+    """What the tool knows about one offence code; blank CSV cells become ``None``."""
+
+    code: str
+    description: str
+    mode_of_trial: str | None
+    most_serious_mode: str | None
+    si_2015_790: str | None
+    named_lists: tuple[str, ...]
+    confidence: str
+    note: str
+
+
+@dataclass(frozen=True)
+class RuleHit:
+    """One reason a code is serious, kept so outputs can say which rule flagged it.
+
+    ``outcomes`` repeats the rule's outcome restriction (``None`` = any outcome), so a caller
+    that asked without outcome types can still tell the hit was conditional.
+    """
+
+    rule_id: str
+    label: str
+    outcomes: tuple[int, ...] | None = None
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One ``[[rule]]`` entry; a ``None`` selector is absent and does not constrain."""
+
+    id: str
+    label: str
+    source: str | None = None
+    enabled: bool = True
+    mode_of_trial: frozenset[str] | None = None
+    most_serious_mode: frozenset[str] | None = None
+    si_2015_790: frozenset[str] | None = None
+    named_lists: frozenset[str] | None = None
+    codes: frozenset[str] | None = None
+    outcomes: tuple[int, ...] | None = None
+
+    def selects(self, code: str, reference: OffenceReference | None) -> bool:
+        """True when every selector the rule has matches; reference facts need a known code."""
+        if self.codes is not None and code not in self.codes:
+            return False
+        needs_reference = (
+            self.mode_of_trial is not None
+            or self.most_serious_mode is not None
+            or self.si_2015_790 is not None
+            or self.named_lists is not None
+        )
+        if not needs_reference:
+            return True
+        if reference is None:
+            return False
+        if self.mode_of_trial is not None and reference.mode_of_trial not in self.mode_of_trial:
+            return False
+        if (
+            self.most_serious_mode is not None
+            and reference.most_serious_mode not in self.most_serious_mode
+        ):
+            return False
+        if self.si_2015_790 is not None and reference.si_2015_790 not in self.si_2015_790:
+            return False
+        if self.named_lists is not None and not self.named_lists.intersection(
+            reference.named_lists
+        ):
+            return False
+        return True
+
+    def applies_to(self, outcome_types: frozenset[int] | None) -> bool:
+        """Whether the outcome restriction allows a hit; no outcome types given means any."""
+        if self.outcomes is None or outcome_types is None:
+            return True
+        return not outcome_types.isdisjoint(self.outcomes)
+
+
+class RuleSet:
+    """Loaded, validated rules plus the reference they read, and where they came from."""
+
+    def __init__(
+        self,
+        *,
+        rules: tuple[Rule, ...],
+        serious: frozenset[str],
+        not_serious: frozenset[str],
+        override_label: str,
+        reference: Mapping[str, OffenceReference],
+        source: str,
+        fingerprint: str,
+        version: int,
+        description: str | None = None,
+        warnings: tuple[str, ...] = (),
+    ) -> None:
+        self.rules = rules
+        self.serious = serious
+        self.not_serious = not_serious
+        self.override_label = override_label
+        self.reference = reference
+        self.source = source
+        self.fingerprint = fingerprint
+        self.version = version
+        self.description = description
+        self.warnings = warnings
+
+    def __repr__(self) -> str:
+        return (
+            f"RuleSet(source={self.source!r}, fingerprint={self.fingerprint[:12]!r}, "
+            f"rules={[r.id for r in self.rules if r.enabled]!r})"
+        )
+
+    @property
+    def enabled_rules(self) -> tuple[Rule, ...]:
+        """Rules that take part in matching; disabled ones stay in the file as documentation."""
+        return tuple(rule for rule in self.rules if rule.enabled)
+
+    def match(self, code: str, outcome_types: Iterable[int] | None = None) -> list[RuleHit]:
+        """Every reason ``code`` is serious (empty list = not serious), overrides first.
+
+        ``outcome_types`` limits rules that carry an ``outcomes`` restriction; ``None`` means
+        no outcome context, so restricted rules still report, with their restriction attached.
+        """
+        if code in self.not_serious:
+            return []
+        wanted = None if outcome_types is None else frozenset(outcome_types)
+        hits: list[RuleHit] = []
+        if code in self.serious:
+            hits.append(RuleHit(OVERRIDE_RULE_ID, self.override_label))
+        reference = self.reference.get(code)
+        for rule in self.enabled_rules:
+            if rule.applies_to(wanted) and rule.selects(code, reference):
+                hits.append(RuleHit(rule.id, rule.label, rule.outcomes))
+        return hits
+
+    def is_serious(self, code: str, outcome_types: Iterable[int] | None = None) -> bool:
+        """Shorthand for ``bool(match(...))``."""
+        return bool(self.match(code, outcome_types))
+
+    def serious_codes(self, outcome_types: Iterable[int] | None = None) -> list[str]:
+        """Flagged codes: reference codes in file order, then codes only named in the rules."""
+        wanted = None if outcome_types is None else frozenset(outcome_types)
+        candidates = list(self.reference)
+        extra = set(self.serious)
+        for rule in self.rules:
+            if rule.codes is not None:
+                extra.update(rule.codes)
+        candidates.extend(sorted(extra.difference(self.reference)))
+        return [code for code in candidates if self.match(code, wanted)]
+
+
+# ---------------------------------------------------------------------------- reference
+
+
+def _read_packaged(name: str) -> tuple[bytes, str]:
+    """Bytes and a display name of a file shipped in ``crime_outcomes/data``."""
+    resource = resources.files("crime_outcomes").joinpath("data", name)
+    return resource.read_bytes(), str(resource)
+
+
+def load_reference(path: Path | None = None) -> dict[str, OffenceReference]:
+    """Read an offence-code reference CSV, checking every value; default is the packaged one."""
+    if path is None:
+        raw, where = _read_packaged("offence_codes.csv")
+    else:
+        where = str(path)
+        try:
+            raw = Path(path).read_bytes()
+        except OSError as exc:
+            raise InputError(
+                where, f"cannot read the offence-code reference: {exc.strerror}"
+            ) from exc
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(where, "the offence-code reference is not UTF-8 text") from exc
+
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    header = reader.fieldnames or []
+    missing = [column for column in REFERENCE_COLUMNS if column not in header]
+    if missing:
+        raise InputError(
+            Location(where, row=1),
+            "the offence-code reference lacks columns " + ", ".join(missing),
+            expected="header " + ",".join(REFERENCE_COLUMNS),
+            found=",".join(header) or "no header",
+        )
+
+    out: dict[str, OffenceReference] = {}
+    for row in reader:
+        line = reader.line_num
+        if None in row:
+            raise InputError(
+                Location(where, row=line),
+                "the row has more cells than the header",
+                expected=f"{len(header)} cells",
+            )
+        entry = _reference_row(row, where, line)
+        if entry.code in out:
+            raise InputError(
+                Location(where, row=line, column="offence_code"),
+                f"offence code {entry.code!r} appears twice",
+                expected="one row per code",
+            )
+        out[entry.code] = entry
+    if not out:
+        raise InputError(where, "the offence-code reference has no rows")
+    return out
+
+
+def _reference_row(row: dict[str, str | None], where: str, line: int) -> OffenceReference:
+    """Validate one CSV row; codes and values must be exact, so nothing is silently fixed."""
+
+    def cell(column: str) -> str:
+        return row.get(column) or ""
+
+    def fail(column: str, problem: str, expected: str, found: str) -> InputError:
+        return InputError(
+            Location(where, row=line, column=column), problem, expected=expected, found=found
+        )
+
+    code = cell("offence_code")
+    if not code or code != code.strip():
+        raise fail("offence_code", "bad offence code", "a code such as 8N or 4.10", repr(code))
+    mode = cell("mode_of_trial")
+    if mode and mode not in MODES_OF_TRIAL:
+        raise fail(
+            "mode_of_trial",
+            f"code {code}: unknown mode of trial",
+            _one_of(MODES_OF_TRIAL) + " or blank",
+            repr(mode),
+        )
+    most = cell("most_serious_mode")
+    if most and most not in MOST_SERIOUS_MODES:
+        raise fail(
+            "most_serious_mode",
+            f"code {code}: unknown mode of trial",
+            _one_of(MOST_SERIOUS_MODES) + " or blank",
+            repr(most),
+        )
+    if mode in MOST_SERIOUS_MODES and most != mode:
+        raise fail(
+            "most_serious_mode", f"code {code}: must equal mode_of_trial", repr(mode), repr(most)
+        )
+    if mode == "MIXED" and not most:
+        raise fail(
+            "most_serious_mode",
+            f"code {code}: a MIXED code needs its most serious mode",
+            _one_of(MOST_SERIOUS_MODES),
+            "blank",
+        )
+    si = cell("si_2015_790")
+    if si and si not in SI_VALUES:
+        raise fail(
+            "si_2015_790",
+            f"code {code}: unknown SI 2015/790 value",
+            _one_of(SI_VALUES) + " or blank",
+            repr(si),
+        )
+    lists: list[str] = []
+    for name in cell("named_lists").split(";"):
+        name = name.strip()
+        if not name:
+            continue
+        if not _LIST_NAME.match(name):
+            raise fail(
+                "named_lists", f"code {code}: bad list name", "lower-case letters, digits and _",
+                repr(name),
+            )
+        lists.append(name)
+    confidence = cell("confidence")
+    if confidence not in CONFIDENCE_VALUES:
+        raise fail(
+            "confidence", f"code {code}: unknown confidence", _one_of(CONFIDENCE_VALUES),
+            repr(confidence),
+        )
+    return OffenceReference(
+        code=code,
+        description=cell("description"),
+        mode_of_trial=mode or None,
+        most_serious_mode=most or None,
+        si_2015_790=si or None,
+        named_lists=tuple(lists),
+        confidence=confidence,
+        note=cell("note"),
+    )
+
+
+# -------------------------------------------------------------------------------- rules
+
+
+def load_rules(
+    path: Path | None = None,
+    *,
+    reference: Mapping[str, OffenceReference] | None = None,
+    strict: bool = False,
+) -> RuleSet:
+    """Read and validate a rule file (default: the packaged ``seriousness.toml``).
+
+    Structural mistakes raise :class:`InputError` naming the file and the rule or key.
+    Codes in ``codes`` selectors or overrides that the reference lacks are allowed (new codes
+    appear over time) but listed in ``RuleSet.warnings``; with ``strict=True`` they raise.
+    """
+    if path is None:
+        raw, where = _read_packaged("seriousness.toml")
+        source = BUILT_IN
+    else:
+        where = str(path)
+        source = where
+        try:
+            raw = Path(path).read_bytes()
+        except OSError as exc:
+            raise InputError(where, f"cannot read the rule file: {exc.strerror}") from exc
+    fingerprint = hashlib.sha256(raw).hexdigest()
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise InputError(where, "the rule file is not UTF-8 text") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(
+            where, f"the rule file is not valid TOML ({exc})", expected="a TOML rule file"
+        ) from exc
+
+    if reference is None:
+        reference = load_reference()
+    parser = _RuleFileParser(where, reference)
+    return parser.parse(data, source=source, fingerprint=fingerprint, strict=strict)
+
+
+class _RuleFileParser:
+    """Turns parsed TOML into a RuleSet, with errors that point at the rule and key at fault."""
+
+    def __init__(self, where: str, reference: Mapping[str, OffenceReference]) -> None:
+        self.where = where
+        self.reference = reference
+        self.list_names = tuple(
+            sorted({name for entry in reference.values() for name in entry.named_lists})
+        )
+        self.warnings: list[str] = []
+
+    def error(
+        self, problem: str, *, expected: str | None = None, found: str | None = None
+    ) -> InputError:
+        return InputError(self.where, problem, expected=expected, found=found)
+
+    def parse(
+        self, data: dict[str, Any], *, source: str, fingerprint: str, strict: bool
+    ) -> RuleSet:
+        unknown = [key for key in data if key not in _TOP_LEVEL_KEYS]
+        if unknown:
+            raise self.error(
+                f"unknown top-level key {unknown[0]!r}", expected=_one_of(_TOP_LEVEL_KEYS)
+            )
+        if "version" not in data:
+            raise self.error("missing key 'version'", expected="version = 1")
+        version = data["version"]
+        if isinstance(version, bool) or version not in SUPPORTED_VERSIONS:
+            raise self.error(
+                "unsupported rule file version", expected="version = 1", found=repr(version)
+            )
+        description = data.get("description")
+        if description is not None and not isinstance(description, str):
+            raise self.error("'description' must be text", found=_describe(description))
+
+        raw_rules = data.get("rule", [])
+        if not isinstance(raw_rules, list):
+            raise self.error(
+                "'rule' must be an array of tables",
+                expected="[[rule]] entries",
+                found=_describe(raw_rules),
+            )
+        rules: list[Rule] = []
+        seen: set[str] = set()
+        for index, raw_rule in enumerate(raw_rules, start=1):
+            rule = self.parse_rule(index, raw_rule)
+            if rule.id in seen:
+                raise self.error(
+                    f"rule {index}: id {rule.id!r} is used twice", expected="unique rule ids"
+                )
+            seen.add(rule.id)
+            rules.append(rule)
+
+        serious, not_serious, label = self.parse_overrides(data.get("overrides", {}))
+        if strict and self.warnings:
+            raise self.error(
+                self.warnings[0], expected="codes that are in the offence-code reference"
+            )
+        return RuleSet(
+            rules=tuple(rules),
+            serious=serious,
+            not_serious=not_serious,
+            override_label=label,
+            reference=self.reference,
+            source=source,
+            fingerprint=fingerprint,
+            version=version,
+            description=description,
+            warnings=tuple(self.warnings),
+        )
+
+    def parse_rule(self, index: int, raw: Any) -> Rule:
+        """One [[rule]] table; the rule's number and id appear in every error."""
+        if not isinstance(raw, dict):
+            raise self.error(
+                f"rule {index} is not a table", expected="a [[rule]] table", found=_describe(raw)
+            )
+        rule_id = raw.get("id")
+        name = f"rule {index}" + (f" ({rule_id!r})" if isinstance(rule_id, str) else "")
+        unknown = [key for key in raw if key not in _RULE_KEYS]
+        if unknown:
+            raise self.error(f"{name}: unknown key {unknown[0]!r}", expected=_one_of(_RULE_KEYS))
+        if not isinstance(rule_id, str) or not _RULE_ID.match(rule_id):
+            raise self.error(
+                f"{name}: bad or missing 'id'",
+                expected='lower-case letters, digits and hyphens, e.g. "indictable-only"',
+                found=_describe(rule_id),
+            )
+        if rule_id == OVERRIDE_RULE_ID:
+            raise self.error(
+                f"{name}: the id 'override' is reserved for [overrides]", expected="another id"
+            )
+        label = raw.get("label")
+        if not isinstance(label, str) or not label.strip():
+            raise self.error(
+                f"{name}: 'label' is missing or empty", expected="a sentence shown to readers"
+            )
+        source = raw.get("source")
+        if source is not None and not isinstance(source, str):
+            raise self.error(f"{name}: 'source' must be text", found=_describe(source))
+        enabled = raw.get("enabled", True)
+        if not isinstance(enabled, bool):
+            raise self.error(f"{name}: 'enabled' must be true or false", found=_describe(enabled))
+        if not any(key in raw for key in _SELECTOR_KEYS):
+            raise self.error(
+                f"{name}: no selector", expected="at least one of " + ", ".join(_SELECTOR_KEYS)
+            )
+        return Rule(
+            id=rule_id,
+            label=label.strip(),
+            source=source,
+            enabled=enabled,
+            mode_of_trial=self.choices(
+                name, "mode_of_trial", raw.get("mode_of_trial"), MODES_OF_TRIAL
+            ),
+            most_serious_mode=self.choices(
+                name, "most_serious_mode", raw.get("most_serious_mode"), MOST_SERIOUS_MODES
+            ),
+            si_2015_790=self.choices(name, "si_2015_790", raw.get("si_2015_790"), SI_VALUES),
+            named_lists=self.choices(name, "named_list", raw.get("named_list"), self.list_names),
+            codes=self.codes(name, "codes", raw.get("codes")),
+            outcomes=self.outcomes(name, raw.get("outcomes")),
+        )
+
+    def choices(
+        self, name: str, key: str, value: Any, allowed: tuple[str, ...]
+    ) -> frozenset[str] | None:
+        """Values from ``allowed`` (one text or a non-empty list); None when the key is absent."""
+        if value is None:
+            return None
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not value:
+            raise self.error(
+                f"{name}: '{key}' must be a non-empty list",
+                expected=f'e.g. {key} = ["{allowed[0]}"]' if allowed else None,
+                found=_describe(value),
+            )
+        for item in value:
+            if item not in allowed:
+                raise self.error(
+                    f"{name}: unknown value for '{key}'",
+                    expected=_one_of(allowed) if allowed else "a list name from the reference",
+                    found=repr(item),
+                )
+        return frozenset(value)
+
+    def codes(self, name: str, key: str, value: Any) -> frozenset[str] | None:
+        """Offence codes as quoted text; numbers are refused because 4.10 would become 4.1."""
+        if value is None:
+            return None
+        if not isinstance(value, list):
+            raise self.error(
+                f"{name}: '{key}' must be a list",
+                expected='e.g. ["46", "4.10"]',
+                found=_describe(value),
+            )
+        out: set[str] = set()
+        for item in value:
+            if not isinstance(item, str):
+                raise self.error(
+                    f"{name}: offence code in '{key}' is not quoted text",
+                    expected='codes in quotes, e.g. "4.10" (bare 4.10 is read as the number 4.1)',
+                    found=repr(item),
+                )
+            if not item or item != item.strip():
+                raise self.error(
+                    f"{name}: bad offence code in '{key}'",
+                    expected="a code without surrounding spaces",
+                    found=repr(item),
+                )
+            if item not in self.reference:
+                self.warnings.append(
+                    f"{self.where}: {name}: offence code {item!r} in '{key}' "
+                    "is not in the offence-code reference"
+                )
+            out.add(item)
+        return frozenset(out)
+
+    def outcomes(self, name: str, value: Any) -> tuple[int, ...] | None:
+        """Outcome type numbers the rule is limited to."""
+        if value is None:
+            return None
+        if not isinstance(value, list) or not value:
+            raise self.error(
+                f"{name}: 'outcomes' must be a non-empty list",
+                expected="e.g. outcomes = [3, 8]",
+                found=_describe(value),
+            )
+        for item in value:
+            if isinstance(item, bool) or not isinstance(item, int) or item not in OUTCOME_TYPES:
+                raise self.error(
+                    f"{name}: unknown outcome type in 'outcomes'",
+                    expected="whole numbers from 0 to 22",
+                    found=repr(item),
+                )
+        return tuple(sorted(set(value)))
+
+    def parse_overrides(self, raw: Any) -> tuple[frozenset[str], frozenset[str], str]:
+        """The [overrides] table: codes forced serious or not serious, and their label."""
+        if not isinstance(raw, dict):
+            raise self.error(
+                "'overrides' must be a table", expected="[overrides]", found=_describe(raw)
+            )
+        unknown = [key for key in raw if key not in _OVERRIDE_KEYS]
+        if unknown:
+            raise self.error(
+                f"[overrides]: unknown key {unknown[0]!r}", expected=_one_of(_OVERRIDE_KEYS)
+            )
+        serious = self.codes("[overrides]", "serious", raw.get("serious", []))
+        not_serious = self.codes("[overrides]", "not_serious", raw.get("not_serious", []))
+        serious = serious or frozenset()
+        not_serious = not_serious or frozenset()
+        both = sorted(serious & not_serious)
+        if both:
+            raise self.error(
+                f"[overrides]: code {both[0]!r} is in both 'serious' and 'not_serious'",
+                expected="each code in at most one list",
+            )
+        label = raw.get("label", DEFAULT_OVERRIDE_LABEL)
+        if not isinstance(label, str) or not label.strip():
+            raise self.error("[overrides]: 'label' must be non-empty text", found=_describe(label))
+        return serious, not_serious, label.strip()
+
+
+def _one_of(values: Iterable[str]) -> str:
+    """Human list of allowed values for error messages."""
+    return "one of " + ", ".join(repr(v) for v in values)
+
+
+def _describe(value: Any) -> str:
+    """Short description of a wrong value, without dumping whole tables."""
+    text = repr(value)
+    if len(text) > 80:
+        text = text[:77] + "..."
+    if isinstance(value, dict):
+        return f"a table {text}"
+    if isinstance(value, list):
+        return f"a list {text}"
+    return text

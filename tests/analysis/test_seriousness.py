@@ -1,0 +1,318 @@
+"""Seriousness reference and rules: coverage of the real codes, default flags, user rule files.
+
+Expectations about the real data are read from the extract with the standard library only.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import hashlib
+from importlib import resources
+from pathlib import Path
+
+import pytest
+
+from crime_outcomes.analysis.seriousness import (
+    OffenceReference,
+    RuleHit,
+    RuleSet,
+    load_reference,
+    load_rules,
+)
+from crime_outcomes.errors import InputError
+
+Reference = dict[str, OffenceReference]
+RETIRED_BURGLARY = ("28A", "28B", "28C", "28D", "29", "30A", "30B", "31")
+
+
+@pytest.fixture(scope="module")
+def extract_codes(extract_path: Path) -> dict[str, str]:
+    """Offence code -> 2017/18 description, straight from the real extract."""
+    codes: dict[str, str] = {}
+    with gzip.open(extract_path, "rt", encoding="utf-8", newline="") as fh:
+        for rec in csv.DictReader(fh):
+            if rec["financial_year"] == "NA":  # the trailing all-NA row
+                continue
+            codes.setdefault(rec["offence_code"], rec["offence_description"])
+    return codes
+
+
+@pytest.fixture(scope="module")
+def reference() -> dict[str, OffenceReference]:
+    return load_reference()
+
+
+@pytest.fixture(scope="module")
+def default_rules(reference: dict[str, OffenceReference]) -> RuleSet:
+    return load_rules(reference=reference)
+
+
+def write_rules(tmp_path: Path, body: str, name: str = "rules.toml") -> Path:
+    path = tmp_path / name
+    path.write_text(body, encoding="utf-8")
+    return path
+
+
+def ids(hits: list[RuleHit]) -> list[str]:
+    return [hit.rule_id for hit in hits]
+
+
+# ---------------------------------------------------------------------------- reference
+
+
+def test_every_extract_code_is_in_the_reference_with_its_description(
+    extract_codes: dict[str, str], reference: dict[str, OffenceReference]
+) -> None:
+    assert len(extract_codes) == 122
+    missing = sorted(set(extract_codes) - set(reference))
+    assert missing == []
+    for code, description in extract_codes.items():
+        assert reference[code].description == description, code
+
+
+def test_reference_keeps_retired_burglary_and_homicide_parts(
+    reference: dict[str, OffenceReference],
+) -> None:
+    for code in RETIRED_BURGLARY:
+        assert "outcome only" in reference[code].description, code
+    assert {"1", "4.1", "4.10", "4.2", "1/4.1/4.10/4.2"} <= set(reference)
+
+
+def test_reference_codes_are_text(reference: dict[str, OffenceReference]) -> None:
+    assert reference["4.10"].description == "Corporate manslaughter"
+    assert reference["4.1"].description == "Manslaughter"
+    assert reference["37.2"].code == "37.2"
+
+
+def test_reference_values_are_consistent(reference: dict[str, OffenceReference]) -> None:
+    for entry in reference.values():
+        if entry.mode_of_trial in ("IO", "EW", "SO"):
+            assert entry.most_serious_mode == entry.mode_of_trial, entry.code
+        if entry.mode_of_trial is None:
+            assert entry.confidence == "unknown", entry.code
+        assert entry.note, entry.code
+    rape = {code for code, e in reference.items() if "rape" in e.named_lists}
+    assert rape == {"19C", "19D", "19E", "19F", "19G", "19H"}
+    bbc = {code for code, e in reference.items() if "bbc_sdu_2019" in e.named_lists}
+    assert bbc == {
+        "11A", "13", "36", "35", "19E", "19H", "88A", "71",
+        "29", "29A", "31", "31A", "28C", "28D", "28G", "28H",
+    }  # fmt: skip
+
+
+def test_packaged_csv_has_no_comment_lines() -> None:
+    text = resources.files("crime_outcomes").joinpath("data", "offence_codes.csv").read_text(
+        encoding="utf-8"
+    )
+    assert text.splitlines()[0].startswith("offence_code,description,")
+    assert not any(line.startswith("#") for line in text.splitlines())
+
+
+def test_bad_reference_row_names_file_row_and_column(tmp_path: Path) -> None:
+    path = tmp_path / "codes.csv"
+    path.write_text(
+        "offence_code,description,mode_of_trial,most_serious_mode,si_2015_790,"
+        "named_lists,confidence,note\n"
+        "8N,Assault with injury,EW,EW,,,inferred,ok\n"
+        "9A,Public fear,XX,SO,,,inferred,bad mode\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError) as info:
+        load_reference(path)
+    message = str(info.value)
+    assert str(path) in message and "row 3" in message and "mode_of_trial" in message
+
+
+# ------------------------------------------------------------------------ default rules
+
+
+def test_default_rules_identify_themselves(default_rules: RuleSet) -> None:
+    raw = resources.files("crime_outcomes").joinpath("data", "seriousness.toml").read_bytes()
+    assert default_rules.source == "built-in"
+    assert default_rules.fingerprint == hashlib.sha256(raw).hexdigest()
+    assert [r.id for r in default_rules.enabled_rules] == [
+        "indictable-only",
+        "si-2015-790",
+        "bbc-sdu-2019",
+    ]
+    assert default_rules.warnings == ()
+
+
+def test_child_rape_is_indictable_only_and_on_the_bbc_list(default_rules: RuleSet) -> None:
+    hits = default_rules.match("19E")
+    assert ids(hits) == ["indictable-only", "bbc-sdu-2019"]
+    assert all(hit.label for hit in hits)
+
+
+def test_child_cruelty_is_on_si_2015_790(default_rules: RuleSet) -> None:
+    assert "si-2015-790" in ids(default_rules.match("11A"))
+
+
+def test_common_assault_is_not_serious(default_rules: RuleSet) -> None:
+    assert default_rules.match("105A") == []
+    assert default_rules.match("105A", [8]) == []
+
+
+def test_codes_are_compared_exactly_as_text(default_rules: RuleSet) -> None:
+    assert default_rules.match("4.100") == []
+    assert default_rules.match(" 19E") == []
+    assert default_rules.match("19e") == []
+
+
+def test_mixed_codes_are_not_flagged_by_mode_alone(default_rules: RuleSet) -> None:
+    # 17A (sexual assault, 13 and over) can hold an indictable-only offence but is MIXED
+    assert default_rules.match("17A") == []
+    # 71 is MIXED too, but the BBC list names it
+    assert ids(default_rules.match("71")) == ["bbc-sdu-2019"]
+
+
+def test_unknown_code_is_not_serious_by_default(default_rules: RuleSet) -> None:
+    assert default_rules.match("ZZ9") == []
+
+
+# --------------------------------------------------------------------- user rule files
+
+BASE = """
+version = 1
+
+[[rule]]
+id = "indictable-only"
+label = "Indictable-only offence"
+mode_of_trial = ["IO"]
+"""
+
+
+def test_user_rules_can_add_a_code(tmp_path: Path, reference: Reference) -> None:
+    path = write_rules(
+        tmp_path,
+        BASE + '\n[[rule]]\nid = "shoplifting"\nlabel = "Shoplifting, for this study"\n'
+        'codes = ["46"]\n',
+    )
+    rules = load_rules(path, reference=reference)
+    assert ids(rules.match("46")) == ["shoplifting"]
+    assert "46" in rules.serious_codes()
+    assert rules.source == str(path)
+    assert rules.fingerprint == hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_overrides_change_the_list(
+    tmp_path: Path, reference: Reference, default_rules: RuleSet
+) -> None:
+    body = resources.files("crime_outcomes").joinpath("data", "seriousness.toml").read_text(
+        encoding="utf-8"
+    )
+    body = body.replace("not_serious = []", 'not_serious = ["11A"]')
+    body = body.replace("serious = []", 'serious = ["46"]', 1)
+    rules = load_rules(write_rules(tmp_path, body), reference=reference)
+    assert rules.match("11A") == []
+    assert ids(rules.match("46")) == ["override"]
+    before = set(default_rules.serious_codes())
+    after = set(rules.serious_codes())
+    assert before - after == {"11A"}
+    assert after - before == {"46"}
+    assert rules.fingerprint != default_rules.fingerprint
+
+
+def test_outcome_restriction(tmp_path: Path, reference: Reference) -> None:
+    path = write_rules(
+        tmp_path,
+        'version = 1\n[[rule]]\nid = "class-a-caution"\n'
+        'label = "Adult caution for drug trafficking"\ncodes = ["92A"]\noutcomes = [3]\n',
+    )
+    rules = load_rules(path, reference=reference)
+    assert ids(rules.match("92A", [3])) == ["class-a-caution"]
+    assert rules.match("92A", [8]) == []
+    assert ids(rules.match("92A", (8, 3))) == ["class-a-caution"]
+    # no outcome context: the hit is reported together with its restriction
+    (hit,) = rules.match("92A")
+    assert hit.outcomes == (3,)
+    assert rules.serious_codes([8]) == []
+
+
+def test_reference_selectors_combine_with_and(tmp_path: Path, reference: Reference) -> None:
+    path = write_rules(
+        tmp_path,
+        'version = 1\n[[rule]]\nid = "mixed-io"\nlabel = "May be indictable-only"\n'
+        'mode_of_trial = ["MIXED"]\nmost_serious_mode = "IO"\n',
+    )
+    rules = load_rules(path, reference=reference)
+    assert ids(rules.match("17A")) == ["mixed-io"]
+    assert rules.match("8L") == []  # MIXED, but the most serious part is either-way
+    assert rules.match("19C") == []  # IO, not MIXED
+
+
+def test_code_outside_reference_matches_only_code_rules(
+    tmp_path: Path, reference: Reference
+) -> None:
+    path = write_rules(
+        tmp_path,
+        BASE + '\n[[rule]]\nid = "new-code"\nlabel = "A newer code"\ncodes = ["8Z"]\n'
+        '\n[overrides]\nserious = ["8Y"]\n',
+    )
+    rules = load_rules(path, reference=reference)
+    assert ids(rules.match("8Z")) == ["new-code"]
+    assert ids(rules.match("8Y")) == ["override"]
+    assert len(rules.warnings) == 2
+    assert all(str(path) in w for w in rules.warnings)
+    with pytest.raises(InputError, match="8Z"):
+        load_rules(path, reference=reference, strict=True)
+
+
+def test_disabled_rule_does_not_match(tmp_path: Path, reference: Reference) -> None:
+    path = write_rules(
+        tmp_path,
+        'version = 1\n[[rule]]\nid = "off"\nlabel = "Off"\nenabled = false\ncodes = ["46"]\n',
+    )
+    assert load_rules(path, reference=reference).match("46") == []
+
+
+# ---------------------------------------------------------------- malformed rule files
+
+
+@pytest.mark.parametrize(
+    ("body", "fragment"),
+    [
+        (BASE.replace('mode_of_trial = ["IO"]', 'mode_of_trial = ["IO"]\nmode = ["IO"]'),
+         "unknown key 'mode'"),
+        (BASE + "\n[[rule]\nid = broken", "not valid TOML"),
+        (BASE.replace('["IO"]', '["XX"]'), "unknown value for 'mode_of_trial'"),
+        (BASE.replace('mode_of_trial = ["IO"]', 'named_list = "no_such_list"'),
+         "unknown value for 'named_list'"),
+        (BASE.replace('mode_of_trial = ["IO"]', 'si_2015_790 = ["N"]'),
+         "unknown value for 'si_2015_790'"),
+        (BASE.replace('mode_of_trial = ["IO"]', "codes = [4.10]"), "not quoted text"),
+        (BASE.replace('mode_of_trial = ["IO"]', 'codes = ["46"]\noutcomes = [23]'),
+         "unknown outcome type"),
+        (BASE.replace('mode_of_trial = ["IO"]', ""), "no selector"),
+        (BASE.replace('label = "Indictable-only offence"\n', ""), "'label'"),
+        (BASE + BASE.replace("version = 1", ""), "used twice"),
+        (BASE.replace("version = 1", "version = 2"), "version"),
+        (BASE + "\n[overrides]\nserious = [\"46\"]\nnot_serious = [\"46\"]\n", "both"),
+        (BASE + "\n[overrides]\ninclude = [\"46\"]\n", "unknown key 'include'"),
+        ("threshold = 3\n" + BASE, "unknown top-level key 'threshold'"),
+    ],
+)  # fmt: skip
+def test_malformed_rule_files_name_the_file(
+    tmp_path: Path, reference: Reference, body: str, fragment: str
+) -> None:
+    path = write_rules(tmp_path, body)
+    with pytest.raises(InputError) as info:
+        load_rules(path, reference=reference)
+    message = str(info.value)
+    assert str(path) in message
+    assert fragment in message
+
+
+def test_unknown_key_error_names_the_rule(tmp_path: Path, reference: Reference) -> None:
+    path = write_rules(
+        tmp_path,
+        BASE + '\n[[rule]]\nid = "second"\nlabel = "Second"\ncodes = ["46"]\ncolour = "red"\n',
+    )
+    with pytest.raises(InputError, match=r"rule 2 \('second'\): unknown key 'colour'"):
+        load_rules(path, reference=reference)
+
+
+def test_missing_rule_file_is_an_input_error(tmp_path: Path, reference: Reference) -> None:
+    with pytest.raises(InputError, match="cannot read the rule file"):
+        load_rules(tmp_path / "absent.toml", reference=reference)
