@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import io
 import json
 import time
@@ -300,3 +301,142 @@ def test_media_ids_from_both_url_forms() -> None:
     assert media_id_from_url("https://assets.publishing.service.gov.uk/media/6870f1d2e4b0c1a2b3c4d5e6/prc-x.xlsx") == "6870f1d2e4b0c1a2b3c4d5e6"
     assert media_id_from_url("https://assets.publishing.service.gov.uk/government/uploads/system/uploads/attachment_data/file/720156/prc-x.ods") == "720156"
     assert media_id_from_url("https://example.org/prc-x.xlsx") is None
+
+
+# --- the fetch and update commands ------------------------------------------------------
+
+OFFERED_YEARS = ["2014/15", "2015/16", "2017/18", "2025/26"]
+
+
+@pytest.fixture
+def cli(monkeypatch: pytest.MonkeyPatch):
+    """Invoke the app with wide consoles, so table cells are not wrapped mid-phrase."""
+    from typer.testing import CliRunner
+
+    import crime_outcomes.cli.fetch  # noqa: F401  (registers fetch and update)
+
+    app_module = importlib.import_module("crime_outcomes.cli.app")  # the package re-exports the Typer as `app`
+
+    for con in (app_module.console, app_module.err_console):
+        monkeypatch.setattr(con, "_width", 250)
+    monkeypatch.delenv("CRIME_OUTCOMES_GOVUK_BASE", raising=False)
+    runner = CliRunner()
+    return lambda *args: runner.invoke(app_module.app, list(args))
+
+
+def _outcomes_rows(year: str, bump: int = 0) -> list[list[object]]:
+    rows: list[list[object]] = []
+    for quarter in (1, 2, 3, 4):
+        for force in ("Kent", "Durham"):
+            for number_, label in ((0, "Not yet assigned an outcome"), (1, "Charged/Summonsed"), (8, "Community Resolution")):
+                closed: object = "N/A" if number_ == 0 else 3 + number_ + bump * (force == "Durham")
+                rows.append([year, quarter, force, "Shoplifting", "Theft offences", "Shoplifting", "46", None, label, label, number_, 5 + number_, closed])
+    return rows
+
+
+def _workbook(tmp_path: Path, filename: str, year: str, bump: int = 0) -> bytes:
+    from crime_outcomes.testing.workbooks import HEADERS_2019, write_outcomes_workbook
+
+    path = write_outcomes_workbook(tmp_path / "books" / filename, _outcomes_rows(year, bump), HEADERS_2019)
+    return path.read_bytes()
+
+
+@pytest.fixture
+def real_publication(publication: Publication, tmp_path: Path) -> Publication:
+    """The fixture publication, with small real workbooks behind the files that are taken."""
+    from crime_outcomes.testing.workbooks import write_pfa_workbook
+
+    (tmp_path / "books").mkdir()
+    for title, filename, kind, year, _ in publication.expected:
+        if kind == "outcomes":
+            publication.add(title, filename, _workbook(tmp_path, filename, year))
+        elif kind == "pfa":
+            pfa_rows = [["2017/18", q, force, "Shoplifting", "Theft offences", "Shoplifting", "46", 100 + q] for q in (1, 2, 3, 4) for force in ("Kent", "Durham")]
+            publication.add(title, filename, write_pfa_workbook(tmp_path / "books" / filename, {"2017_18": pfa_rows}).read_bytes())
+    return publication
+
+
+def _store_years(db: Path) -> tuple[list[str], int]:
+    from crime_outcomes.store import Store
+
+    with Store.open(db, read_only=True) as store:
+        years = [r[0] for r in store.con.execute("SELECT DISTINCT financial_year FROM outcomes ORDER BY 1").fetchall()]
+        sources = store.con.execute("SELECT count(*) FROM sources").fetchall()[0][0]
+    return years, sources
+
+
+def test_fetch_without_a_network_fails_fast_with_the_offline_message(cli, closed_port_url: str, tmp_path: Path) -> None:
+    started = time.monotonic()
+
+    result = cli("fetch", "--govuk-base", closed_port_url, "--dir", str(tmp_path / "dl"))
+
+    assert time.monotonic() - started < 5
+    assert result.exit_code == 5
+    assert "no network connection" in result.output
+    assert "crime-outcomes ingest FILE..." in result.output
+    assert not (tmp_path / "dl").exists()
+
+
+def test_fetch_dry_run_lists_taken_and_passed_over_files_and_downloads_nothing(cli, server: FixtureServer, publication: Publication, tmp_path: Path) -> None:
+    result = cli("fetch", "--dry-run", "--govuk-base", server.url, "--dir", str(tmp_path / "dl"), "--years", "2015/16..2019/20")
+
+    assert result.exit_code == 0, result.output
+    assert "prc-outcomes-open-data-mar2016-tables-160726.xlsx" in result.output
+    assert "would double count types 1-3" in result.output
+    assert "different outcome framework" in result.output
+    assert "not among the years asked for" in result.output  # 2014/15 and 2025/26
+    assert "Not offered by the publication: 2016/17, 2018/19, 2019/20" in result.output
+    assert "3 of 3 file(s) would be downloaded" in result.output
+    assert server.asset_hits() == []
+    assert not (tmp_path / "dl" / MANIFEST_NAME).exists()
+
+
+def test_fetch_takes_only_the_years_asked_for(cli, server: FixtureServer, publication: Publication, tmp_path: Path) -> None:
+    result = cli("fetch", "--govuk-base", server.url, "--dir", str(tmp_path), "--years", "2015/16")
+
+    assert result.exit_code == 0, result.output
+    assert sorted(Manifest.load(tmp_path).files) == ["prc-outcomes-open-data-mar2016-tables-160726.xlsx", "prc-pfa-mar2013-onwards-tables-160726.ods"]
+    assert cli("fetch", "--years", "2015-16", "--govuk-base", server.url, "--dir", str(tmp_path)).exit_code == 2
+
+
+def test_update_loads_every_offered_year_then_changes_nothing_then_lists_revisions(cli, server: FixtureServer, real_publication: Publication, tmp_path: Path) -> None:
+    downloads, db = tmp_path / "dl", tmp_path / "store.duckdb"
+    args = ("update", "--govuk-base", server.url, "--dir", str(downloads), "--db", str(db))
+
+    first = cli(*args)
+
+    assert first.exit_code == 0, first.output
+    assert _store_years(db)[0] == OFFERED_YEARS
+    assert "would double count types 1-3" in first.output  # look-alikes are named and passed over
+    files = Manifest.load(downloads).files
+    assert {e.financial_year for e in files.values() if e.kind == "outcomes"} == set(OFFERED_YEARS)
+    assert not (downloads / "prc-outcomes-alternate-open-data-mar2026-tables-160726.ods").exists()
+    sources_after_first = _store_years(db)[1]
+    assert sources_after_first == 5  # four outcomes files and the PFA table
+
+    hits = len(server.asset_hits())
+    second = cli(*args)
+
+    assert second.exit_code == 0, second.output
+    assert "Nothing new" in second.output
+    assert len(server.asset_hits()) == hits
+    assert _store_years(db) == (OFFERED_YEARS, sources_after_first)
+
+    old_name, new_name = "prc-outcomes-open-data-mar2026-tables-160726.xlsx", "prc-outcomes-open-data-mar2026-tables-151026.xlsx"
+    real_publication.entries = [e for e in real_publication.entries if e["filename"] != old_name]
+    real_publication.add("Outcomes open data, year ending March 2026", new_name, _workbook(tmp_path, new_name, "2025/26", bump=2))
+
+    third = cli(*args)
+
+    assert third.exit_code == 0, third.output
+    assert "replaced" in third.output
+    # Durham, types 1 and 8, closed basis (quarters summed): 2 figures, each up by 4 quarters x 2.
+    assert "Revised by the new edition(s): 2 figure(s) for 1 force-year(s)" in third.output, third.output
+    assert "Durham" in third.output
+    assert [h.path.rsplit("/", 1)[-1] for h in server.asset_hits()[hits:]] == [new_name]
+    assert Manifest.load(downloads).files[old_name].superseded_by == new_name
+    from crime_outcomes.store import Store
+
+    with Store.open(db, read_only=True) as store:
+        closed = store.con.execute("SELECT sum(closed) FROM outcomes WHERE financial_year = '2025/26' AND force = 'Durham' AND outcome_type = 8").fetchall()[0][0]
+    assert closed == 4 * (3 + 8 + 2)
