@@ -1,6 +1,10 @@
 """Command-line interface: ``crime-outcomes``. Each module registers its commands on ``app``."""
 
 from crime_outcomes.cli import data as _data  # noqa: F401
+from crime_outcomes.cli import fetch as _fetch  # noqa: F401
+from crime_outcomes.cli import story as _story  # noqa: F401
+from crime_outcomes.cli import serve as _serve  # noqa: F401
+from crime_outcomes.cli import pack as _pack  # noqa: F401
 from crime_outcomes.cli.app import app, main
 
 __all__ = ["app", "main"]

@@ -1,0 +1,391 @@
+"""Story sentences and caveats, built only from a Story's findings.
+
+The register is a local news story's: whole percentages, UK number style (24,647; 3%;
+2014/15), the force's everyday name, one fact per sentence where possible. Every number in a
+sentence comes from a field of the Story, so the text and the JSON cannot disagree. Caveats
+are written alongside because a line read without them can mislead (a share built on missing
+quarters, a code change, sexual offences that may involve children).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import TYPE_CHECKING
+
+from crime_outcomes.analysis import stats
+from crime_outcomes.outputs.format import number, percent, rank_phrase
+
+if TYPE_CHECKING:
+    from crime_outcomes.analysis.story import MissingGroup, OffenceFigures, Story
+
+FORCE_DISPLAY: dict[str, str] = {
+    "Metropolitan Police": "the Metropolitan Police",
+    "City of London": "City of London Police",
+    "British Transport Police": "British Transport Police",
+}
+"""How a story names a force when it is not '<name> Police'."""
+
+DISPOSAL_TYPES = frozenset({2, 3, 6, 7, 8, 22})
+"""Outcome types a force 'issues' (cautions, penalty notices, warnings, resolutions, diversion)."""
+
+TOP_OFFENCES_IN_LINE = 3
+NOTABLE_IN_LINE = 6
+LARGEST_SHARES_IN_LINE = 3
+
+GREATER_MANCHESTER_GAP_YEAR = "2019/20"
+RECORDED_GAPS_YEAR = "2014/15"
+RECORDED_GAPS_FORCES = (
+    "Bedfordshire", "British Transport Police", "Cumbria", "Dyfed-Powys", "Hertfordshire",
+    "Leicestershire", "Metropolitan Police", "South Yorkshire",
+)
+"""Forces that did not supply recorded-basis data for some quarters of 2014/15 (Home Office notes)."""
+
+
+def display_name(force: str) -> str:
+    """'West Midlands' -> 'West Midlands Police'; 'Metropolitan Police' -> 'the Metropolitan Police'."""
+    return FORCE_DISPLAY.get(force, f"{force} Police")
+
+
+def pct(fraction: float | None) -> str:
+    """A share for a sentence: whole per cent, half up (4.6% -> 5%), but one decimal place below
+    1%, where a whole number would print 0.52% as 1% beside a national 0.7%."""
+    if fraction is None:
+        return percent(None)
+    if fraction == 0:
+        return "0%"
+    one = percent(fraction, 1)
+    if one.startswith("less") or abs(float(one.rstrip("%"))) < 1:
+        return one
+    return percent(fraction)
+
+
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _offence_name(o: OffenceFigures) -> str:
+    """An offence description as it reads mid-sentence: 'Cruelty to children' -> 'cruelty to children'."""
+    text = o.description or f"offence code {o.code}"
+    first = text.split(" ", 1)[0]
+    if len(first) > 1 and (first.isupper() or first[1:2].isupper()):
+        return text  # an acronym or a name: keep its capitals
+    return text[:1].lower() + text[1:]
+
+
+def _join(items: list[str]) -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _times(n: int) -> str:
+    return {1: "once", 2: "twice"}.get(n, f"{number(n)} times")
+
+
+def _when(s: Story) -> str:
+    return f"in {s.first}" if s.first == s.last else f"between {s.first} and {s.last}"
+
+
+def _is_disposal(s: Story) -> bool:
+    return set(s.outcome_types) <= DISPOSAL_TYPES
+
+
+def quarters_phrase(quarters: tuple[int, ...] | list[int]) -> str:
+    """(1, 2, 3, 4) -> 'all four quarters'; (1, 2, 3) -> 'Q1–Q3'; (1, 3) -> 'Q1 and Q3'."""
+    qs = sorted(set(quarters))
+    if qs == [1, 2, 3, 4]:
+        return "all four quarters"
+    if len(qs) > 2 and qs == list(range(qs[0], qs[-1] + 1)):
+        return f"Q{qs[0]}–Q{qs[-1]}"
+    return _join([f"Q{x}" for x in qs])
+
+
+# --------------------------------------------------------------------------------- lines
+
+
+def build_lines(s: Story) -> list[str]:
+    """The story's sentences, in the order a reporter would use them."""
+    lines = [_headline(s)]
+    for maker in (_change_line, _comparison_line, _count_rank_line, _funnel_line, _top_offences_line, _notable_lines, _largest_shares_line):
+        produced = maker(s)
+        if isinstance(produced, list):
+            lines.extend(produced)
+        elif produced:
+            lines.append(produced)
+    return lines
+
+
+def _headline(s: Story) -> str:
+    national = s.force.is_national
+    subject = "Police in England and Wales" if national else _cap(s.force.display)
+    area = "" if national else (" in its area" if s.force.kind == "territorial" else "")
+    its = "" if national or area else "its "
+    verb = "issued" if _is_disposal(s) else "recorded"
+    when = _when(s)
+    if s.basis == "recorded":
+        who = "police in England and Wales" if national else s.force.display
+        if s.per == "recorded-crime":
+            return (
+                f"Of the {number(s.denominator)} crimes {who} recorded {when}, {number(s.count)} "
+                f"({pct(s.share)}) had ended in {s.outcome_label} by the time the figures were published."
+            )
+        return (
+            f"Of the crimes {who} recorded {when}, {number(s.count)} had ended in {s.outcome_label} by the time the "
+            f"figures were published — {pct(s.share)} of the {number(s.denominator)} that had an outcome."
+        )
+    if s.per == "recorded-crime":
+        tail = f"equivalent to {pct(s.share)} of the {number(s.denominator)} crimes recorded{area or (' in England and Wales' if national else '')}"
+        if s.count == 0:
+            return f"{subject} {verb} no {s.outcome_label} {when}, against {number(s.denominator)} crimes recorded{area}."
+        return f"{subject} {verb} {number(s.count)} {s.outcome_label} {when} — {tail}."
+    if s.count == 0:
+        return f"{subject} {verb} no {s.outcome_label} {when}, out of {its}{number(s.denominator)} crime outcomes{area}."
+    return f"{subject} {verb} {number(s.count)} {s.outcome_label} {when} — {pct(s.share)} of all {its}{number(s.denominator)} crime outcomes{area}."
+
+
+def _share_noun(s: Story) -> str:
+    return "rate per recorded crime" if s.per == "recorded-crime" else "share of outcomes"
+
+
+def _change_line(s: Story) -> str | None:
+    c = s.change
+    if c is None:
+        return None
+    parts: list[str] = []
+    if c.share_from is not None and c.share_to is not None:
+        a, b = pct(c.share_from), pct(c.share_to)
+        if a == b:
+            parts.append(f"Their {_share_noun(s)} was {b} in both {c.first_year} and {c.last_year}")
+        else:
+            direction = "rose" if c.share_to > c.share_from else "fell"
+            parts.append(f"Their {_share_noun(s)} {direction} from {a} in {c.first_year} to {b} in {c.last_year}")
+    if c.count_change == 0:
+        parts.append(f"the number was unchanged at {number(c.count_to)}")
+    else:
+        direction = "rose" if c.count_change > 0 else "fell"
+        rel = f" ({'up' if c.count_change > 0 else 'down'} {pct(abs(c.count_change_fraction))})" if c.count_change_fraction is not None else ""
+        parts.append(f"the number {direction} from {number(c.count_from)} to {number(c.count_to)}{rel}")
+    sentence = ", while ".join(parts) if len(parts) == 2 else parts[0]
+    return _cap(sentence) + "."
+
+
+def _rank_words(rank: int, of: int, tied: bool) -> str:
+    phrase = rank_phrase(rank, of)
+    if not phrase.endswith(f" of {of}"):
+        phrase += f" of {of}"
+    if tied:
+        phrase = phrase.replace("the ", "the joint ", 1)
+    return phrase + " forces"
+
+
+def _left_out(s: Story) -> str:
+    r = s.rank
+    if r is None or not r.flagged_small:
+        return ""
+    names = [f for f in r.flagged_small if f != s.force.name]
+    if not names:
+        return ""
+    shown = f"{', '.join(names[:4])} and {len(names) - 4} others" if len(names) > 4 else _join(names)
+    return f" ({shown}, with too few to rank, left out)"
+
+
+def _comparison_line(s: Story) -> str | None:
+    if s.force.is_national or s.share is None:
+        return None
+    ours, theirs = pct(s.share), pct(s.national.share)
+    if ours == theirs and s.share != s.national.share:
+        # Whole percentages would read "2% compared with 2%" beside a verdict that they differ.
+        base = f"That compared with {percent(s.national.share, 1)} across England and Wales ({percent(s.share, 1)} for {s.force.display})"
+    else:
+        base = f"That compared with {theirs} across England and Wales"
+    r = s.rank
+    if r is not None and r.by_share is not None:
+        noun = "rate" if s.per == "recorded-crime" else "share"
+        return f"{base}; its {noun} was {_rank_words(r.by_share, r.of, r.tied_share)}{_left_out(s)}."
+    if r is not None and r.reason:
+        if r.small:
+            return f"{base}; {s.force.display} had too few to be ranked against other forces."
+        return f"{base}; {s.force.display} is not ranked against the territorial forces."
+    return base + "."
+
+
+def _count_rank_line(s: Story) -> str | None:
+    r = s.rank
+    if s.force.is_national or r is None or r.by_count is None:
+        return None
+    return f"Its total of {number(s.count)} was {_rank_words(r.by_count, r.of, r.tied_count)} by number."
+
+
+_FUNNEL_WORDS = {
+    stats.VERDICT_ABOVE_998: "is higher than would be expected by chance if it matched the national rate (above the 99.8% control limit)",
+    stats.VERDICT_ABOVE_95: "is higher than the national rate by more than chance would usually explain (above the 95% control limit, though within the 99.8% limit)",
+    stats.VERDICT_WITHIN: "is within the range chance alone could produce around the national rate (inside the 95% control limits)",
+    stats.VERDICT_BELOW_95: "is lower than the national rate by more than chance would usually explain (below the 95% control limit, though within the 99.8% limit)",
+    stats.VERDICT_BELOW_998: "is lower than would be expected by chance if it matched the national rate (below the 99.8% control limit)",
+}
+
+
+def _funnel_line(s: Story) -> str | None:
+    if s.funnel is None or s.funnel.verdict not in _FUNNEL_WORDS:
+        return None
+    if s.per == "recorded-crime":
+        volume = "the number of crimes recorded in its area" if s.force.kind == "territorial" else "the number of crimes it recorded"
+    else:
+        volume = "the number of outcomes it dealt with"
+    return f"Given {volume}, its {_share_noun(s)} {_FUNNEL_WORDS[s.funnel.verdict]}."
+
+
+def _top_offences_line(s: Story) -> str | None:
+    top = [o for o in s.offences if o.count > 0][:TOP_OFFENCES_IN_LINE]
+    if not top:
+        return None
+    items = [f"{_offence_name(o)} ({number(o.count)})" for o in top]
+    if len(items) == 1:
+        return f"The offence most often dealt with this way was {items[0]}."
+    return f"The offences most often dealt with this way were {_join(items)}."
+
+
+def _notable_lines(s: Story) -> list[str]:
+    if not s.notable:
+        return []
+    total = sum(o.count for o in s.notable)
+    codes = len(s.notable)
+    first = (
+        f"{number(total)} of them were for {codes} type{'s' if codes != 1 else ''} of offence that the seriousness rules "
+        "mark as serious, where such an outcome goes against national guidance unless the circumstances are exceptional."
+    )
+    shown = s.notable[:NOTABLE_IN_LINE]
+    items: list[str] = []
+    for i, o in enumerate(shown):
+        item = f"{_times(o.count)} for {_offence_name(o)}"
+        if not s.force.is_national and o.share_of_national is not None:
+            if i == 0:
+                item += f" ({pct(o.share_of_national)} of all such {s.outcome_label} in England and Wales)"
+            else:
+                item += f" ({pct(o.share_of_national)})"
+        items.append(item)
+    rest = s.notable[NOTABLE_IN_LINE:]
+    if rest:
+        kinds = len(rest)
+        items.append(f"{_times(sum(o.count for o in rest))} for {kinds} other serious offence{'s' if kinds != 1 else ''}")
+    lead = "They were used " if _is_disposal(s) else "They were recorded "
+    return [_cap(first), lead + _join(items) + "."]
+
+
+def _largest_shares_line(s: Story) -> str | None:
+    if s.force.is_national or not s.largest_shares:
+        return None
+    shown = s.largest_shares[:LARGEST_SHARES_IN_LINE]
+    o = shown[0]
+    text = (
+        f"{_cap(s.force.display)} accounted for {pct(o.share_of_national)} of all {s.outcome_label} for "
+        f"{_offence_name(o)} in England and Wales ({number(o.count)} of {number(o.national_count)})"
+    )
+    others = [f"{pct(x.share_of_national)} of those for {_offence_name(x)} ({number(x.count)} of {number(x.national_count)})" for x in shown[1:]]
+    if others:
+        text += (" and " if len(others) == 1 else ", ") + _join(others)
+    return text + "."
+
+
+# ------------------------------------------------------------------------------ caveats
+
+
+def _missing_places(groups: list[MissingGroup]) -> list[str]:
+    """'Bedfordshire (2014/15, all four quarters)' for each force with missing cells."""
+    by_force: dict[str, dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))
+    for g in groups:
+        by_force[g.force][g.year].update(g.quarters)
+    out = []
+    for force, years in sorted(by_force.items()):
+        spans = "; ".join(f"{y}, {quarters_phrase(sorted(qs))}" for y, qs in sorted(years.items()))
+        out.append(f"{force} ({spans})")
+    return out
+
+
+def build_caveats(s: Story) -> list[str]:
+    """Caveats that must travel with the lines, each only when it applies to these figures."""
+    from crime_outcomes.sample import SAMPLE_LABEL
+
+    out: list[str] = []
+    if s.is_sample:
+        out.append(
+            f"These figures come from the bundled {SAMPLE_LABEL}, so totals are a little below the full "
+            "published file. Run `crime-outcomes update` to load every year."
+        )
+    if s.years_not_loaded:
+        out.append(
+            f"{_join(s.years_not_loaded)} {'is' if len(s.years_not_loaded) == 1 else 'are'} not loaded, so the period "
+            f"covers only {_join(s.years)}."
+        )
+    if s.missing:
+        cells = sum(g.cells for g in s.missing)
+        markers = sorted({g.marker for g in s.missing})
+        who = "England and Wales" if s.force.is_national else s.force.display
+        out.append(
+            f"Figures for {who} include {number(cells)} cell{'s' if cells != 1 else ''} published without a number "
+            f"({', '.join(repr(m) for m in markers)}): {_join(_missing_places(s.missing))}. They are missing, not zero, "
+            "so the figures for those quarters are incomplete."
+        )
+    others = [g for g in s.missing_national if g.force != s.force.name]
+    if others and not s.force.is_national:
+        out.append(
+            "England and Wales totals include cells published without a number from "
+            f"{_join(_missing_places(others))}, so the national figures for those quarters are incomplete."
+        )
+    if s.missing_denominator_cells:
+        out.append(
+            f"{number(s.missing_denominator_cells)} recorded-crime cells were published without a number; "
+            "the recorded-crime denominator leaves them out."
+        )
+    if s.basis == "recorded" and RECORDED_GAPS_YEAR in s.years:
+        out.append(
+            f"On the recorded basis {RECORDED_GAPS_YEAR} has gaps: {_join(list(RECORDED_GAPS_FORCES))} did not supply "
+            "data for some quarters."
+        )
+    if s.basis == "recorded":
+        out.append(
+            "Recorded-basis figures count the outcomes crimes had when the data were extracted: recent years rise in "
+            "later editions as investigations close."
+        )
+    if s.per == "recorded-crime" and s.basis == "closed":
+        out.append(
+            "Outcomes closed in a year can relate to crimes recorded in earlier years, so the rate per recorded crime "
+            "is a ratio, not the share of those crimes."
+        )
+    if GREATER_MANCHESTER_GAP_YEAR in s.years:
+        if s.force.name == "Greater Manchester":
+            out.append(
+                f"Greater Manchester Police could not supply data from July 2019, so its {GREATER_MANCHESTER_GAP_YEAR} "
+                "figures cover April to June 2019 only; the gap has no marker in the published file."
+            )
+        else:
+            out.append(
+                f"England and Wales totals for {GREATER_MANCHESTER_GAP_YEAR} lack Greater Manchester from July 2019 "
+                "(it could not supply data); the gap has no marker in the published file."
+            )
+    expired = [o for o in s.offences if o.expired and o.count != 0]
+    if expired:
+        n = sum(o.count for o in expired)
+        codes = _join([o.code for o in expired[:6]] + ([f"{len(expired) - 6} more"] if len(expired) > 6 else []))
+        out.append(
+            f"{number(n)} of these {s.outcome_label} were for offence codes that have expired ({codes}): crimes "
+            "recorded under an old code keep it when they are closed, so old and new codes (such as the burglary "
+            "codes replaced in April 2017) appear side by side."
+        )
+    if any(o.count > 0 and (o.group or "").strip().lower() == "sexual offences" for o in s.offences):
+        out.append(
+            f"Some {s.outcome_label} for sexual offences may involve children: in 2019 forces said such cases "
+            "included sexual activity between young people and sexting, and the data do not give the offender's age."
+        )
+    if s.notable:
+        out.append(
+            f"'Serious' follows the seriousness rules ({s.rules_source}): an out-of-court outcome for such an offence "
+            "is contrary to national guidance unless the circumstances are exceptional, not unlawful. Outcomes "
+            "attach to the crime's final classification."
+        )
+    if s.rank is not None and s.rank.small:
+        out.append(
+            f"{_cap(s.force.display)} has too few {s.outcome_label} (fewer than {stats.SMALL_COUNT_MIN}, or under "
+            f"{stats.SMALL_DENOMINATOR_MIN} outcomes in all) for its share to be ranked; treat it with care."
+        )
+    return out

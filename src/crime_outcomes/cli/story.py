@@ -1,0 +1,130 @@
+"""Commands for the force story: ``story``, and the look-ups ``forces`` and ``outcomes``.
+
+``story`` parses options, calls ``crime_outcomes.analysis.story.story`` and prints one of the
+three renderings. Option mistakes are reported by Typer with the allowed values (exit 2);
+asking for something the store does not hold is a NotFoundError (exit 6).
+"""
+
+from __future__ import annotations
+
+import json
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from crime_outcomes.analysis.story import BASES, PERS, normalise_year, story as build_story
+from crime_outcomes.cli.app import DbOption, app, handle_errors, open_for_reading
+from crime_outcomes.normalise.forces import FORCES, FRAUD
+from crime_outcomes.normalise.outcome_types import ALL_OUTCOMES, OUTCOME_GROUPS, OUTCOME_TYPES, parse_outcome_selector
+from crime_outcomes.outputs.story_text import render_markdown, render_text
+
+FORMATS = ("text", "markdown", "json")
+
+
+class ListFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
+def _choice(value: str, allowed: tuple[str, ...], hint: str) -> str:
+    folded = value.strip().lower()
+    if folded not in allowed:
+        raise typer.BadParameter(f"{value!r} is not one of: {', '.join(allowed)}", param_hint=hint)
+    return folded
+
+
+def _year(value: str | None, hint: str) -> str | None:
+    if value is None:
+        return None
+    try:
+        return normalise_year(value)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint=hint) from None
+
+
+@app.command("story")
+@handle_errors
+def story_command(
+    force: Annotated[str | None, typer.Option("--force", "-f", help='Force name, matched forgivingly ("west midlands", "Met", "West Midlands Police").', show_default=False)] = None,
+    national: Annotated[bool, typer.Option("--national", help="England and Wales (all 44 forces) instead of one force.")] = False,
+    outcome: Annotated[str, typer.Option("--outcome", "-o", help="Outcome type (8), several (2,3) or a group (community-resolution, out-of-court, charged...).")] = "community-resolution",
+    first: Annotated[str | None, typer.Option("--from", help="First financial year, e.g. 2014/15 (default: the first loaded).", show_default=False)] = None,
+    last: Annotated[str | None, typer.Option("--to", help="Last financial year, e.g. 2017/18 (default: the last loaded).", show_default=False)] = None,
+    basis: Annotated[str, typer.Option("--basis", help="closed (decisions made in the period) or recorded (crimes recorded in the period).")] = "closed",
+    per: Annotated[str, typer.Option("--per", help="Denominator: outcomes (all outcomes, types 1-22) or recorded-crime.")] = "outcomes",
+    rules: Annotated[Path | None, typer.Option("--rules", help="A seriousness rules file (TOML) replacing the built-in rules.", show_default=False)] = None,
+    output_format: Annotated[str, typer.Option("--format", help="text, markdown or json.")] = "text",
+    db: DbOption = None,
+) -> None:
+    """The force story: count, share, national comparison and rank, trend, offences and notable offences."""
+    if national and force:
+        raise typer.BadParameter("give either --force NAME or --national, not both", param_hint="--national")
+    if not national and not force:
+        raise typer.BadParameter("give --force NAME (see `crime-outcomes forces`) or --national for England and Wales", param_hint="--force")
+    basis = _choice(basis, BASES, "--basis")
+    per = _choice(per, PERS, "--per")
+    output_format = _choice(output_format, FORMATS, "--format")
+    try:
+        parse_outcome_selector(outcome)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--outcome") from None
+    first_y, last_y = _year(first, "--from"), _year(last, "--to")
+    if first_y and last_y and first_y > last_y:
+        raise typer.BadParameter(f"the period runs backwards: --from {first_y} is after --to {last_y}", param_hint="--from")
+    if rules is not None and not rules.is_file():
+        raise typer.BadParameter(f"no rules file at {rules}", param_hint="--rules")
+
+    with open_for_reading(db) as store:
+        result = build_story(
+            store, force=None if national else force, outcome=outcome, first=first_y, last=last_y,
+            basis=basis, per=per, rules_path=rules,
+        )
+    if output_format == "json":
+        typer.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
+    elif output_format == "markdown":
+        typer.echo(render_markdown(result), nl=False)
+    else:
+        typer.echo(render_text(result), nl=False)
+
+
+@app.command("forces")
+def forces_command(
+    output_format: Annotated[ListFormat, typer.Option("--format", help="text or json.")] = ListFormat.text,
+) -> None:
+    """List the forces: canonical name, slug and kind (fraud reporting bodies are not forces)."""
+    rows = [f for f in FORCES.values() if f.kind != FRAUD]
+    rows.sort(key=lambda f: (f.kind != "territorial", f.name))
+    if output_format is ListFormat.json:
+        typer.echo(json.dumps([{"name": f.name, "slug": f.slug, "kind": f.kind, "country": f.country or None} for f in rows], indent=2))
+        return
+    width = max(len(f.name) for f in rows)
+    slug_width = max(len(f.slug) for f in rows)
+    typer.echo(f"{'Force'.ljust(width)}  {'Slug'.ljust(slug_width)}  Kind")
+    for f in rows:
+        typer.echo(f"{f.name.ljust(width)}  {f.slug.ljust(slug_width)}  {f.kind}{' (' + f.country + ')' if f.country else ''}")
+    typer.echo(f"\n{sum(f.kind == 'territorial' for f in rows)} territorial forces (ranked) plus British Transport Police make England and Wales.")
+
+
+@app.command("outcomes")
+def outcomes_command(
+    output_format: Annotated[ListFormat, typer.Option("--format", help="text or json.")] = ListFormat.text,
+) -> None:
+    """List outcome types 0-22 and the named groups --outcome accepts."""
+    if output_format is ListFormat.json:
+        typer.echo(json.dumps({
+            "types": [{"type": t.number, "label": t.label, "group": t.group, "in_all_outcomes": t.number in ALL_OUTCOMES, "note": t.note or None} for t in OUTCOME_TYPES.values()],
+            "groups": {name: {"types": list(types), "label": label} for name, (types, label) in OUTCOME_GROUPS.items()},
+        }, indent=2, ensure_ascii=False))
+        return
+    typer.echo("Type  Description")
+    for t in OUTCOME_TYPES.values():
+        note = f"  [{t.note}]" if t.note else ""
+        typer.echo(f"{str(t.number).rjust(4)}  {t.label}{note}")
+    typer.echo("\nGroups for --outcome")
+    width = max(len(n) for n in OUTCOME_GROUPS)
+    for name, (types, label) in OUTCOME_GROUPS.items():
+        shown = "1-22" if tuple(types) == ALL_OUTCOMES else ",".join(str(t) for t in types)
+        typer.echo(f"  {name.ljust(width)}  {shown.ljust(14)}  {label}")
+    typer.echo("\nShares divide by all outcomes, types 1-22 (never type 0, never 1a/2a/3a).")

@@ -1,0 +1,199 @@
+"""A Story as plain text (for a terminal or an email) and as Markdown (for a brief or a wiki).
+
+Both are built from the Story's findings and its lines and caveats only. No Rich markup is
+used: text from the data (offence descriptions, rule labels) is printed as it is in plain
+text, and escaped in Markdown so that a description such as ``<b>`` or ``a|b`` cannot turn
+into markup or break a table.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from crime_outcomes.analysis.story import Story
+from crime_outcomes.outputs.format import number, ordinal, percent, signed_points
+
+TEXT_OFFENCE_ROWS = 15
+"""Offence rows shown in text and Markdown; the JSON holds every row."""
+
+
+def _p1(fraction: float | None) -> str:
+    return percent(fraction, 1)
+
+
+def _interval(ci: tuple[float, float] | None) -> str:
+    return f"{_p1(ci[0])} to {_p1(ci[1])}" if ci else "–"
+
+
+def _rank(rank: int | None, of: int, tied: bool) -> str:
+    if rank is None:
+        return "not ranked"
+    return f"{'joint ' if tied else ''}{ordinal(rank)} of {of}"
+
+
+def _title(s: Story) -> str:
+    span = s.first if s.first == s.last else f"{s.first} to {s.last}"
+    return f"{s.outcome_label[:1].upper()}{s.outcome_label[1:]}: {s.force.display}, {span}"
+
+
+def _denominator_label(s: Story) -> str:
+    return "Recorded crimes" if s.per == "recorded-crime" else "All outcomes (types 1-22)"
+
+
+def _figures(s: Story) -> list[tuple[str, str]]:
+    rows = [
+        ("Outcome types", ", ".join(str(t) for t in s.outcome_types)),
+        ("Basis", f"{s.basis} ({'investigations closed in the period' if s.basis == 'closed' else 'crimes recorded in the period'})"),
+        ("Count", number(s.count)),
+        (_denominator_label(s), number(s.denominator)),
+        ("Share", f"{_p1(s.share)} (95% interval {_interval(s.ci95)})"),
+        ("England and Wales", f"{number(s.national.count)} of {number(s.national.denominator)} ({_p1(s.national.share)})"),
+    ]
+    if s.rank is not None:
+        rows.append(("Rank by share", _rank(s.rank.by_share, s.rank.of, s.rank.tied_share)))
+        rows.append(("Rank by count", _rank(s.rank.by_count, s.rank.of, s.rank.tied_count)))
+        if s.rank.reason:
+            rows.append(("Not ranked because", s.rank.reason))
+        if s.rank.flagged_small:
+            rows.append(("Too few to rank", ", ".join(s.rank.flagged_small)))
+    if s.funnel is not None:
+        lim = s.funnel.limits
+        detail = f" (95% limits {_p1(lim.lower95)} to {_p1(lim.upper95)}; 99.8% limits {_p1(lim.lower998)} to {_p1(lim.upper998)})" if lim else ""
+        rows.append(("Funnel plot", s.funnel.verdict + detail))
+    if s.change is not None:
+        c = s.change
+        pts = "–"
+        if c.share_change is not None:
+            sign = "+" if c.share_change > 0 else "-" if c.share_change < 0 else ""
+            pts = sign + signed_points(c.share_change, 1)
+        rows.append((f"Change {c.first_year} to {c.last_year}", f"{number(c.count_from)} to {number(c.count_to)} ({c.count_change:+,}); share {_p1(c.share_from)} to {_p1(c.share_to)} ({pts})"))
+    return rows
+
+
+def _year_rows(s: Story) -> tuple[list[str], list[list[str]]]:
+    head = ["Year", "Count", "Outcomes" if s.per == "outcomes" else "Recorded crimes", "Share", "95% interval", "E&W share", "Missing cells"]
+    rows = [[y.year, number(y.count), number(y.denominator), _p1(y.share), _interval(y.ci95), _p1(y.national_share), number(y.missing_cells)] for y in s.by_year]
+    return head, rows
+
+
+def _offence_rows(s: Story, escape: bool) -> tuple[list[str], list[list[str]]]:
+    esc = md_escape if escape else (lambda t: t)
+    head = ["Code", "Offence", "Count", "E&W count", "Share of E&W", "Rate", "E&W rate", "Serious"]
+    rows = []
+    for o in [o for o in s.offences if o.count != 0][:TEXT_OFFENCE_ROWS]:
+        rows.append([
+            esc(o.code), esc(o.description or ""), number(o.count), number(o.national_count), _p1(o.share_of_national),
+            _p1(o.force_rate), _p1(o.national_rate), esc(", ".join(h.rule_id for h in o.rules)) if o.serious else "",
+        ])
+    return head, rows
+
+
+def _source_lines(s: Story) -> list[str]:
+    out = [f"Store: {s.store_label}"]
+    for e in s.editions:
+        date = f", edition {e.edition_date:%d %B %Y}" if e.edition_date else ""
+        out.append(f"Source file: {e.file_name} ({', '.join(e.years)}{date})")
+    out.append(f"Seriousness rules: {s.rules_source} (sha256 {s.rules_fingerprint[:12]})")
+    out.append("Home Office, Police recorded crime and outcomes open data tables; Open Government Licence v3.0.")
+    return out
+
+
+# ---------------------------------------------------------------------------------- text
+
+
+def _text_table(head: Sequence[str], rows: Sequence[Sequence[str]], left: set[int]) -> list[str]:
+    widths = [max(len(str(c)) for c in col) for col in zip(head, *rows)]
+
+    def fmt(cells: Sequence[str]) -> str:
+        return "  ".join(str(c).ljust(w) if i in left else str(c).rjust(w) for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
+
+    return [fmt(head), fmt(["-" * w for w in widths]), *(fmt(r) for r in rows)]
+
+
+def render_text(s: Story) -> str:
+    """Plain text: title, story lines, figures, year series, offences, notable, caveats, source."""
+    out = [_title(s), "=" * len(_title(s)), ""]
+    out += [f"* {line}" for line in s.lines]
+    out += ["", "Figures", "-------"]
+    figures = _figures(s)
+    width = max(len(k) for k, _ in figures)
+    out += [f"{k.ljust(width)}  {v}" for k, v in figures]
+    if len(s.by_year) > 1:
+        out += ["", "By year", "-------"]
+        out += _text_table(*_year_rows(s), left={0})
+    head, rows = _offence_rows(s, escape=False)
+    if rows:
+        shown = len([o for o in s.offences if o.count != 0])
+        heading = f"Offences (top {len(rows)} of {shown})"
+        out += ["", heading, "-" * len(heading)]
+        out += _text_table(head, rows, left={0, 1, 7})
+    if s.notable:
+        out += ["", "Notable offences", "----------------"]
+        for o in s.notable:
+            share = f" ({_p1(o.share_of_national)} of {number(o.national_count)} in England and Wales)" if not s.force.is_national else ""
+            out.append(f"{o.code} {o.description or ''}: {number(o.count)}{share}")
+            out += [f"    rule {h.rule_id}: {h.label}" for h in o.rules]
+    if s.largest_shares:
+        out += ["", "Largest shares of England and Wales totals", "------------------------------------------"]
+        out += [f"{o.code} {o.description or ''}: {number(o.count)} of {number(o.national_count)} ({_p1(o.share_of_national)})" for o in s.largest_shares]
+    if s.caveats:
+        out += ["", "Caveats", "-------"]
+        out += [f"* {c}" for c in s.caveats]
+    out += ["", "Source", "------", *_source_lines(s)]
+    return "\n".join(out) + "\n"
+
+
+# ------------------------------------------------------------------------------ markdown
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~])")
+_MD_LINE_START = re.compile(r"^(\s*)(\d{0,9})([-+.)])(?=\s|$)")
+
+
+def md_escape(text: str) -> str:
+    """Backslash-escape Markdown markup in data so it prints as typed (tables stay intact)."""
+    text = text.replace("&", "&amp;").replace("\r", " ").replace("\n", " ")
+    text = _MD_SPECIAL.sub(r"\\\1", text)
+    # A leading '- ', '+ ' or '12. ' / '12) ' would start a list inside a list item.
+    match = _MD_LINE_START.match(text)
+    if match:
+        indent, digits, mark = match.groups()
+        if (digits and mark in ".)") or (not digits and mark in "-+"):
+            text = indent + digits + "\\" + text[match.end(2):]
+    return text
+
+
+def _md_table(head: Sequence[str], rows: Sequence[Sequence[str]], right: set[int]) -> list[str]:
+    align = ["---:" if i in right else "---" for i in range(len(head))]
+    return ["| " + " | ".join(head) + " |", "| " + " | ".join(align) + " |", *("| " + " | ".join(r) + " |" for r in rows)]
+
+
+def render_markdown(s: Story) -> str:
+    """Markdown with the same sections as the text; every piece of data is escaped."""
+    out = [f"# {md_escape(_title(s))}", ""]
+    out += [f"- {md_escape(line)}" for line in s.lines]
+    out += ["", "## Figures", ""]
+    out += _md_table(["Figure", "Value"], [[md_escape(k), md_escape(v)] for k, v in _figures(s)], right=set())
+    if len(s.by_year) > 1:
+        head, rows = _year_rows(s)
+        out += ["", "## By year", ""]
+        out += _md_table(head, [[md_escape(c) for c in r] for r in rows], right={1, 2, 3, 5, 6})
+    head, rows = _offence_rows(s, escape=True)
+    if rows:
+        out += ["", "## Offences", ""]
+        out += _md_table(head, rows, right={2, 3, 4, 5, 6})
+    if s.notable:
+        out += ["", "## Notable offences", ""]
+        for o in s.notable:
+            share = f" ({_p1(o.share_of_national)} of {number(o.national_count)} in England and Wales)" if not s.force.is_national else ""
+            out.append(f"- **{md_escape(o.code)} {md_escape(o.description or '')}**: {number(o.count)}{md_escape(share)}")
+            out += [f"  - rule `{h.rule_id}`: {md_escape(h.label)}" if re.fullmatch(r"[a-z0-9-]+", h.rule_id) else f"  - rule {md_escape(h.rule_id)}: {md_escape(h.label)}" for h in o.rules]
+    if s.largest_shares:
+        out += ["", "## Largest shares of England and Wales totals", ""]
+        out += [f"- {md_escape(o.code)} {md_escape(o.description or '')}: {number(o.count)} of {number(o.national_count)} ({md_escape(_p1(o.share_of_national))})" for o in s.largest_shares]
+    if s.caveats:
+        out += ["", "## Caveats", ""]
+        out += [f"- {md_escape(c)}" for c in s.caveats]
+    out += ["", "## Source", ""]
+    out += [f"- {md_escape(line)}" for line in _source_lines(s)]
+    return "\n".join(out) + "\n"
