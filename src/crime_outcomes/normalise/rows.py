@@ -92,82 +92,77 @@ def normalise_sheet(raw: RawSheet) -> NormalisedSheet:
     frame = frame.select([pl.col(c).cast(pl.String).alias(f) for c, f in rename.items()])
     published_cols = list(frame.columns)
     frame = frame.with_row_index("source_row", offset=raw.first_row).with_columns(pl.col("source_row").cast(pl.Int64))
-    frame = frame.with_columns([pl.col(c).str.strip_chars() for c in published_cols])
     raw_json = pl.struct([pl.col(f).alias(hmap.published[f]) for f in published_cols]).struct.json_encode().alias("raw")
 
-    distinct_forces = frame["force"].drop_nulls().unique().to_list()
-    force_map = {name: canonical_force(name) for name in distinct_forces}
-    checks: list[tuple[str, pl.Expr, str]] = []  # (field, failed?, reason)
+    # Coded columns hold few distinct values (a few years, 44 forces, a few thousand counts)
+    # against ~700k rows: parse each distinct value once and join the results back.
+    def parse(column: str, exprs: dict[str, pl.Expr]) -> None:
+        nonlocal frame
+        uniq = frame.select(pl.col(column).unique()).with_columns(pl.col(column).str.strip_chars().alias("_s"))
+        mapped = uniq.with_columns(**exprs).drop("_s")
+        frame = frame.join(mapped, on=column, how="left", nulls_equal=True, maintain_order="left")
 
-    exprs = [
-        _year(pl.col("financial_year")).alias("n_year"),
-        _int_text(pl.col("quarter").str.replace(r"^[Qq]\s*", "")).alias("n_quarter"),
-        pl.col("force").replace_strict(force_map, default=None, return_dtype=pl.String).alias("n_force"),
-        pl.col("offence_code").str.replace(r"^(\d+)\.0+$", "$1").alias("n_code"),
-    ]
-    checks += [
+    s = pl.col("_s")
+    force_map = {name: canonical_force(name) for name in frame["force"].drop_nulls().unique().to_list()}
+    parse("financial_year", {"n_year": _year(s)})
+    parse("quarter", {"n_quarter": _int_text(s.str.replace(r"^[Qq]\s*", ""))})
+    parse("force", {"n_force": pl.col("force").replace_strict(force_map, default=None, return_dtype=pl.String)})
+    parse("offence_code", {"n_code": s.str.replace(r"^(\d+)\.0+$", "$1")})
+    checks: list[tuple[str, pl.Expr, str | None]] = [  # (field, failed?, reason; None = from p_<field>)
         ("financial_year", pl.col("n_year").is_null(), "not a financial year like 2017/18"),
         ("quarter", pl.col("n_quarter").is_null() | ~pl.col("n_quarter").is_between(1, 4), "not a financial quarter 1-4"),
         ("force", pl.col("n_force").is_null(), "unknown force name (not one of the 43 territorial forces, British Transport Police or a fraud body)"),
         ("offence_code", pl.col("n_code").is_null() | (pl.col("n_code") == ""), "empty offence code"),
     ]
+    count_fields = ["recorded", "closed"] if hmap.kind == OUTCOMES else ["offences"]
+    for basis in count_fields:
+        value, marker, problem = _count(s)
+        parse(basis, {f"n_{basis}": value, f"n_{basis}_marker": pl.when(marker.is_not_null()).then(marker), f"p_{basis}": problem})
     if hmap.kind == OUTCOMES:
-        otype = pl.col("outcome_type").str.to_lowercase()
-        exprs.append(_int_text(otype).alias("n_type"))
-        exprs.append(otype.is_in(["1a", "2a", "3a"]).fill_null(False).alias("is_alternate"))
-        for basis in ("recorded", "closed"):
-            value, marker, problem = _count(pl.col(basis))
-            exprs += [value.alias(f"n_{basis}"), marker.alias(f"n_{basis}_marker"), problem.alias(f"p_{basis}")]
+        otype = s.str.to_lowercase()
+        parse("outcome_type", {"n_type": _int_text(otype), "is_alternate": otype.is_in(["1a", "2a", "3a"]).fill_null(False), "n_type_text": otype})
         if "expired" in hmap.columns:
-            exp = pl.col("expired").str.to_lowercase()
-            exprs.append(
-                pl.when(exp.is_in(["x", "y", "yes", "true", "expired"])).then(True)
-                .when(exp.is_null() | exp.is_in(["", "na", "n", "no", "false"])).then(False)
-                .otherwise(None).alias("n_expired")
-            )
+            exp = s.str.to_lowercase()
+            parse("expired", {"n_expired": pl.when(exp.is_in(["x", "y", "yes", "true", "expired"])).then(True)
+                              .when(exp.is_null() | exp.is_in(["", "na", "n", "no", "false"])).then(False).otherwise(None)})
             checks.append(("expired", pl.col("n_expired").is_null(), "not an expired flag ('x' or blank)"))
         else:
-            exprs.append(pl.lit(False).alias("n_expired"))
-        checks += [
-            ("outcome_type", ~pl.col("is_alternate") & (pl.col("n_type").is_null() | ~pl.col("n_type").is_between(0, 22)), "not an outcome type 0-22 (or 1a/2a/3a)"),
-            ("recorded", pl.col("p_recorded").is_not_null(), None),
-            ("closed", pl.col("p_closed").is_not_null(), None),
-        ]
-    else:
-        value, marker, problem = _count(pl.col("offences"))
-        exprs += [value.alias("n_offences"), marker.alias("n_offences_marker"), problem.alias("p_offences")]
-        checks.append(("offences", pl.col("p_offences").is_not_null(), None))
+            frame = frame.with_columns(pl.lit(False).alias("n_expired"))
+        checks.append(("outcome_type", ~pl.col("is_alternate") & (pl.col("n_type").is_null() | ~pl.col("n_type").is_between(0, 22)), "not an outcome type 0-22 (or 1a/2a/3a)"))
+    checks += [(basis, pl.col(f"p_{basis}").is_not_null(), None) for basis in count_fields]
 
-    frame = frame.with_columns(exprs)
     column_expr = pl.lit(None, dtype=pl.String)
     reason_expr = pl.lit(None, dtype=pl.String)
     for fld, failed, reason in reversed(checks):
         why = pl.col(f"p_{fld}") if reason is None else pl.lit(reason)
         column_expr = pl.when(failed).then(pl.lit(hmap.published[fld])).otherwise(column_expr)
         reason_expr = pl.when(failed).then(why).otherwise(reason_expr)
-    frame = frame.with_columns(column_expr.alias("column_name"), reason_expr.alias("reason"), raw_json)
+    frame = frame.with_columns(column_expr.alias("column_name"), reason_expr.alias("reason"))
 
     # Duplicate keys: the first is kept, later ones rejected pointing at it.
-    type_key = pl.when(pl.col("is_alternate")).then(pl.col("outcome_type").str.to_lowercase()).otherwise(pl.col("n_type").cast(pl.String)) if hmap.kind == OUTCOMES else pl.lit("")
-    key = [pl.col("n_year"), pl.col("n_quarter"), pl.col("n_force"), pl.col("n_code"), type_key]
-    first_row = pl.col("source_row").min().over(pl.when(pl.col("reason").is_null()).then(pl.concat_str(key, separator="\x1f")))
-    frame = frame.with_columns(
-        pl.when(pl.col("reason").is_null() & (first_row != pl.col("source_row")))
-        .then(pl.format("duplicate of row {} (same year, quarter, force, offence code and outcome type)", first_row))
-        .otherwise(pl.col("reason")).alias("reason"),
-        pl.when(pl.col("reason").is_null() & (first_row != pl.col("source_row")))
-        .then(pl.lit(hmap.published["offence_code"]))
-        .otherwise(pl.col("column_name")).alias("column_name"),
-    )
+    type_key = pl.col("n_type_text") if hmap.kind == OUTCOMES else pl.lit("")
+    key = pl.struct(pl.col("n_year"), pl.col("n_quarter"), pl.col("n_force"), pl.col("n_code"), type_key.alias("t"))
+    frame = frame.with_columns(key.alias("_key"))
+    valid = pl.col("reason").is_null()
+    repeated = frame.filter(valid).select("source_row", "_key").filter(~pl.col("_key").is_first_distinct())
+    if repeated.height:
+        firsts = frame.filter(valid).group_by("_key").agg(pl.col("source_row").min().alias("_first"))
+        repeated = repeated.join(firsts, on="_key").select("source_row", "_first")
+        frame = frame.join(repeated, on="source_row", how="left").with_columns(
+            pl.when(pl.col("_first").is_not_null())
+            .then(pl.format("duplicate of row {} (same year, quarter, force, offence code and outcome type)", pl.col("_first")))
+            .otherwise(pl.col("reason")).alias("reason"),
+            pl.when(pl.col("_first").is_not_null()).then(pl.lit(hmap.published["offence_code"])).otherwise(pl.col("column_name")).alias("column_name"),
+        )
 
     ok = frame.filter(pl.col("reason").is_null())
-    rejected = frame.filter(pl.col("reason").is_not_null()).select("source_row", "column_name", "reason", "raw")
+    rejected = frame.filter(pl.col("reason").is_not_null()).select("source_row", "column_name", "reason", raw_json)
 
     base = [pl.col("n_year").alias("financial_year"), pl.col("n_quarter").cast(pl.Int8).alias("quarter"), pl.col("n_force").alias("force"), pl.col("n_code").alias("offence_code")]
     if hmap.kind == OUTCOMES:
         counts = [pl.col("n_recorded").alias("recorded"), pl.col("n_closed").alias("closed"), pl.col("n_recorded_marker").alias("recorded_marker"), pl.col("n_closed_marker").alias("closed_marker"), pl.col("source_row")]
         main = ok.filter(~pl.col("is_alternate")).select(*base, pl.col("n_type").cast(pl.Int8).alias("outcome_type"), *counts)
-        alternate = ok.filter(pl.col("is_alternate")).select(*base, pl.col("outcome_type").str.to_lowercase().alias("outcome_type"), *counts)
+        alternate = ok.filter(pl.col("is_alternate")).select(*base, pl.col("n_type_text").alias("outcome_type"), *counts)
     else:
         main = ok.select(*base, pl.col("n_offences").alias("offences"), pl.col("n_offences_marker").alias("offences_marker"), pl.col("source_row"))
         alternate = pl.DataFrame()
