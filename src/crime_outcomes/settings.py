@@ -13,6 +13,8 @@ from pathlib import Path
 
 import platformdirs
 
+from crime_outcomes.errors import EXIT_USAGE, CrimeOutcomesError
+
 DB_ENV = "CRIME_OUTCOMES_DB"
 
 
@@ -30,21 +32,48 @@ def default_downloads_dir() -> Path:
 
 @dataclass(frozen=True)
 class Limits:
-    """Resource limits for one source file; each can be raised for a legitimate giant file."""
+    """Resource limits for one source file; each can be raised for a legitimate giant file.
 
-    max_file_bytes: int = 1 << 30  # 1 GiB on disk
-    max_member_bytes: int = 3 << 30  # 3 GiB uncompressed for one zip member (real ods: ~2 GB)
-    max_total_uncompressed_bytes: int = 4 << 30
-    max_compression_ratio: float = 200.0  # real files: 10-30; bombs: 1000+
-    ratio_applies_above_bytes: int = 50 << 20  # small members may compress very well
+    Defaults come from files of the real shape written at full size (700,000 rows, see the
+    README, "Errors and limits"): xlsx 35 MB on disk with a 503 MB sheet part compressed
+    14:1; ods 25 MB with a 905 MB ``content.xml`` compressed 36:1 (90:1 at the strongest
+    deflate level). Published 2019 ods editions reach ~2 GB of ``content.xml``.
+    """
+
+    max_file_bytes: int = 1 << 30  # 1 GiB on disk; real files are 15-45 MB
+    max_member_bytes: int = 3 << 30  # one zip part inflated; real ods content.xml up to ~2 GB
+    max_total_uncompressed_bytes: int = 4 << 30  # all parts together
+    max_compression_ratio: float = 300.0  # real parts 14-90:1; deflate bombs sit near 1000:1
+    ratio_applies_above_bytes: int = 50 << 20  # small parts may compress very well
     max_rows: int = 1_048_576  # a spreadsheet sheet cannot hold more
+    max_cells: int = 40_000_000  # the grid the reader allocates; a full 13-column sheet is 13.6M
+    max_members: int = 10_000  # zip parts; real workbooks have about 12
+
+
+class SettingsError(CrimeOutcomesError):
+    """A setting from the environment cannot be used."""
+
+    exit_code = EXIT_USAGE
 
 
 def limits_from_env() -> Limits:
-    """Limits, each overridable by ``CRIME_OUTCOMES_<NAME>`` (e.g. CRIME_OUTCOMES_MAX_ROWS)."""
-    values = {}
+    """Limits, each overridable by ``CRIME_OUTCOMES_<NAME>`` (e.g. CRIME_OUTCOMES_MAX_ROWS).
+
+    A value that is not a positive number stops with a message naming the variable, rather
+    than a traceback or a silently ignored limit.
+    """
+    values: dict[str, float | int] = {}
     for name, field_ in Limits.__dataclass_fields__.items():
-        env = os.environ.get(f"CRIME_OUTCOMES_{name.upper()}")
-        if env:
-            values[name] = float(env) if field_.type == "float" else int(env)
-    return Limits(**values)
+        var = f"CRIME_OUTCOMES_{name.upper()}"
+        env = os.environ.get(var)
+        if env is None or not env.strip():
+            continue
+        text = env.strip().replace("_", "").replace(",", "")
+        try:
+            value: float | int = float(text) if field_.type == "float" else int(text)
+        except ValueError:
+            raise SettingsError(f"{var}={env!r} is not a {'number' if field_.type == 'float' else 'whole number'}") from None
+        if not value > 0:
+            raise SettingsError(f"{var}={env!r} must be greater than zero")
+        values[name] = value
+    return Limits(**values)  # type: ignore[arg-type]

@@ -8,7 +8,9 @@ comparison on every run.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import fastexcel
@@ -20,25 +22,81 @@ from crime_outcomes.readers.guards import check_spreadsheet_container
 from crime_outcomes.settings import Limits, limits_from_env
 
 
+class _CappedWarnings(logging.Handler):
+    """Collects the reader's warnings that it cut a repeat count short.
+
+    calamine stops ods repeats at 1,048,576 rows and 16,384 columns and only logs it (to
+    the ``calamine`` logger); the rows past the cap would be lost without an error.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if "capped" in message or "limit" in message.lower():
+            self.messages.append(message)
+
+
+@contextmanager
+def _watch_reader_warnings() -> Iterator[_CappedWarnings]:
+    logger = logging.getLogger("calamine")
+    handler = _CappedWarnings()
+    old_propagate, old_level = logger.propagate, logger.level
+    logger.addHandler(handler)
+    logger.propagate = False  # the message is reported as an error, not printed raw
+    logger.setLevel(logging.WARNING)
+    try:
+        yield handler
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate, logger.level = old_propagate, old_level
+
+
+def _raise_if_capped(handler: _CappedWarnings, where: Location, limits: Limits) -> None:
+    if handler.messages:
+        raise LimitError(
+            where,
+            "the sheet declares more rows or columns than a spreadsheet holds (repeated rows or cells); the reader would silently drop the rest",
+            expected=f"at most {limits.max_rows:,} rows and 16,384 columns",
+            found=handler.messages[0],
+        )
+
+
+def _is_interrupt(exc: BaseException) -> bool:
+    return isinstance(exc, (KeyboardInterrupt, SystemExit, GeneratorExit))
+
+
 def read_spreadsheet(path: Path, skipped: list[SkippedSheet] | None = None, limits: Limits | None = None) -> Iterator[RawSheet]:
     """Yield each sheet whose header row is recognised; others go to ``skipped`` with a reason."""
     limits = limits or limits_from_env()
     check_spreadsheet_container(path, limits)
-    try:
-        reader = fastexcel.read_excel(path)
-        names = reader.sheet_names
-    except Exception as exc:  # fastexcel raises its own hierarchy; all mean "unreadable"
-        raise InputError(Location(str(path)), "the spreadsheet cannot be opened", found=_short(exc)) from None
-    for index, name in enumerate(names):
+    with _watch_reader_warnings() as capped:
         try:
-            sheet = reader.load_sheet(index, header_row=None, dtypes="string")
-            if sheet.total_height > limits.max_rows + 1:
-                raise LimitError(Location(str(path), name), "the sheet has more rows than the limit", expected=f"at most {limits.max_rows:,}", found=f"{sheet.total_height:,}")
-            batch = sheet.to_arrow()
-        except LimitError:
-            raise
-        except Exception as exc:
-            raise InputError(Location(str(path), name), "the sheet cannot be read", found=_short(exc)) from None
+            reader = fastexcel.read_excel(path)
+            names = reader.sheet_names
+        except BaseException as exc:  # fastexcel's errors, and pyo3 panics (BaseException)
+            if _is_interrupt(exc):
+                raise
+            error = LimitError if "limit exceeded" in str(exc).lower() else InputError
+            raise error(Location(str(path)), "the spreadsheet cannot be opened", found=_short(exc)) from None
+        _raise_if_capped(capped, Location(str(path)), limits)
+    for index, name in enumerate(names):
+        with _watch_reader_warnings() as capped:
+            try:
+                sheet = reader.load_sheet(index, header_row=None, dtypes="string")
+                _raise_if_capped(capped, Location(str(path), name), limits)
+                if sheet.total_height > limits.max_rows + 1:
+                    raise LimitError(Location(str(path), name), "the sheet has more rows than the limit", expected=f"at most {limits.max_rows:,}", found=f"{sheet.total_height:,}")
+                batch = sheet.to_arrow()
+            except LimitError:
+                raise
+            except BaseException as exc:  # as above: a reader panic must not escape as a crash
+                if _is_interrupt(exc):
+                    raise
+                error = LimitError if "limit exceeded" in str(exc).lower() else InputError
+                raise error(Location(str(path), name), "the sheet cannot be read", found=_short(exc)) from None
         table = pa.Table.from_batches([batch]) if isinstance(batch, pa.RecordBatch) else batch
         if table.num_rows < sheet.total_height:
             raise InputError(Location(str(path), name), "the reader returned fewer rows than the sheet declares", expected=f"{sheet.total_height:,} rows", found=f"{table.num_rows:,}")
@@ -95,6 +153,6 @@ def _drop_trailing_blank_rows(table: pa.Table) -> pa.Table:
     return table.slice(0, end)
 
 
-def _short(exc: Exception) -> str:
+def _short(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return text[:300]
