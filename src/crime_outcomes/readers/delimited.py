@@ -6,24 +6,39 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import zlib
 from pathlib import Path
 
 import polars as pl
 import pyarrow as pa
 
-from crime_outcomes.errors import InputError, Location
+from crime_outcomes.errors import InputError, LimitError, Location
 from crime_outcomes.readers.base import HEADER_SCAN_ROWS, RawSheet, find_header_row
+from crime_outcomes.settings import limits_from_env
 
 SNIFF_BYTES = 64 * 1024
 
 
 def _open_bytes(path: Path) -> bytes:
+    """The file's bytes, gunzipped in steps so a gzip bomb stops at the size limit."""
+    limits = limits_from_env()
+    where = Location(str(path))
+    size = path.stat().st_size
+    if size > limits.max_file_bytes:
+        raise LimitError(where, "the file is larger than the limit (CRIME_OUTCOMES_MAX_FILE_BYTES)", expected=f"at most {limits.max_file_bytes:,} bytes", found=f"{size:,} bytes")
     data = path.read_bytes()
     if path.name.lower().endswith(".gz"):
+        cap = limits.max_member_bytes
+        out = bytearray()
         try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError) as exc:
-            raise InputError(Location(str(path)), "the gzip file is damaged", found=str(exc)) from None
+            with gzip.GzipFile(fileobj=io.BytesIO(data)) as gz:
+                while chunk := gz.read(16 << 20):
+                    out += chunk
+                    if len(out) > cap:
+                        raise LimitError(where, "the gzip file expands past the limit (CRIME_OUTCOMES_MAX_MEMBER_BYTES)", expected=f"at most {cap:,} bytes", found="more")
+        except (OSError, EOFError, zlib.error) as exc:
+            raise InputError(where, "the gzip file is damaged", found=str(exc)) from None
+        data = bytes(out)
     return data
 
 
