@@ -121,7 +121,7 @@ def ingest_file(store: Store, path: Path | str, *, edition: date | None = None, 
     sheets: list[NormalisedSheet] = []
     for raw in read_file(path, report.skipped_sheets):
         say(f"normalising sheet {raw.sheet or path.name} ({raw.num_rows:,} rows)")
-        sheets.append(normalise_sheet(raw))
+        sheets.append(normalise_sheet(raw, expected_year=year_from_name(path.name)))
     if not sheets:
         found = ", ".join(repr(s.sheet) for s in report.skipped_sheets) or "no sheets"
         raise InputError(Location(str(path)), "no data sheet found", expected="a sheet whose header row names 'Force Name', 'Offence Code', 'Financial Year' and 'Financial Quarter'", found=found)
@@ -143,7 +143,18 @@ def ingest_file(store: Store, path: Path | str, *, edition: date | None = None, 
                 report.rejected_reasons[key] = report.rejected_reasons.get(key, 0) + n
     assert report.rows_read == report.rows_loaded + report.rows_rejected, "row accounting broken"
     if not report.years:
-        raise InputError(Location(str(path), report.sheets[0]), "no row could be loaded", expected="data rows", found=f"{report.rows_read:,} rows read, all rejected" if report.rows_read else "a header and no data rows")
+        if not report.rows_read:
+            raise InputError(Location(str(path), report.sheets[0]), "no row could be loaded", expected="data rows", found="a header and no data rows")
+        # Name the first rejected cell and the commonest reason, so the user can act on it.
+        first_sheet = next(s for s in sheets if s.rejected.height)
+        first = first_sheet.rejected.sort("source_row").row(0, named=True)
+        reason, count = max(report.rejected_reasons.items(), key=lambda kv: kv[1])
+        raise InputError(
+            Location(str(path), first_sheet.sheet, first["source_row"], first["column_name"]),
+            f"no row could be loaded: all {report.rows_read:,} rows were rejected",
+            expected="data rows",
+            found=f"{first['reason']} here; commonest reason: {reason} ({count:,} rows)",
+        )
 
     say(f"writing {report.rows_loaded:,} rows to the store")
     _write(store, report, sheets, path)

@@ -83,8 +83,13 @@ def _count(col: pl.Expr) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
     return value, marker, problem
 
 
-def normalise_sheet(raw: RawSheet) -> NormalisedSheet:
-    """Map headers, cast every value, and sort rows into loaded, alternate and rejected."""
+def normalise_sheet(raw: RawSheet, expected_year: str | None = None) -> NormalisedSheet:
+    """Map headers, cast every value, and sort rows into loaded, alternate and rejected.
+
+    ``expected_year`` is the financial year the file name promises (``mar2018`` = 2017/18);
+    rows of another year are quarantined rather than loaded, because loading them would
+    replace that other year's edition with a stray part of it.
+    """
     hmap = map_headers(raw)
     frame = pl.from_arrow(raw.table)
     assert isinstance(frame, pl.DataFrame)
@@ -110,6 +115,8 @@ def normalise_sheet(raw: RawSheet) -> NormalisedSheet:
     parse("offence_code", {"n_code": s.str.replace(r"^(\d+)\.0+$", "$1")})
     checks: list[tuple[str, pl.Expr, str | None]] = [  # (field, failed?, reason; None = from p_<field>)
         ("financial_year", pl.col("n_year").is_null(), "not a financial year like 2017/18"),
+        ("financial_year", pl.lit(expected_year is not None) & (pl.col("n_year") != pl.lit(expected_year)).fill_null(False),
+         f"financial year contradicts the file name, which holds {expected_year}"),
         ("quarter", pl.col("n_quarter").is_null() | ~pl.col("n_quarter").is_between(1, 4), "not a financial quarter 1-4"),
         ("force", pl.col("n_force").is_null(), "unknown force name (not one of the 43 territorial forces, British Transport Police or a fraud body)"),
         ("offence_code", pl.col("n_code").is_null() | (pl.col("n_code") == ""), "empty offence code"),
@@ -173,10 +180,36 @@ def normalise_sheet(raw: RawSheet) -> NormalisedSheet:
     fraud = sorted({f for f in force_map.values() if f and FORCES[f].kind == "fraud"})
     if fraud:
         notes.append("fraud reporting bodies kept apart from force figures: " + ", ".join(fraud))
+    notes.extend(_negative_totals(main, count_fields))
     return NormalisedSheet(
         kind=hmap.kind, path=str(raw.path), sheet=raw.sheet, header_map=hmap, rows_read=frame.height,
         main=main, alternate=alternate, rejected=rejected, offences=offences, outcome_labels=labels, notes=notes,
     )
+
+
+def _negative_totals(main: pl.DataFrame, count_fields: list[str]) -> list[str]:
+    """Warnings for annual totals below zero.
+
+    Single negative cells are published corrections (3,033 of them in the real 2017/18
+    file) and are loaded as they are. A force's whole year for one offence code and
+    outcome type adding up to less than zero cannot be a count, so it is loaded (totals
+    must reconcile with the file) but named in the report for someone to check.
+    """
+    if not main.height:
+        return []
+    keys = [c for c in ("financial_year", "force", "offence_code", "outcome_type") if c in main.columns]
+    sums = main.group_by(keys).agg([pl.col(c).sum() for c in count_fields])
+    notes = []
+    for basis in count_fields:
+        bad = sums.filter(pl.col(basis) < 0).sort(basis)
+        if bad.height:
+            first = bad.row(0, named=True)
+            where = ", ".join(str(first[k]) for k in keys)
+            notes.append(
+                f"{bad.height:,} annual total(s) on the {basis} basis are negative (force, year, offence code"
+                f"{' and outcome type' if 'outcome_type' in keys else ''}), loaded as published; the lowest: {where} = {first[basis]:,}"
+            )
+    return notes
 
 
 def _first_text(name: str, hmap: HeaderMap) -> pl.Expr:
