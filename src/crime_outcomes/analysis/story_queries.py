@@ -83,10 +83,6 @@ class Edition:
     kind: str
 
 
-def loaded_years(store: Store) -> list[str]:
-    return store.years()
-
-
 def year_force_totals(store: Store, first: str, last: str, types: Sequence[int], basis: str) -> list[YearForceRow]:
     """Per year and force (44 forces, fraud bodies excluded): selected count and all-outcome total.
 
@@ -111,28 +107,31 @@ def year_force_totals(store: Store, first: str, last: str, types: Sequence[int],
     return [YearForceRow(r[0], r[1], int(r[2]), int(r[3])) for r in rows]
 
 
+def _fraud_bodies(store: Store) -> list[str]:
+    return [r[0] for r in store.fetchall("SELECT force FROM forces WHERE kind = 'fraud' ORDER BY force")]
+
+
 def offence_totals(store: Store, first: str, last: str, types: Sequence[int], basis: str, force: str | None) -> list[OffenceRow]:
-    """Per offence code over the period: the force's (or, with force None, the national) counts."""
+    """Per offence code over the period: the force's (or, with force None, the national) counts.
+
+    One pass grouped by code alone (about 150 groups); the force's figures are filtered sums.
+    Fraud bodies are excluded by name, which on this path is cheaper than grouping by force.
+    """
     col = _column(basis)
+    fraud = _fraud_bodies(store) or [""]
     sql = f"""
-        WITH g AS (
-            SELECT offence_code, force,
-                   sum({col}) FILTER (WHERE outcome_type IN ({_marks(types)})) AS cnt,
-                   sum({col}) AS den
-            FROM outcomes
-            WHERE financial_year BETWEEN ? AND ? AND outcome_type BETWEEN 1 AND 22
-            GROUP BY offence_code, force)
         SELECT offence_code,
-               coalesce(sum(cnt) FILTER (WHERE ?::TEXT IS NULL OR force = ?), 0),
-               coalesce(sum(den) FILTER (WHERE ?::TEXT IS NULL OR force = ?), 0),
-               coalesce(sum(cnt), 0),
-               coalesce(sum(den), 0)
-        FROM g
-        WHERE force IN ({_EW_FORCES})
+               coalesce(sum({col}) FILTER (WHERE (?::TEXT IS NULL OR force = ?) AND outcome_type IN ({_marks(types)})), 0),
+               coalesce(sum({col}) FILTER (WHERE ?::TEXT IS NULL OR force = ?), 0),
+               coalesce(sum({col}) FILTER (WHERE outcome_type IN ({_marks(types)})), 0),
+               coalesce(sum({col}), 0)
+        FROM outcomes
+        WHERE financial_year BETWEEN ? AND ? AND outcome_type BETWEEN 1 AND 22
+          AND force NOT IN ({_marks(fraud)})
         GROUP BY offence_code
         ORDER BY offence_code
     """
-    rows = store.fetchall(sql, [*types, first, last, force, force, force, force])
+    rows = store.fetchall(sql, [force, force, *types, force, force, *types, first, last, *fraud])
     return [OffenceRow(r[0], int(r[1]), int(r[2]), int(r[3]), int(r[4])) for r in rows]
 
 

@@ -22,8 +22,12 @@ def _p1(fraction: float | None) -> str:
     return percent(fraction, 1)
 
 
-def _interval(ci: tuple[float, float] | None) -> str:
-    return f"{_p1(ci[0])} to {_p1(ci[1])}" if ci else "–"
+def _p2(fraction: float | None) -> str:
+    return percent(fraction, 2)
+
+
+def _interval(ci: tuple[float, float] | None, places: int = 1) -> str:
+    return f"{percent(ci[0], places)} to {percent(ci[1], places)}" if ci else "–"
 
 
 def _rank(rank: int | None, of: int, tied: bool) -> str:
@@ -47,8 +51,8 @@ def _figures(s: Story) -> list[tuple[str, str]]:
         ("Basis", f"{s.basis} ({'investigations closed in the period' if s.basis == 'closed' else 'crimes recorded in the period'})"),
         ("Count", number(s.count)),
         (_denominator_label(s), number(s.denominator)),
-        ("Share", f"{_p1(s.share)} (95% interval {_interval(s.ci95)})"),
-        ("England and Wales", f"{number(s.national.count)} of {number(s.national.denominator)} ({_p1(s.national.share)})"),
+        ("Share", f"{_p2(s.share)} (95% interval {_interval(s.ci95, 2)})"),
+        ("England and Wales", f"{number(s.national.count)} of {number(s.national.denominator)} ({_p2(s.national.share)})"),
     ]
     if s.rank is not None:
         rows.append(("Rank by share", _rank(s.rank.by_share, s.rank.of, s.rank.tied_share)))
@@ -59,7 +63,7 @@ def _figures(s: Story) -> list[tuple[str, str]]:
             rows.append(("Too few to rank", ", ".join(s.rank.flagged_small)))
     if s.funnel is not None:
         lim = s.funnel.limits
-        detail = f" (95% limits {_p1(lim.lower95)} to {_p1(lim.upper95)}; 99.8% limits {_p1(lim.lower998)} to {_p1(lim.upper998)})" if lim else ""
+        detail = f" (95% limits {_p2(lim.lower95)} to {_p2(lim.upper95)}; 99.8% limits {_p2(lim.lower998)} to {_p2(lim.upper998)})" if lim else ""
         rows.append(("Funnel plot", s.funnel.verdict + detail))
     if s.change is not None:
         c = s.change
