@@ -27,3 +27,11 @@ def test_ci_runs_exactly_the_readme_test_command():
     assert "pytest" in tests
     ci = (REPO / ".ci" / "run").read_text(encoding="utf-8").splitlines()
     assert ci[-1].strip() == tests
+
+
+def test_readme_states_every_story_definition():
+    from crime_outcomes.analysis.story import DEFINITIONS
+
+    readme = " ".join((REPO / "README.md").read_text(encoding="utf-8").split())
+    for key, text in DEFINITIONS.items():
+        assert " ".join(text.split()) in readme, f"README lacks the definition of {key!r}"
