@@ -7,7 +7,7 @@ import io
 import json
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import duckdb
 import typer
@@ -16,9 +16,11 @@ from rich.table import Table
 
 from crime_outcomes.cli.app import DbOption, app, console, err_console, escape, handle_errors, open_for_reading, open_for_writing
 from crime_outcomes.errors import CrimeOutcomesError, InputError
-from crime_outcomes.ingest import IngestReport, ingest_file
 from crime_outcomes.outputs.format import number
 from crime_outcomes.store import summary
+
+if TYPE_CHECKING:  # the ingest stack (polars, pyarrow) loads only when a command needs it
+    from crime_outcomes.ingest import IngestReport
 
 
 @app.command()
@@ -29,6 +31,8 @@ def ingest(
     edition: Annotated[str | None, typer.Option(help="Edition date YYYY-MM-DD, when the file name does not carry one.")] = None,
 ) -> None:
     """Load files into the store: every row is loaded or reported with a reason."""
+    from crime_outcomes.ingest import ingest_file
+
     edition_date = _parse_date(edition) if edition else None
     reports: list[IngestReport] = []
     failed: list[tuple[Path, CrimeOutcomesError]] = []

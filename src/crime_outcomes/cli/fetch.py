@@ -7,7 +7,7 @@ and download only what changed since the last run (see ``crime_outcomes.sources`
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
@@ -15,11 +15,13 @@ from rich.table import Table
 
 from crime_outcomes.cli.app import DbOption, app, console, err_console, escape, handle_errors, open_for_writing
 from crime_outcomes.errors import InputError
-from crime_outcomes.ingest import IngestReport, Revision, ingest_file
 from crime_outcomes.outputs.format import number
 from crime_outcomes.settings import default_downloads_dir
 from crime_outcomes.sources.discover import GOVUK_BASE_ENV, Classified, Discovery, discover, parse_years
 from crime_outcomes.sources.download import DownloadResult, Manifest, download_all, safe_filename, sha256_file
+
+if TYPE_CHECKING:  # the ingest stack (polars, pyarrow) loads only when a command needs it
+    from crime_outcomes.ingest import IngestReport, Revision
 
 REVISIONS_SHOWN = 20
 
@@ -137,6 +139,8 @@ def update(
 ) -> None:
     """Fetch what is new, load it into the store, and list the force-year figures that changed."""
     _, _, results, _ = _fetch(_years(years), False, govuk_base, directory, force)
+    from crime_outcomes.ingest import ingest_file
+
     reports: list[IngestReport] = []
     failed: list[tuple[Path, InputError]] = []
     with open_for_writing(db) as store:
