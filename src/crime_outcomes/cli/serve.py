@@ -1,0 +1,50 @@
+"""``crime-outcomes serve``: the web explorer and JSON API on a local port."""
+
+from __future__ import annotations
+
+import ipaddress
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from crime_outcomes.cli.app import DbOption, app, err_console, escape, handle_errors, resolve_db
+
+
+def is_loopback(host: str) -> bool:
+    """True for 127.0.0.0/8, ::1 and 'localhost'."""
+    if host.strip("[]").lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+@app.command("serve")
+@handle_errors
+def serve_command(
+    host: Annotated[str, typer.Option("--host", help="Address to listen on. Loopback by default: other machines cannot connect.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=0, max=65535, help="Port to listen on.")] = 8000,
+    rules: Annotated[Path | None, typer.Option("--rules", help="A seriousness rules file (TOML) replacing the built-in rules, as for `story`.", show_default=False)] = None,
+    db: DbOption = None,
+) -> None:
+    """Serve the web explorer and the JSON API (read-only) for the store or the bundled sample."""
+    import uvicorn
+
+    from crime_outcomes.web.app import LOOPBACK_HOSTS, create_app
+    from crime_outcomes.web.explorer import Explorer
+
+    if rules is not None and not rules.is_file():
+        raise typer.BadParameter(f"no rules file at {rules}", param_hint="--rules")
+    explorer = Explorer.open(resolve_db(db), rules)
+    loopback = is_loopback(host)
+    if not loopback:
+        err_console.print(f"[yellow]Listening on {escape(host)}: anyone who can reach this machine can read the explorer.[/]", highlight=False)
+    web_app = create_app(explorer=explorer, allowed_hosts=LOOPBACK_HOSTS if loopback else None)
+    shown = f"[{host}]" if ":" in host else host
+    err_console.print(f"crime-outcomes explorer on http://{escape(shown)}:{port}/ ({escape(explorer.label)}); Ctrl+C stops it.", highlight=False)
+    try:
+        uvicorn.run(web_app, host=host, port=port, log_level="warning", server_header=False, proxy_headers=False)
+    finally:
+        explorer.close()

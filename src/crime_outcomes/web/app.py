@@ -1,0 +1,211 @@
+"""The Starlette application: routes, security headers, and errors that are never a bare 500.
+
+``create_app`` wires the pages (``pages.py``), the JSON API and OpenAPI schema (``api.py``) and
+the app's own static files. Every response, errors included, carries the security headers: a
+Content-Security-Policy with no inline script or style (``default-src 'self'``), nosniff, a
+referrer policy and a frame ban. Errors the user can fix are 400 (bad parameter, naming it
+and the allowed values) or 404 (unknown force, offence or path); anything else is a bug, which
+is logged, counted in ``app.state.server_errors`` and answered with a plain 500 page.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.datastructures import MutableHeaders
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import Mount
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from crime_outcomes.errors import CrimeOutcomesError, NotFoundError, StoreError
+from crime_outcomes.web import api, pages
+from crime_outcomes.web.explorer import Explorer
+from crime_outcomes.web.params import BadParameter
+
+log = logging.getLogger("crime_outcomes.web")
+
+CONTENT_SECURITY_POLICY = "; ".join([
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "font-src 'self'",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+])
+
+SECURITY_HEADERS: dict[str, str] = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Resource-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), interest-cohort=()",
+}
+
+LOOPBACK_HOSTS = ["127.0.0.1", "localhost", "::1", "[::1]"]
+
+SERVER_ERROR_PAGE = (
+    "<!doctype html><html lang=\"en-GB\"><head><meta charset=\"utf-8\"><title>Server error – crime-outcomes</title>"
+    "<link rel=\"stylesheet\" href=\"/static/app.css\"></head><body><main id=\"main\"><h1>Something went wrong</h1>"
+    "<p>This is a bug in crime-outcomes, not a problem with your request. It has been logged.</p>"
+    "<p><a href=\"/\">Back to the overview</a></p></main></body></html>"
+)
+
+
+def static_dir() -> Path:
+    return Path(str(resources.files("crime_outcomes.web").joinpath("static")))
+
+
+def is_machine_path(path: str) -> bool:
+    """API, schema and file downloads answer errors in JSON; pages answer with an HTML page."""
+    return path.startswith(("/api/", "/openapi.json")) or (path.startswith("/data/") and "." in path.rsplit("/", 1)[-1])
+
+
+class SecurityHeaders:
+    """Outermost layer: adds the security headers to every response and turns an escaped bug into a clean 500."""
+
+    def __init__(self, app: ASGIApp, state: Any) -> None:
+        self.app = app
+        self.state = state
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                headers = MutableHeaders(scope=message)
+                for name, value in SECURITY_HEADERS.items():
+                    if name not in headers:
+                        headers[name] = value
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_headers)
+        except Exception:  # a bug: the 500 handler has logged it and answered if it could
+            if not started:
+                self.state.server_errors += 1
+                log.exception("unhandled error on %s", scope.get("path"))
+                response = HTMLResponse(SERVER_ERROR_PAGE, status_code=500)
+                await response(scope, receive, send_with_headers)
+
+
+class ExplorerApp(Starlette):
+    """Starlette with the security layer outside even its own server-error middleware."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return SecurityHeaders(super().build_middleware_stack(), self.state)
+
+
+def _json(body: dict[str, Any], status: int) -> Response:
+    return Response(json.dumps(body, indent=2, ensure_ascii=False), status_code=status, media_type="application/json")
+
+
+async def bad_parameter(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, BadParameter)
+    if is_machine_path(request.url.path):
+        return _json(exc.to_json(), 400)
+    return pages.error_page(request, 400, "That view cannot be shown", exc.message, parameter=exc.parameter, allowed=exc.allowed)
+
+
+async def not_found(request: Request, exc: Exception) -> Response:
+    message = str(exc)
+    if is_machine_path(request.url.path):
+        return _json({"error": "not found", "message": message}, 404)
+    return pages.error_page(request, 404, "Not found", message)
+
+
+async def store_unavailable(request: Request, exc: Exception) -> Response:
+    log.error("store error on %s: %s", request.url.path, exc)
+    if is_machine_path(request.url.path):
+        return _json({"error": "store unavailable", "message": str(exc)}, 503)
+    return pages.error_page(request, 503, "The data store is unavailable", str(exc))
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 404:
+        message = f"There is no page at {request.url.path}."
+    elif exc.status_code == 405:
+        message = f"{request.method} is not allowed here: this site only reads (use GET)."
+    else:
+        message = str(exc.detail)
+    headers = dict(exc.headers or {})
+    if is_machine_path(request.url.path):
+        response = _json({"error": "not found" if exc.status_code == 404 else "http error", "message": message}, exc.status_code)
+    else:
+        response = pages.error_page(request, exc.status_code, "Not found" if exc.status_code == 404 else "Request not allowed", message)
+    response.headers.update(headers)
+    return response
+
+
+async def server_error(request: Request, exc: Exception) -> Response:
+    """Real bugs only: log them, count them, answer plainly."""
+    request.app.state.server_errors += 1
+    log.exception("unhandled error on %s", request.url.path, exc_info=exc)
+    if is_machine_path(request.url.path):
+        return _json({"error": "server error", "message": "an unexpected error; it has been logged"}, 500)
+    return HTMLResponse(SERVER_ERROR_PAGE, status_code=500)
+
+
+def create_app(
+    db: Path | None = None,
+    *,
+    rules_path: Path | None = None,
+    explorer: Explorer | None = None,
+    allowed_hosts: Sequence[str] | None = None,
+) -> ExplorerApp:
+    """The explorer for the store at ``db`` (or the bundled sample), or for a ready ``explorer``.
+
+    The store stays open for the app's life (a lifespan restart, as test clients do, must not
+    close it); ``app.state.explorer.close()`` releases it, as ``crime-outcomes serve`` does on exit.
+
+    ``allowed_hosts`` limits the Host header (``crime-outcomes serve`` passes the loopback names
+    when bound to loopback, which stops DNS-rebinding pages from reading the API).
+    """
+    explorer = explorer or Explorer.open(db, rules_path)
+    routes = [
+        *pages.routes(),
+        *api.routes(),
+        Mount("/static", app=StaticFiles(directory=static_dir(), follow_symlink=False), name="static"),
+    ]
+    middleware = [Middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts))] if allowed_hosts else []
+    app = ExplorerApp(
+        debug=False,
+        routes=routes,
+        middleware=middleware,
+        exception_handlers={
+            BadParameter: bad_parameter,
+            NotFoundError: not_found,
+            StoreError: store_unavailable,
+            HTTPException: http_error,
+            CrimeOutcomesError: server_error,
+            Exception: server_error,
+        },
+    )
+    app.state.explorer = explorer
+    app.state.server_errors = 0
+    return app
+
+
+__all__ = ["CONTENT_SECURITY_POLICY", "LOOPBACK_HOSTS", "SECURITY_HEADERS", "create_app"]

@@ -1,0 +1,209 @@
+"""Charts for the pages: the packs' charts as inline SVG that a strict Content-Security-Policy allows.
+
+The year series, offence bars and funnel plot come from ``crime_outcomes.outputs.charts``, the
+code behind the packs, so a chart looks the same on the web and in a pack. Matplotlib writes
+its styling as ``style="..."`` attributes and a ``<style>`` element, which a policy without
+``'unsafe-inline'`` styles blocks; ``csp_safe_svg`` rewrites each declaration as the SVG
+presentation attribute of the same name (``fill``, ``stroke``, ``font-size``...), which is
+markup, not inline CSS, so the chart draws exactly as before with no policy exception.
+
+The offence page needs two charts the packs do not have (forces for one offence, and its
+national series); ``bar_chart`` draws them as plain SVG with the packs' palette.
+
+Each chart is marked up as ``role="img"`` with a ``<title>`` and ``<desc>`` (its alt text), and
+the page puts its table beside it.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from markupsafe import Markup
+
+from crime_outcomes.outputs import charts as pack_charts
+
+_RENDER_LOCK = threading.RLock()
+"""Matplotlib's rc_context changes global settings while a chart is drawn: one chart at a time."""
+
+
+def render_lock() -> threading.RLock:
+    """The lock every chart drawing in this process holds (packs draw charts too)."""
+    return _RENDER_LOCK
+
+# SVG presentation attributes: CSS properties that may be written as attributes of the same name.
+PRESENTATION = frozenset({
+    "alignment-baseline", "baseline-shift", "clip-path", "clip-rule", "color", "color-interpolation",
+    "color-interpolation-filters", "color-rendering", "cursor", "direction", "display", "dominant-baseline",
+    "fill", "fill-opacity", "fill-rule", "filter", "flood-color", "flood-opacity", "font-family", "font-size",
+    "font-size-adjust", "font-stretch", "font-style", "font-variant", "font-weight", "image-rendering",
+    "letter-spacing", "lighting-color", "marker-end", "marker-mid", "marker-start", "mask", "opacity",
+    "overflow", "paint-order", "pointer-events", "shape-rendering", "stop-color", "stop-opacity", "stroke",
+    "stroke-dasharray", "stroke-dashoffset", "stroke-linecap", "stroke-linejoin", "stroke-miterlimit",
+    "stroke-opacity", "stroke-width", "text-anchor", "text-decoration", "text-rendering", "unicode-bidi",
+    "visibility", "word-spacing", "writing-mode",
+})
+
+_STYLE_ATTR = re.compile(r'\sstyle="([^"]*)"')
+_STYLE_ELEMENT = re.compile(r"<style[^>]*>(.*?)</style>", re.DOTALL)
+_UNIVERSAL_RULE = re.compile(r"\*\s*\{([^}]*)\}")
+_SVG_OPEN = re.compile(r"<svg\b([^>]*)>")
+_DEFS_EMPTY = re.compile(r"<defs>\s*</defs>\s*")
+
+
+def _declarations(css: str) -> list[tuple[str, str]]:
+    """'fill: #fff; stroke: none' -> [('fill', '#fff'), ('stroke', 'none')]."""
+    out = []
+    for part in css.split(";"):
+        if ":" not in part:
+            continue
+        prop, value = part.split(":", 1)
+        prop, value = prop.strip().lower(), value.strip()
+        if prop and value:
+            out.append((prop, value))
+    return out
+
+
+def _attributes(declarations: list[tuple[str, str]]) -> str:
+    """Presentation attributes for the declarations (already attribute-escaped text stays so)."""
+    parts = []
+    for prop, value in declarations:
+        if prop in PRESENTATION:
+            parts.append(f' {prop}="{value}"')
+    return "".join(parts)
+
+
+def csp_safe_svg(svg: str) -> str:
+    """The same drawing with no inline CSS: style attributes and the ``* {...}`` rule become presentation attributes.
+
+    Matplotlib's ``<style>`` holds one universal rule (stroke-linejoin and stroke-linecap); both
+    properties inherit, so they move to the root ``<svg>``, where an element's own attribute
+    still wins as the rule's lower specificity would let it.
+    """
+    root_decls: list[tuple[str, str]] = []
+    for block in _STYLE_ELEMENT.findall(svg):
+        for rule in _UNIVERSAL_RULE.findall(html.unescape(block)):
+            root_decls.extend(_declarations(rule))
+    svg = _STYLE_ELEMENT.sub("", svg)
+    svg = _DEFS_EMPTY.sub("", svg)
+    svg = _STYLE_ATTR.sub(lambda m: _attributes(_declarations(m.group(1))), svg)
+    if root_decls:
+        escaped = [(p, html.escape(v, quote=True)) for p, v in root_decls]
+        svg = _SVG_OPEN.sub(lambda m: f"<svg{m.group(1)}{_attributes(escaped)}>", svg, count=1)
+    return svg
+
+
+def accessible_svg(svg: str, *, chart_id: str, title: str, desc: str) -> str:
+    """Mark the SVG as one image named by its title and described by its alt text; make it scale."""
+    title_id, desc_id = f"{chart_id}-title", f"{chart_id}-desc"
+    label = (
+        f'<title id="{title_id}">{html.escape(title)}</title>'
+        f'<desc id="{desc_id}">{html.escape(desc)}</desc>'
+    )
+
+    def opening(m: re.Match[str]) -> str:
+        attrs = re.sub(r'\s(width|height)="[^"]*"', "", m.group(1))
+        return (
+            f'<svg{attrs} role="img" aria-labelledby="{title_id}" aria-describedby="{desc_id}" '
+            f'class="chart" focusable="false" preserveAspectRatio="xMinYMin meet">{label}'
+        )
+
+    return _SVG_OPEN.sub(opening, svg, count=1)
+
+
+@dataclass(frozen=True)
+class InlineChart:
+    """A chart ready for a page: its id, title, alt text and the SVG markup."""
+
+    id: str
+    title: str
+    alt: str
+    svg: Markup
+
+
+def story_charts(story_json: dict[str, Any], prefix: str) -> dict[str, InlineChart]:
+    """The packs' charts for a story (year-series, offences, funnel), as CSP-safe accessible inline SVG."""
+    out: dict[str, InlineChart] = {}
+    with _RENDER_LOCK:
+        made = pack_charts.story_charts(story_json)
+        for name, chart in made.items():
+            chart_id = re.sub(r"[^a-z0-9-]", "-", f"{prefix}-{name}".lower())
+            svg = csp_safe_svg(chart.inline_svg(chart_id))
+            out[name] = InlineChart(chart_id, chart.title, chart.alt, Markup(accessible_svg(svg, chart_id=chart_id, title=chart.title, desc=chart.alt)))
+            chart.figure.clear()
+    return out
+
+
+def year_chart(story_json: dict[str, Any], prefix: str) -> InlineChart:
+    """Only the year-series chart of a story (the compare page shows one per force)."""
+    force = story_json["force"]
+    label = "England and Wales" if force["kind"] == "national" else force["display"]
+    years = story_json["by_year"]
+    chart_id = re.sub(r"[^a-z0-9-]", "-", f"{prefix}-year-series".lower())
+    with _RENDER_LOCK:
+        chart = pack_charts.year_series_chart(
+            [y["year"] for y in years], [y["share"] for y in years], [y["national_share"] for y in years],
+            force_label=label, outcome_label=story_json["outcome"]["label"], counts=[y["count"] for y in years],
+        )
+        svg = csp_safe_svg(chart.inline_svg(chart_id))
+        chart.figure.clear()
+    return InlineChart(chart_id, chart.title, chart.alt, Markup(accessible_svg(svg, chart_id=chart_id, title=chart.title, desc=chart.alt)))
+
+
+def bar_chart(
+    chart_id: str,
+    title: str,
+    rows: Sequence[tuple[str, float]],
+    *,
+    value_text: Sequence[str],
+    alt: str,
+    highlight: Sequence[bool] | None = None,
+    width: int = 600,
+) -> InlineChart:
+    """A horizontal bar chart, one labelled bar per row, in the packs' palette; plain SVG, no inline CSS."""
+    bar_h, gap, label_w, top, bottom = 22, 8, 210, 44, 30
+    height = top + bottom + max(1, len(rows)) * (bar_h + gap)
+    biggest = max((v for _, v in rows), default=0) or 1
+    plot_w = width - label_w - 70
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}">',
+        f'<rect x="0" y="0" width="{width}" height="{height}" fill="#ffffff"/>',
+        f'<text x="8" y="22" font-size="15" font-weight="bold" fill="{pack_charts.TEXT_COLOUR}" font-family="DejaVu Sans, Arial, sans-serif">{html.escape(_clip(title, 80))}</text>',
+    ]
+    if not rows:
+        parts.append(f'<text x="8" y="{top + 16}" font-size="13" fill="{pack_charts.MUTED_COLOUR}" font-family="DejaVu Sans, Arial, sans-serif">None in this period</text>')
+    for i, (label, value) in enumerate(rows):
+        y = top + i * (bar_h + gap)
+        w = max(0.0, value) / biggest * plot_w
+        colour = pack_charts.HIGHLIGHT_COLOUR if highlight and highlight[i] else pack_charts.FORCE_COLOUR
+        parts.append(
+            f'<text x="{label_w - 8}" y="{y + bar_h * 0.7:.1f}" font-size="12" text-anchor="end" fill="{pack_charts.TEXT_COLOUR}" '
+            f'font-family="DejaVu Sans, Arial, sans-serif">{html.escape(_clip(label, 30))}</text>'
+            f'<rect x="{label_w}" y="{y}" width="{w:.1f}" height="{bar_h}" fill="{colour}"/>'
+            f'<text x="{label_w + w + 5:.1f}" y="{y + bar_h * 0.7:.1f}" font-size="12" font-weight="bold" fill="{pack_charts.TEXT_COLOUR}" '
+            f'font-family="DejaVu Sans, Arial, sans-serif">{html.escape(value_text[i])}</text>'
+        )
+    parts.append(
+        f'<text x="8" y="{height - 10}" font-size="10" fill="{pack_charts.MUTED_COLOUR}" font-family="DejaVu Sans, Arial, sans-serif">'
+        f"{html.escape(pack_charts.SOURCE_LINE)}</text></svg>"
+    )
+    svg = accessible_svg("".join(parts), chart_id=chart_id, title=title, desc=alt)
+    return InlineChart(chart_id, title, alt, Markup(svg))
+
+
+def _clip(text: str, n: int) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def counts_alt(kind: str, rows: Sequence[tuple[str, float]], value_text: Sequence[str]) -> str:
+    """'Bar chart of ...: A: 1,234; B: 56.'"""
+    if not rows:
+        return f"{kind}: none in this period."
+    return f"{kind}: " + "; ".join(f"{label}: {text}" for (label, _), text in zip(rows, value_text)) + "."
+
+
+__all__ = ["InlineChart", "accessible_svg", "bar_chart", "counts_alt", "csp_safe_svg", "story_charts", "year_chart"]

@@ -1,0 +1,407 @@
+"""Server-rendered pages: overview, force, offence, compare, methodology, data; and the downloads.
+
+Every page works without JavaScript: the selectors are a GET form, sorting is by links, and the
+whole view is in the URL query. Jinja2 autoescapes everything (a force or offence name holding
+markup shows as text). Figures are formatted with the same helpers as ``crime-outcomes story``.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from starlette.requests import Request
+from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from crime_outcomes import __version__
+from crime_outcomes.analysis import stats
+from crime_outcomes.analysis.story import BASES, DEFINITIONS, NATIONAL_SLUG, PERS
+from crime_outcomes.errors import NotFoundError
+from crime_outcomes.normalise.forces import FORCES
+from crime_outcomes.normalise.outcome_types import ALL_OUTCOMES, OUTCOME_GROUPS, OUTCOME_TYPES
+from crime_outcomes.outputs.format import number, ordinal, percent
+from crime_outcomes.web import tables as tb
+from crime_outcomes.web.api import TABLES, explorer_of, force_slugs, view_of
+from crime_outcomes.web.charts import InlineChart, bar_chart, counts_alt, story_charts, year_chart
+from crime_outcomes.web.explorer import Explorer, force_refs, outcome_types_json
+from crime_outcomes.web.params import MAX_COMPARE, BadParameter, View, parse_sort
+
+ENV = Environment(
+    loader=PackageLoader("crime_outcomes.web", "templates"),
+    autoescape=True,
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def pct1(fraction: float | None) -> str:
+    """A share to one decimal place, as the CLI's figures table prints it (1.7%)."""
+    return percent(fraction, 1)
+
+
+def interval(ci: list[float] | None) -> str:
+    return f"{pct1(ci[0])} to {pct1(ci[1])}" if ci else "–"
+
+
+def rank_text(rank: int | None, of: int, tied: bool = False) -> str:
+    if rank is None:
+        return "not ranked"
+    return f"{'joint ' if tied else ''}{ordinal(rank)} of {of}"
+
+
+def offence_url(code: str, view: View | None = None) -> str:
+    return "/offence/" + quote(code, safe="/") + (view.query() if view else "")
+
+
+ENV.filters.update(number=number, pct1=pct1, interval=interval)
+ENV.globals.update(
+    version=__version__, offence_url=offence_url, rank_text=rank_text, ordinal=ordinal, definitions=DEFINITIONS,
+)
+
+
+def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+    ex = explorer_of(request)
+    base = {
+        "request_path": request.url.path,
+        "store_label": ex.label,
+        "sample": ex.label.startswith("2017/18 sample"),
+        "nav": NAV,
+    }
+    html = ENV.get_template(template).render(**base, **context)
+    return HTMLResponse(html, status_code=status)
+
+
+NAV = [("/", "Overview"), ("/compare", "Compare forces"), ("/methodology", "Methodology"), ("/data", "Data")]
+
+
+def error_page(request: Request, status: int, title: str, message: str, *, parameter: str | None = None, allowed: list[str] | None = None) -> HTMLResponse:
+    return render(request, "error.html", status, title=title, message=message, parameter=parameter, allowed=allowed or [], view=None, form=None)
+
+
+# ------------------------------------------------------------------------------ the form
+
+
+def outcome_options(view: View) -> list[tuple[str, str, bool]]:
+    """(value, label, selected) for the outcome select: groups, then types 1-22."""
+    options: list[tuple[str, str]] = []
+    for name, (types, label) in OUTCOME_GROUPS.items():
+        shown = "1-22" if tuple(types) == ALL_OUTCOMES else ",".join(str(t) for t in types)
+        options.append((name, f"{label[:1].upper()}{label[1:]} (types {shown})"))
+    for number_ in ALL_OUTCOMES:
+        options.append((str(number_), f"Type {number_}: {OUTCOME_TYPES[number_].label}"))
+    values = [v for v, _ in options]
+    chosen = view.outcome if view.outcome in values else None
+    if chosen is None:
+        same = [v for v in values if v.isdigit() and (int(v),) == view.types] or [
+            v for v in values if v in OUTCOME_GROUPS and tuple(sorted(OUTCOME_GROUPS[v][0])) == view.types
+        ]
+        if same:
+            chosen = same[0]
+        else:
+            options.insert(0, (view.outcome, f"{view.label[:1].upper()}{view.label[1:]}"))
+            chosen = view.outcome
+    return [(v, label, v == chosen) for v, label in options]
+
+
+def form_context(ex: Explorer, view: View, action: str, hidden: list[tuple[str, str]] | None = None) -> dict[str, Any]:
+    return {
+        "action": action,
+        "outcomes": outcome_options(view),
+        "years": ex.years,
+        "bases": [(b, "Investigations closed in the period" if b == "closed" else "Crimes recorded in the period") for b in BASES],
+        "pers": list(PERS) if ex.recorded_crime_years else [],
+        "hidden": hidden or [],
+    }
+
+
+# ------------------------------------------------------------------------------ pages
+
+
+VERDICT_ORDER = {v: i for i, v in enumerate(stats.VERDICTS)}
+
+
+def sorted_forces(rows: list[dict[str, Any]], key: str, order: str) -> list[dict[str, Any]]:
+    """Sort the all-forces table; missing values always last."""
+    field = {"force": "force", "count": "count", "denominator": "denominator", "share": "share", "rank": "rank_by_share", "verdict": "verdict"}[key]
+
+    def value(row: dict[str, Any]) -> Any:
+        v = row[field]
+        return VERDICT_ORDER.get(v, 99) if field == "verdict" else v
+
+    present = [r for r in rows if r[field] is not None]
+    absent = [r for r in rows if r[field] is None]
+    present.sort(key=lambda r: (value(r), r["force"]), reverse=order == "desc")
+    return present + sorted(absent, key=lambda r: r["force"])
+
+
+def charts_for(ex: Explorer, force: str | None, view: View, sj: dict[str, Any]) -> dict[str, InlineChart]:
+    prefix = FORCES[force].slug if force else "national"
+    return ex.cached(("charts", force, view), lambda: story_charts(sj, prefix))
+
+
+def overview(request: Request) -> Response:
+    ex = explorer_of(request)
+    view = view_of(request)
+    sort, order = parse_sort(request.query_params)
+    sj = ex.story_json(None, view)
+    rows = sorted_forces(tb.forces_table(sj).records(), sort, order)
+    return render(
+        request, "overview.html", view=view, story=sj, charts=charts_for(ex, None, view, sj), forces=rows,
+        sort=sort, order=order, form=form_context(ex, view, "/", [("sort", sort), ("order", order)]),
+        force_choices=force_refs(), offence_choices=ex.offences_json(),
+    )
+
+
+def force_redirect(request: Request) -> Response:
+    """The force picker's target: /force?force=NAME&... -> /force/<slug>?..."""
+    ex = explorer_of(request)
+    text = (request.query_params.get("force") or "").strip()
+    if not text:
+        raise BadParameter("force", "force is required: pick a force", force_slugs())
+    name = ex.resolve(text)
+    view = view_of(request)
+    return RedirectResponse(f"/force/{FORCES[name].slug}{view.query()}", status_code=303)
+
+
+def offence_redirect(request: Request) -> Response:
+    ex = explorer_of(request)
+    code = (request.query_params.get("code") or "").strip()
+    if not code:
+        raise BadParameter("code", "code is required: pick an offence", [o["code"] for o in ex.offences_json()])
+    view = view_of(request)
+    if not ex.has_code(code):
+        ex.offence(code, view)  # raises NotFoundError
+    return RedirectResponse(offence_url(code, view), status_code=303)
+
+
+def force_page(request: Request) -> Response:
+    ex = explorer_of(request)
+    slug = request.path_params["slug"]
+    name = ex.resolve(slug)
+    canonical = FORCES[name].slug
+    view = view_of(request)
+    if slug != canonical:
+        return RedirectResponse(f"/force/{canonical}{view.query()}", status_code=308)
+    sj = ex.story_json(name, view)
+    compared = sorted_forces(tb.forces_table(sj).records(), "share", "desc")
+    shown_offences = [o for o in sj["offences"] if o["count"] != 0]
+    return render(
+        request, "force.html", view=view, story=sj, slug=canonical, charts=charts_for(ex, name, view, sj),
+        forces=compared, offences=shown_offences, hidden_offences=len(sj["offences"]) - len(shown_offences),
+        form=form_context(ex, view, f"/force/{canonical}"), packs=packs_available(),
+    )
+
+
+def offence_page(request: Request) -> Response:
+    ex = explorer_of(request)
+    code = request.path_params["code"]
+    view = view_of(request)
+    ov = ex.offence(code, view)
+    oj = ov.to_json()
+
+    def make_charts() -> dict[str, InlineChart]:
+        slug = "offence"
+        year_rows = [(y["year"], y["share"] or 0.0) for y in oj["by_year"]]
+        year_text = [f"{pct1(y['share'])} ({number(y['count'])} of {number(y['denominator'])})" for y in oj["by_year"]]
+        top = [f for f in oj["forces"] if f["count"] > 0][:15]
+        force_rows = [(f["force"], float(f["count"])) for f in top]
+        force_text = [number(f["count"]) for f in top]
+        what = f"{view.label} for offence {code}"
+        return {
+            "years": bar_chart(
+                f"{slug}-years", f"Share of outcomes that were {view.label}, England and Wales", year_rows, value_text=year_text,
+                alt=counts_alt(f"Bar chart of the share of all outcomes for offence {code} that were {view.label}, by year", year_rows, year_text),
+            ),
+            "forces": bar_chart(
+                f"{slug}-forces", f"Forces with the most {view.label} for this offence, {view.period}", force_rows, value_text=force_text,
+                alt=counts_alt(f"Bar chart of the forces with the most {what}, {view.period}, largest first", force_rows, force_text),
+            ),
+        }
+
+    charts = ex.cached(("offence-charts", code, view), make_charts)
+    return render(request, "offence.html", view=view, offence=oj, charts=charts, form=form_context(ex, view, offence_url(code)))
+
+
+def compare_page(request: Request) -> Response:
+    ex = explorer_of(request)
+    view = view_of(request)
+    names = compare_forces(ex, request)
+    stories = [ex.story_json(n, view) for n in names]
+    charts = [ex.cached(("year-chart", n, view), lambda s=s, n=n: year_chart(s, FORCES[n].slug)) for n, s in zip(names, stories)]
+    chosen = {FORCES[n].slug for n in names}
+    hidden: list[tuple[str, str]] = [("force", FORCES[n].slug) for n in names]
+    return render(
+        request, "compare.html", view=view, stories=stories, charts=charts, names=names,
+        choices=[(f, f.slug in chosen) for f in force_refs()], max_compare=MAX_COMPARE,
+        slugs=[FORCES[n].slug for n in names], compare_extra="".join(f"&force={FORCES[n].slug}" for n in names),
+        form=form_context(ex, view, "/compare", hidden),
+    )
+
+
+def compare_forces(ex: Explorer, request: Request) -> list[str]:
+    """Canonical names of the ?force= values, in order, once each; at most MAX_COMPARE."""
+    names: list[str] = []
+    for text in request.query_params.getlist("force"):
+        if not text.strip():
+            raise BadParameter("force", "force is empty: give a force's slug or name", force_slugs())
+        name = ex.resolve(text.strip())
+        if name not in names:
+            names.append(name)
+    if len(names) > MAX_COMPARE:
+        raise BadParameter("force", f"compare shows at most {MAX_COMPARE} forces side by side; {len(names)} were given", force_slugs())
+    return names
+
+
+def methodology(request: Request) -> Response:
+    ex = explorer_of(request)
+    view = view_of(request)
+    sj = ex.story_json(None, view)
+    return render(
+        request, "methodology.html", view=view, story=sj, types=outcome_types_json()["types"],
+        groups=outcome_types_json()["groups"], rules=ex.rules.enabled_rules, rules_source=ex.rules.source,
+        form=form_context(ex, view, "/methodology"),
+    )
+
+
+def data_page(request: Request) -> Response:
+    ex = explorer_of(request)
+    view = view_of(request)
+    return render(
+        request, "data.html", view=view, forces=force_refs(), tables=TABLE_INFO, packs=packs_available(),
+        form=form_context(ex, view, "/data"),
+    )
+
+
+TABLE_INFO: list[tuple[str, str, str]] = [
+    ("forces", "All forces: count, denominator, share, interval, ranks, funnel verdict and limits", ""),
+    ("national-years", "England and Wales by year", ""),
+    ("national-offences", "England and Wales by offence", ""),
+    ("force-years", "One force by year, with England and Wales beside it", "force"),
+    ("force-offences", "One force by offence", "force"),
+    ("force-notable", "One force's notable offences, with the rules behind each", "force"),
+    ("offence-forces", "One offence by force", "code"),
+    ("offence-years", "One offence in England and Wales by year", "code"),
+    ("compare", "Forces side by side (repeat force=)", "force"),
+    ("outcome-types", "Outcome types 0-22", ""),
+    ("offence-codes", "Offence codes in the store", ""),
+]
+
+
+# ------------------------------------------------------------------------------ downloads
+
+
+def download(request: Request) -> Response:
+    ex = explorer_of(request)
+    name = request.path_params["table"]
+    fmt = request.path_params["format"]
+    if name not in TABLES:
+        raise BadParameter("table", f"there is no table {name!r}", list(TABLES))
+    if fmt not in tb.FORMATS:
+        raise BadParameter("format", f"format {fmt!r} is not offered", list(tb.FORMATS))
+    view = view_of(request)
+    table, subject = build_table(ex, request, name, view)
+    meta = {"query": view.params(), "store": ex.label}
+    if subject:
+        meta["subject"] = subject
+    file_name = tb.filename(table, view.params(), fmt, subject)
+    headers = {"Content-Disposition": f'attachment; filename="{file_name}"'}
+    if fmt == "csv":
+        return Response(tb.to_csv(table), media_type=tb.MEDIA_TYPES["csv"], headers=headers)
+    if fmt == "xlsx":
+        return Response(tb.to_xlsx(table, meta), media_type=tb.MEDIA_TYPES["xlsx"], headers=headers)
+    return Response(tb.to_json(table, meta), media_type=tb.MEDIA_TYPES["json"], headers=headers)
+
+
+def _force_param(ex: Explorer, request: Request) -> str:
+    text = (request.query_params.get("force") or "").strip()
+    if not text:
+        raise BadParameter("force", "force is required for this table", force_slugs())
+    return ex.resolve(text)
+
+
+def build_table(ex: Explorer, request: Request, name: str, view: View) -> tuple[tb.Table, str | None]:
+    """The named table for the view, and what it is about (force slug or offence code)."""
+    builders: dict[str, Callable[[], tuple[tb.Table, str | None]]] = {
+        "forces": lambda: (tb.forces_table(ex.story_json(None, view)), None),
+        "national-years": lambda: (tb.year_table(ex.story_json(None, view), name), None),
+        "national-offences": lambda: (tb.offence_table(ex.story_json(None, view), "offences", name), None),
+        "outcome-types": lambda: (tb.outcome_types_table(outcome_types_json()), None),
+        "offence-codes": lambda: (tb.offence_codes_table(ex.offences_json()), None),
+    }
+    if name in builders:
+        return builders[name]()
+    if name.startswith("force-"):
+        force = _force_param(ex, request)
+        sj = ex.story_json(force, view)
+        slug = FORCES[force].slug
+        if name == "force-years":
+            return tb.year_table(sj, name), slug
+        return tb.offence_table(sj, "notable" if name == "force-notable" else "offences", name), slug
+    if name.startswith("offence-"):
+        code = (request.query_params.get("code") or "").strip()
+        if not code:
+            raise BadParameter("code", "code is required for this table", [o["code"] for o in ex.offences_json()][:20] + ["..."])
+        oj = ex.offence(code, view).to_json()
+        return (tb.offence_years_table(oj) if name == "offence-years" else tb.offence_forces_table(oj)), code
+    names = compare_forces(ex, request)
+    if not names:
+        raise BadParameter("force", "compare needs at least one force= (repeat it for each force)", force_slugs())
+    return tb.compare_table([ex.story_json(n, view) for n in names]), "-".join(FORCES[n].slug for n in names)
+
+
+# ------------------------------------------------------------------------------ packs
+
+
+def packs_available() -> bool:
+    """Whether the per-force packs (``crime_outcomes.outputs.packs``) are installed."""
+    try:
+        import crime_outcomes.outputs.packs  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def pack_download(request: Request) -> Response:
+    """A force's story pack (or the national pack, slug england-and-wales) as a zip, built once per view."""
+    ex = explorer_of(request)
+    if not packs_available():
+        raise NotFoundError("story packs are not installed in this version of crime-outcomes")
+    from crime_outcomes.outputs.packs import render_pack
+    from crime_outcomes.web.charts import render_lock
+
+    slug = request.path_params["slug"]
+    name = None if slug == NATIONAL_SLUG else ex.resolve(slug)
+    if name is not None and FORCES[name].slug != slug:
+        raise NotFoundError(f"no pack named {slug!r}: use the force's slug, {FORCES[name].slug!r}")
+    view = view_of(request)
+    sj = ex.story_json(name, view)
+
+    def build() -> Path:
+        folder = Path(tempfile.mkdtemp(prefix="pack-", dir=ex.scratch_dir()))
+        with render_lock():
+            return render_pack(sj, folder).zip_path
+
+    zip_path = ex.cached(("pack", name, view), build)
+    file_name = tb.filename(tb.Table("pack", "", (), []), view.params(), "zip", slug)
+    return FileResponse(zip_path, media_type="application/zip", filename=file_name)
+
+
+def routes() -> list[BaseRoute]:
+    return [
+        Route("/", overview, methods=["GET"]),
+        Route("/force", force_redirect, methods=["GET"]),
+        Route("/force/{slug}", force_page, methods=["GET"]),
+        Route("/offence", offence_redirect, methods=["GET"]),
+        Route("/offence/{code:path}", offence_page, methods=["GET"]),
+        Route("/compare", compare_page, methods=["GET"]),
+        Route("/methodology", methodology, methods=["GET"]),
+        Route("/data", data_page, methods=["GET"]),
+        Route("/data/pack/{slug}.zip", pack_download, methods=["GET"]),
+        Route("/data/{table}.{format}", download, methods=["GET"]),
+    ]
