@@ -1,0 +1,303 @@
+"""Every hostile or broken input gives its documented outcome through the real CLI.
+
+Each case runs ``crime-outcomes ingest`` in a subprocess (a reader that aborts the process
+must not take pytest with it) against a copy of a store that already holds a small valid
+file. Rejected: the documented exit code, a message naming the file (and sheet, row,
+column where they exist), no traceback, and the store exactly as it was (row counts of
+every table and the ``sources`` rows). Loaded: every row read is loaded or quarantined
+with a reason, in the documented numbers.
+
+The cases run three at a time (they are mostly process start-up); the whole corpus takes
+well under a minute on a 2-core machine.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+from corpus import CASES, LATIN1_TEXT, MARKUP, QUARANTINED, REJECTED, RICH_MARKUP, Case, rows, valid_xlsx, write_csv  # noqa: E402
+
+from crime_outcomes.errors import EXIT_OK, EXIT_STORE  # noqa: E402
+from crime_outcomes.store import Store  # noqa: E402
+from crime_outcomes.testing.workbooks import HEADERS_CURRENT  # noqa: E402
+
+CLI = [sys.executable, "-m", "crime_outcomes"]
+BIG_ROWS = 150_000  # a few seconds of ingest: long enough to collide with or to kill
+
+
+def run_cli(args: list[str], env: dict[str, str] | None = None, timeout: float = 120, **kw: object) -> subprocess.CompletedProcess[str]:
+    full_env = {**os.environ, "COLUMNS": "1000", "NO_COLOR": "1", "TERM": "dumb", **(env or {})}
+    full_env.pop("CRIME_OUTCOMES_DB", None)
+    return subprocess.run([*CLI, *args], capture_output=True, text=True, env=full_env, timeout=timeout, **kw)  # type: ignore[call-overload]
+
+
+def flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def fingerprint(db: Path) -> tuple[dict[str, int], list[tuple[object, ...]]]:
+    """Row counts of every table and the sources rows: equal fingerprints = unchanged store."""
+    with Store.open(db, read_only=True) as store:
+        return store.table_counts(), store.fetchall("SELECT * FROM sources ORDER BY source_id")
+
+
+@pytest.fixture(scope="session")
+def baseline_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store holding one small valid file (84 rows), ingested through the CLI."""
+    d = tmp_path_factory.mktemp("baseline")
+    src = valid_xlsx(d / "baseline.xlsx")
+    db = d / "baseline.duckdb"
+    done = run_cli(["ingest", str(src), "--db", str(db)])
+    assert done.returncode == EXIT_OK, done.stderr
+    counts, sources = fingerprint(db)
+    assert counts["outcomes"] == 84 and len(sources) == 1
+    return db
+
+
+@dataclass
+class Result:
+    case: Case
+    path: Path
+    db: Path
+    proc: subprocess.CompletedProcess[str]
+    seconds: float
+
+
+@pytest.fixture(scope="session")
+def corpus_results(baseline_store: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Result]:
+    root = tmp_path_factory.mktemp("corpus")
+
+    def one(case: Case) -> Result:
+        d = root / case.name
+        d.mkdir()
+        path = case.build(d)
+        db = d / "store.duckdb"
+        shutil.copy(baseline_store, db)
+        start = time.monotonic()
+        proc = run_cli(["ingest", str(path), "--db", str(db)], env=case.env)
+        return Result(case, path, db, proc, time.monotonic() - start)
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        return {r.case.name: r for r in pool.map(one, CASES)}
+
+
+def test_corpus_is_large_enough() -> None:
+    assert len(CASES) >= 30
+    assert len({c.name for c in CASES}) == len(CASES)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_case_outcome(case: Case, corpus_results: dict[str, Result], baseline_store: Path) -> None:
+    r = corpus_results[case.name]
+    out = flat(r.proc.stdout + " " + r.proc.stderr)
+    assert "Traceback" not in r.proc.stderr + r.proc.stdout, r.proc.stderr
+    assert r.proc.returncode == case.exit_code, f"exit {r.proc.returncode}, expected {case.exit_code}: {out[:2000]}"
+    assert r.seconds < 60, f"{case.name} took {r.seconds:.0f} s"
+    assert r.path.name in out, f"the output does not name the file {r.path.name!r}: {out[:2000]}"
+    for word in case.message:
+        assert word in out, f"{word!r} missing from: {out[:2000]}"
+    for word in case.stdout:
+        assert word in flat(r.proc.stdout), f"{word!r} missing from stdout: {r.proc.stdout[:2000]}"
+    if case.outcome == REJECTED:
+        assert "Rejected:" in r.proc.stderr
+        assert fingerprint(r.db) == fingerprint(baseline_store), "a rejected file changed the store"
+        return
+    with Store.open(r.db, read_only=True) as store:
+        src = store.records("SELECT * FROM sources WHERE superseded_by IS NULL ORDER BY source_id DESC LIMIT 1")[0]
+        reasons = [row[0] for row in store.fetchall("SELECT reason FROM rejected_rows WHERE source_id = ?", [src["source_id"]])]
+        loaded = store.fetchone("SELECT count(*) FROM outcomes WHERE source_id = ?", [src["source_id"]])[0]
+        loaded += store.fetchone("SELECT count(*) FROM alternate_outcomes WHERE source_id = ?", [src["source_id"]])[0]
+    assert src["file_name"] == r.path.name
+    assert src["rows_read"] == src["rows_loaded"] + src["rows_rejected"]
+    assert src["rows_loaded"] == loaded
+    assert src["rows_rejected"] == len(reasons) == case.rejected_rows, reasons
+    for word in case.reasons:
+        assert any(word in reason for reason in reasons), (word, reasons)
+    if case.outcome == QUARANTINED:
+        assert "rejected" in flat(r.proc.stdout)
+
+
+def test_no_case_needs_more_than_seconds(corpus_results: dict[str, Result]) -> None:
+    """Bombs are rejected in seconds, not after exhausting memory or time."""
+    slow = {name: round(r.seconds, 1) for name, r in corpus_results.items() if r.seconds > 20}
+    assert not slow
+
+
+# --------------------------------------------------------------------------------------------
+# Markup from data is shown as text
+
+
+def test_markup_prints_as_text(corpus_results: dict[str, Result]) -> None:
+    db = corpus_results["markup-in-offence-text"].db
+    query = "SELECT description, offence_group, offence_subgroup FROM offences WHERE description LIKE '%script%'"
+    table = run_cli(["sql", query, "--db", str(db)])
+    assert table.returncode == 0, table.stderr
+    assert MARKUP in table.stdout and RICH_MARKUP in table.stdout, table.stdout
+    assert "<b>Group</b> & <i>co</i>" in table.stdout
+    as_json = run_cli(["sql", query, "--db", str(db), "--format", "json"])
+    record = json.loads(as_json.stdout)[0]
+    assert record["description"] == f"{MARKUP} {RICH_MARKUP} =1+1"
+    assert record["offence_subgroup"] == "@SUM(A1) [link](javascript:alert(1))"
+    as_csv = run_cli(["sql", query, "--db", str(db), "--format", "csv"])
+    assert MARKUP in as_csv.stdout
+
+    named = corpus_results["markup-in-file-name"]
+    status = run_cli(["status", "--db", str(named.db)])
+    assert status.returncode == 0, status.stderr
+    assert named.path.name in flat(status.stdout), status.stdout
+
+    quarantined = corpus_results["force-name-with-markup"]
+    with Store.open(quarantined.db, read_only=True) as store:
+        raw = store.fetchone("SELECT raw FROM rejected_rows")[0]
+    assert json.loads(raw)["Force Name"] == MARKUP
+
+
+def test_latin1_text_is_decoded(corpus_results: dict[str, Result]) -> None:
+    db = corpus_results["csv-latin-1"].db
+    got = run_cli(["sql", "SELECT DISTINCT description FROM offences WHERE description LIKE 'Dommage%'", "--db", str(db), "--format", "json"])
+    assert json.loads(got.stdout) == [{"description": LATIN1_TEXT}]
+
+
+# --------------------------------------------------------------------------------------------
+# The store itself: read-only, locked, killed mid-write
+
+
+def _big_csv(path: Path, n: int = BIG_ROWS) -> Path:
+    """A valid file big enough that an ingest takes a few seconds."""
+    from crime_outcomes.testing.workbooks import synthetic_rows
+
+    return write_csv(path, [list(r) for r in synthetic_rows(n, 3, headers=HEADERS_CURRENT)])
+
+
+def _set_immutable(path: Path, on: bool) -> bool:
+    """chattr +i: the one way to make a folder read-only for root (CI runs as root)."""
+    if not shutil.which("chattr"):
+        return False
+    return subprocess.run(["chattr", "+i" if on else "-i", str(path)], capture_output=True).returncode == 0
+
+
+def test_store_in_read_only_directory(baseline_store: Path, tmp_path: Path) -> None:
+    """Writing is refused with exit 4 and a message; reading still works; nothing changes."""
+    d = tmp_path / "readonly"
+    d.mkdir()
+    db = d / "store.duckdb"
+    shutil.copy(baseline_store, db)
+    src = valid_xlsx(tmp_path / "new.xlsx")
+    before = fingerprint(db)
+    db.chmod(0o444)
+    d.chmod(0o555)
+    locked: list[Path] = []
+    if os.geteuid() == 0:  # permission bits do not stop root
+        for p in (db, d):
+            if not _set_immutable(p, True):
+                for q in locked:
+                    _set_immutable(q, False)
+                d.chmod(0o755)
+                pytest.skip("running as root and chattr +i is not available here")
+            locked.append(p)
+    try:
+        ingest = run_cli(["ingest", str(src), "--db", str(db)])
+        fresh = run_cli(["ingest", str(src), "--db", str(d / "new-store.duckdb")])
+        status = run_cli(["status", "--db", str(db)])
+    finally:
+        for p in locked:
+            _set_immutable(p, False)
+        d.chmod(0o755)
+        db.chmod(0o644)
+    for proc in (ingest, fresh):
+        assert proc.returncode == EXIT_STORE, proc.stderr
+        assert "Traceback" not in proc.stderr
+        assert "store" in flat(proc.stderr) and str(d) in flat(proc.stderr)
+    assert status.returncode == 0, status.stderr
+    assert "baseline.xlsx" in status.stdout
+    assert fingerprint(db) == before
+
+
+def _wait_for_lock(db: Path, proc: subprocess.Popen[str], timeout: float = 30) -> bool:
+    """True once ``proc`` holds a lock on the store file (read from /proc/locks, which
+    takes no lock itself: probing by opening the store would race with the process)."""
+    inode = db.stat().st_ino
+    end = time.monotonic() + timeout
+    while time.monotonic() < end and proc.poll() is None:
+        for line in Path("/proc/locks").read_text().splitlines():
+            fields = line.split()
+            if len(fields) > 5 and fields[4] == str(proc.pid) and fields[5].rsplit(":", 1)[-1] == str(inode):
+                return True
+        time.sleep(0.01)
+    return False
+
+
+def _popen(args: list[str]) -> subprocess.Popen[str]:
+    env = {**os.environ, "COLUMNS": "1000", "NO_COLOR": "1"}
+    return subprocess.Popen([*CLI, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+
+
+def test_two_ingests_at_once(baseline_store: Path, tmp_path: Path) -> None:
+    db = tmp_path / "store.duckdb"
+    shutil.copy(baseline_store, db)
+    big = _big_csv(tmp_path / "big.csv")
+    small = valid_xlsx(tmp_path / "small.xlsx", data=rows(seed=99))
+    first = _popen(["ingest", str(big), "--db", str(db)])
+    try:
+        assert _wait_for_lock(db, first), "the first ingest never took the store's lock"
+        second = run_cli(["ingest", str(small), "--db", str(db)])
+    finally:
+        out, err = first.communicate(timeout=120)
+    assert first.returncode == 0, err
+    assert second.returncode == EXIT_STORE, second.stderr
+    assert "Traceback" not in second.stderr
+    assert "in use by another crime-outcomes process" in flat(second.stderr)
+    with Store.open(db, read_only=True) as store:
+        assert [r[0] for r in store.fetchall("SELECT file_name FROM sources WHERE superseded_by IS NULL")] == ["big.csv"]
+
+
+def test_killed_ingest_leaves_store_as_it_was(baseline_store: Path, tmp_path: Path) -> None:
+    """kill -9 while the new rows are being written: the store opens, holds exactly its
+    previous contents, and accepts the same file afterwards.
+
+    The write phase is found by watching the store file: DuckDB starts writing the new
+    row groups into it (before the commit) after the file has been read and normalised.
+    """
+    big = _big_csv(tmp_path / "big.csv")
+    before = fingerprint(baseline_store)
+    reference = tmp_path / "reference.duckdb"
+    shutil.copy(baseline_store, reference)
+    assert run_cli(["ingest", str(big), "--db", str(reference)]).returncode == 0
+    after = fingerprint(reference)
+    unchanged_after_kill = 0
+    for attempt in range(3):
+        db = tmp_path / f"store-{attempt}.duckdb"
+        shutil.copy(baseline_store, db)
+        wal = Path(str(db) + ".wal")
+        size = db.stat().st_size
+        proc = _popen(["ingest", str(big), "--db", str(db)])
+        assert _wait_for_lock(db, proc)
+        while proc.poll() is None and not wal.exists() and db.stat().st_size == size:
+            time.sleep(0.001)
+        time.sleep(0.004 * attempt)
+        killed = proc.poll() is None
+        if killed:
+            proc.send_signal(signal.SIGKILL)
+        proc.communicate(timeout=60)
+        state = fingerprint(db)  # the store opens: DuckDB recovers from its WAL
+        assert state in (before, after), f"attempt {attempt}: the store is neither as it was nor fully loaded"
+        if killed and state == before:
+            unchanged_after_kill += 1
+        if attempt == 0:
+            again = run_cli(["ingest", str(big), "--db", str(db)])
+            assert again.returncode == 0, again.stderr
+            assert fingerprint(db)[0] == after[0]
+    assert unchanged_after_kill >= 2, "the ingest was never killed mid-write"
