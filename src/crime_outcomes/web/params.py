@@ -117,8 +117,13 @@ def parse_view(query: Mapping[str, str], loaded: Sequence[str], recorded_crime_y
     raw_outcome = _get(query, "outcome", OUTCOME_ALLOWED) or DEFAULT_OUTCOME
     try:
         types, label = parse_outcome_selector(raw_outcome)
-    except ValueError as exc:
-        raise BadParameter("outcome", f"outcome: {exc}", OUTCOME_ALLOWED) from None
+    except ValueError:
+        raise BadParameter(
+            "outcome",
+            f"unknown outcome={raw_outcome!r}: use a type number 1-22, several separated by commas (e.g. 2,3), "
+            f"or one of: {', '.join(OUTCOME_GROUPS)}",
+            OUTCOME_ALLOWED,
+        ) from None
     first = _year(query, "from", loaded, loaded[0])
     last = _year(query, "to", loaded, loaded[-1])
     if first > last:
