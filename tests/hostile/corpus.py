@@ -372,6 +372,35 @@ def b_xlsx_shared_strings(d: Path) -> Path:
     return write_zip(d / "shared-strings-2-billion.xlsx", parts)
 
 
+def _sheet_with(d: Path, name: str, extra_rows: str) -> Path:
+    parts = _tiny_xlsx(d)
+    replace_part(parts, SHEET, (_WS_HEAD + _header_row_xml() + extra_rows + _WS_TAIL).encode())
+    return write_zip(d / name, parts)
+
+
+def b_xlsx_duplicate_r(d: Path) -> Path:
+    """Two r attributes: a quick look sees A2, the parser keeps the last (XFD1048576)."""
+    return _sheet_with(d, "duplicate-r.xlsx", '<row r="2"><c r="A2" r="XFD1048576" t="inlineStr"><is><t>x</t></is></c></row>')
+
+
+def b_xlsx_gt_in_attribute(d: Path) -> Path:
+    """'>' is legal inside an attribute value; a tag scanner that stops there misses r."""
+    return _sheet_with(d, "gt-in-attribute.xlsx", '<row r="2"><c foo=">" r="XFD1048576" t="inlineStr"><is><t>x</t></is></c></row>')
+
+
+def b_xlsx_lowercase_ref(d: Path) -> Path:
+    return _sheet_with(d, "lowercase-far-ref.xlsx", '<row r="2"><c r="xfd1048576" t="inlineStr"><is><t>x</t></is></c></row>')
+
+
+def b_ods_space_run(d: Path) -> Path:
+    """<text:s text:c="2000000000"/>: the parser writes out two billion spaces (7.6 GB)."""
+    parts = _tiny_ods(d)
+    xml = part_text(parts, "content.xml").replace("<text:p>Kent</text:p>", '<text:p>Kent<text:s text:c="2000000000"/></text:p>', 1)
+    xml = xml.replace("<text:p>Financial Year</text:p>", '<text:p>Financial<text:s text:c="2000000000"/>Year</text:p>', 1)
+    replace_part(parts, "content.xml", xml.encode())
+    return write_zip(d / "space-run-2-billion.ods", parts)
+
+
 _LAUGHS = (
     '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
     + "".join(f'<!ENTITY lol{i} "{("&lol" + str(i - 1) + ";") * 10 if i > 1 else "&lol;" * 10}">' for i in range(1, 10))
@@ -627,6 +656,10 @@ CASES: list[Case] = [
     Case("xlsx-cells-without-positions", b_xlsx_implicit_wide, EXIT_LIMIT, REJECTED, "rejected before parsing: the grid implied by cells without positions > CRIME_OUTCOMES_MAX_CELLS", ("cell limit",)),
     Case("xlsx-row-2-billion", b_xlsx_row_beyond, EXIT_LIMIT, REJECTED, "rejected before parsing: a cell beyond row 1,048,576", ("2,000,000,000",)),
     Case("xlsx-shared-strings-2-billion", b_xlsx_shared_strings, EXIT_LIMIT, REJECTED, "rejected before parsing: sharedStrings declares 2 billion strings (the parser would reserve 48 GB and abort)", ("shared strings",)),
+    Case("xlsx-duplicate-r-attribute", b_xlsx_duplicate_r, EXIT_LIMIT, REJECTED, "rejected before parsing: the last r (the one the parser uses) points at XFD1048576", ("cell limit",)),
+    Case("xlsx-gt-inside-attribute", b_xlsx_gt_in_attribute, EXIT_LIMIT, REJECTED, "rejected before parsing: attributes read quote-aware, far cell found", ("cell limit",)),
+    Case("xlsx-lower-case-far-ref", b_xlsx_lowercase_ref, EXIT_LIMIT, REJECTED, "rejected before parsing: xfd1048576 is XFD1048576 to the parser", ("cell limit",)),
+    Case("ods-space-run-2-billion", b_ods_space_run, EXIT_LIMIT, REJECTED, "rejected before parsing: text:s asks for 2,000,000,000 spaces (7.6 GB in the parser)", ("spaces",)),
     Case("xml-billion-laughs", b_billion_laughs, EXIT_INPUT, REJECTED, "rejected: DOCTYPE/entities in a part (named)", ("DOCTYPE", "xl/worksheets/sheet1.xml")),
     Case("xml-external-entity", b_external_entity, EXIT_INPUT, REJECTED, "rejected: DOCTYPE/external entity in content.xml", ("DOCTYPE", "content.xml")),
     Case("xml-in-utf16", b_utf16_part, EXIT_INPUT, REJECTED, "rejected: XML part not in UTF-8", ("UTF-8",)),

@@ -69,7 +69,9 @@ def _count(col: pl.Expr) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
     """(value, marker, problem) for a count cell: markers such as 'N/A - data not provided'
     become a null value with the marker kept; text that is neither is a problem."""
     folded = col.str.to_lowercase().str.replace_all(r"[\u2013\u2014]", "-").str.replace_all(r"\s+", " ")
-    is_marker = folded.str.contains(r"^n/?a\b") | (folded == "..")
+    # "N/A" followed by anything (even without a space) is a marker; bare "NA" only as a word,
+    # so "NaN" or "National" never is.
+    is_marker = folded.str.contains(r"^(?:n/a|na\b)") | (folded == "..")
     is_blank = col.is_null() | (col == "")
     as_int = _int_text(col)
     value = pl.when(is_marker | is_blank).then(None).otherwise(as_int)
