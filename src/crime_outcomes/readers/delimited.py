@@ -65,7 +65,11 @@ def read_delimited(path: Path) -> RawSheet:
         sep = dialect.delimiter
     except csv.Error:
         sep = ","
-    head_rows = list(csv.reader(io.StringIO(sample), delimiter=sep))[:HEADER_SCAN_ROWS]
+    try:
+        # newline="" lets the csv module see bare CRs as the line ends they are meant to be.
+        head_rows = list(csv.reader(io.StringIO(sample, newline=""), delimiter=sep))[:HEADER_SCAN_ROWS]
+    except csv.Error as exc:  # e.g. a NUL byte or a broken quote in the first lines
+        raise InputError(Location(str(path)), "the CSV cannot be parsed", found=str(exc)) from None
     at = find_header_row(head_rows)
     if at is None:
         raise InputError(
