@@ -32,6 +32,7 @@ import os
 import random
 import sys
 import tempfile
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -78,7 +79,8 @@ def _parts(data: bytes) -> list[tuple[zipfile.ZipInfo, bytes]] | None:
 
 def _rezip(parts: list[tuple[zipfile.ZipInfo, bytes]]) -> bytes:
     out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as zf:
+    with warnings.catch_warnings(), zipfile.ZipFile(out, "w") as zf:
+        warnings.simplefilter("ignore")  # duplicate part names are wanted here
         for info, body in parts:
             method = zipfile.ZIP_STORED if info.filename == "mimetype" else zipfile.ZIP_DEFLATED
             zf.writestr(zipfile.ZipInfo(info.filename), body, compress_type=method, compresslevel=1)
@@ -158,11 +160,12 @@ def campaign(minutes: float, extra: list[str]) -> int:
         stats = re.findall(r"stat::number_of_executed_units:\s*(\d+)", done.stderr)
         execs += int(stats[-1]) if stats else sum(int(n) for n in re.findall(r"^#(\d+)\s+DONE", done.stderr, re.M)[-1:])
         new = sorted(set(crashes.iterdir()) - before)
+        output = done.stdout + done.stderr  # atheris prints Python tracebacks to stdout
         for f in new:
-            tail = [ln for ln in done.stderr.splitlines() if "Error" in ln or "memory allocation" in ln or "Exception" in ln or "panicked" in ln][-3:]
+            tail = [ln for ln in output.splitlines() if "Error" in ln or "memory allocation" in ln or "Exception" in ln or "panicked" in ln][-3:]
             found.append(f"{f.name}: {' | '.join(tail)[:300]}")
         if new:
-            (work / f"run-{runs}.log").write_text(done.stderr)
+            (work / f"run-{runs}.log").write_text(output)
     print(f"fuzzed {minutes:g} min in {runs} run(s): {execs:,} executions, {len(found)} crash(es)")
     for line in found:
         print("  " + line)
