@@ -300,3 +300,59 @@ def test_killed_ingest_leaves_store_as_it_was(baseline_store: Path, tmp_path: Pa
             assert again.returncode == 0, again.stderr
             assert fingerprint(db)[0] == after[0]
     assert unchanged_after_kill >= 2, "the ingest was never killed mid-write"
+
+
+# --------------------------------------------------------------------------------------------
+# Exit codes and tracebacks
+
+
+def test_traceback_only_with_debug(tmp_path: Path) -> None:
+    """A store that is not a store: one message and exit 4, the traceback only with --debug."""
+    src = valid_xlsx(tmp_path / "ok.xlsx")
+    not_a_store = tmp_path / "not-a-store.duckdb"
+    not_a_store.write_bytes(b"this is not a database" * 100)
+    plain = run_cli(["ingest", str(src), "--db", str(not_a_store)])
+    debug = run_cli(["--debug", "ingest", str(src), "--db", str(not_a_store)])
+    assert plain.returncode == EXIT_STORE and "Traceback" not in plain.stderr
+    assert str(not_a_store) in flat(plain.stderr)
+    assert debug.returncode != 0 and "Traceback" in debug.stderr
+
+
+def test_bad_limit_setting_is_a_usage_error(tmp_path: Path) -> None:
+    src = valid_xlsx(tmp_path / "ok.xlsx")
+    for value in ("abc", "-5", "0"):
+        done = run_cli(["ingest", str(src), "--db", str(tmp_path / "s.duckdb")], env={"CRIME_OUTCOMES_MAX_ROWS": value})
+        assert done.returncode == 2, done.stderr
+        assert "CRIME_OUTCOMES_MAX_ROWS" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_limits_can_be_lowered_by_environment(tmp_path: Path) -> None:
+    """A limit set in the environment applies: a small valid file breaks a tiny cell limit."""
+    from crime_outcomes.settings import limits_from_env
+
+    src = valid_xlsx(tmp_path / "ok.xlsx")
+    done = run_cli(["ingest", str(src), "--db", str(tmp_path / "s.duckdb")], env={"CRIME_OUTCOMES_MAX_FILE_BYTES": "1000"})
+    assert done.returncode == 7 and "CRIME_OUTCOMES_MAX_FILE_BYTES" in flat(done.stderr)
+    os.environ["CRIME_OUTCOMES_MAX_CELLS"] = "1_000"
+    try:
+        assert limits_from_env().max_cells == 1000
+    finally:
+        del os.environ["CRIME_OUTCOMES_MAX_CELLS"]
+
+
+def test_internal_errors_are_one_line_with_exit_1(monkeypatch: pytest.MonkeyPatch) -> None:
+    import typer
+
+    from crime_outcomes.cli.app import STATE, handle_errors
+
+    @handle_errors
+    def broken() -> None:
+        raise ValueError("boom")
+
+    monkeypatch.setitem(STATE, "debug", False)
+    with pytest.raises(typer.Exit) as exit_:
+        broken()
+    assert exit_.value.exit_code == 1
+    monkeypatch.setitem(STATE, "debug", True)
+    with pytest.raises(ValueError):
+        broken()

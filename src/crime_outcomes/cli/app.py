@@ -17,7 +17,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 from rich.console import Console
 
-from crime_outcomes.errors import CrimeOutcomesError
+from crime_outcomes.errors import EXIT_LIMIT, CrimeOutcomesError
 from crime_outcomes.settings import DB_ENV, default_db_path
 from crime_outcomes.store import Store
 
@@ -32,6 +32,7 @@ app = typer.Typer(
 console = Console()
 err_console = Console(stderr=True)
 STATE = {"debug": False}
+EXIT_INTERNAL = 1  # a bug, not the user's input: reported in one line, traceback with --debug
 
 DbOption = Annotated[
     Path | None,
@@ -61,6 +62,22 @@ def handle_errors(func: F) -> F:
         except KeyboardInterrupt:
             err_console.print("Interrupted; the store is unchanged by the unfinished step.")
             raise typer.Exit(130) from None
+        except (typer.Exit, typer.Abort, typer.exceptions.TyperException):
+            raise  # typer's own exits and usage errors (its Exit is a RuntimeError)
+        except MemoryError:
+            if STATE["debug"]:
+                raise
+            err_console.print("[bold red]Error:[/] ran out of memory; the store is unchanged by the unfinished step. Lower the limits (CRIME_OUTCOMES_MAX_*) or free memory.", highlight=False)
+            raise typer.Exit(EXIT_LIMIT) from None
+        except Exception as exc:  # a bug: one line for the user, the traceback with --debug
+            if STATE["debug"]:
+                raise
+            err_console.print(
+                f"[bold red]Internal error:[/] {escape(type(exc).__name__)}: {escape(str(exc).strip()[:300])}. "
+                "This is a bug in crime-outcomes; run the command again with --debug for the details and report it.",
+                highlight=False,
+            )
+            raise typer.Exit(EXIT_INTERNAL) from None
 
     return wrapper  # type: ignore[return-value]
 
