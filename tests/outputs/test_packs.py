@@ -387,6 +387,18 @@ def test_cli_pack_force_on_the_sample(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "Wrote the pack for West Midlands" in done.stdout
     assert (tmp_path / "out" / "west-midlands" / "brief.docx").is_file() and (tmp_path / "out" / "west-midlands.zip").is_file()
+    # the pack's figures are those `story --format json` prints for the same options
+    printed = subprocess.run(
+        [sys.executable, "-m", "crime_outcomes", "story", "--force", "West Midlands", "--format", "json"],
+        capture_output=True, text=True, env=env, check=False,
+    )
+    assert printed.returncode == 0, printed.stderr
+    sj = json.loads(printed.stdout)
+    s = summary_values(tmp_path / "out" / "west-midlands" / "data.xlsx")
+    assert (s["count"], s["denominator"], s["national.count"]) == (sj["count"], sj["denominator"], sj["national"]["count"])
+    assert s["share"] == pytest.approx(sj["share"], rel=1e-12)
+    md = (tmp_path / "out" / "west-midlands" / "brief.md").read_text(encoding="utf-8")
+    assert f"| Share | {uk_pct(sj['share'])} | {uk_pct(sj['national']['share'])} |" in md
     bad = subprocess.run([sys.executable, "-m", "crime_outcomes", "pack", "--out", str(tmp_path)], capture_output=True, text=True, env=env, check=False)
     assert bad.returncode == 2 and "exactly one of" in bad.stderr
     unknown = subprocess.run(

@@ -1075,14 +1075,14 @@ def write_all(
         context = multiprocessing.get_context("spawn")  # no inherited DuckDB threads or locks
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             pending: list[Future[PackResult]] = [pool.submit(render_pack, national_json, out_dir)]
-            pending[0].add_done_callback(lambda f: finished(f.result()))
+            pending[0].add_done_callback(_report_to(finished))
             for name in forces:
                 sj = _try_story(source, name, options, skipped)
                 if sj is None:
                     total -= 1
                     continue
                 fut = pool.submit(render_pack, sj, out_dir)
-                fut.add_done_callback(lambda f: finished(f.result()))
+                fut.add_done_callback(_report_to(finished))
                 pending.append(fut)
             for fut in pending:
                 fut.result()  # re-raise any worker error here
@@ -1090,6 +1090,16 @@ def write_all(
     ordered = [results[name] for name in forces if name in results]
     index = write_index(out_dir, national, ordered, skipped)
     return AllPacks(out_dir, national, ordered, skipped, index, time.perf_counter() - started)
+
+
+def _report_to(finished: Callable[[PackResult], None]) -> Callable[[Future[PackResult]], None]:
+    """A done-callback passing a finished pack on; a failed one is re-raised by the caller's result()."""
+
+    def callback(fut: Future[PackResult]) -> None:
+        if not fut.cancelled() and fut.exception() is None:
+            finished(fut.result())
+
+    return callback
 
 
 def _try_story(store: Any, name: str, options: dict[str, Any], skipped: list[tuple[str, str]]) -> StoryJSON | None:
