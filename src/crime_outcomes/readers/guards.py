@@ -403,7 +403,8 @@ def _reject_dtd(name: str, where: Location) -> InputError:
 # chunk is being inflated.
 _REST_OF_TAG = rb'(?:\s+(?!r\s*=)[\w:.-]+="[^"<>]*")*\s*/?>'  # no second r, no '>' in a value
 _XLSX_QUICK = re.compile(rb'<(?:c|row)(?:[\t\r\n/>]| (?!r="[A-M]?[1-9]\d{0,5}"' + _REST_OF_TAG + rb"))")
-_XLSX_SEVEN = re.compile(rb'<(?:c r="[A-M]|row r=")(\d{7})"' + _REST_OF_TAG)
+# A plain reference outside the default frame (a column past M, a 7-digit row): kept.
+_XLSX_PLAIN = re.compile(rb'<(?:c r="([A-Z]{1,3})|row r=")([1-9]\d{0,6})"' + _REST_OF_TAG)
 # Declared counts (``uniqueCount`` of the shared strings) anywhere in any part: the parser
 # reserves memory for them before reading a single string.
 _XLSX_COUNT = re.compile(rb"""ount\s*=\s*(?:"([^"<]{0,64})"|'([^'<]{0,64})')""")
@@ -425,6 +426,7 @@ class _XlsxScanner(_Carry):
         self.limits = limits
         self.sheet = sheet
         self.max_row = 0  # 1-based, as a spreadsheet shows rows
+        self.max_col = 0
         self.unusual = False
         self.is_sheet = False
 
@@ -461,18 +463,22 @@ class _XlsxScanner(_Carry):
     def handle(self, m: re.Match[bytes], buf: bytes) -> None:
         if self.unusual:
             return
-        seven = _XLSX_SEVEN.match(buf, m.start())
-        if seven is None:
+        plain = _XLSX_PLAIN.match(buf, m.start())
+        if plain is None:
             self.unusual = True  # stop the quick scan; the exact pass decides
             return
-        self.max_row = max(self.max_row, int(seven.group(1)))
+        if plain.group(1) is not None:
+            self.max_col = max(self.max_col, _column_number(plain.group(1)))
+        self.max_row = max(self.max_row, int(plain.group(2)))
+        if self.max_col > SHEET_MAX_COLUMNS:
+            raise LimitError(self._loc(), f"part {self.name!r}: a cell sits in column {self.max_col:,}, beyond the {SHEET_MAX_COLUMNS:,} columns a sheet holds", expected=f"at most column {_column_letters(SHEET_MAX_COLUMNS)}")
         if self.max_row > self.limits.max_rows:
             raise LimitError(self._loc(row=self.max_row), f"part {self.name!r}: a cell sits at row {self.max_row:,}, beyond the rows a sheet holds (CRIME_OUTCOMES_MAX_ROWS)", expected=f"at most {self.limits.max_rows:,} rows")
 
     def done(self) -> None:
-        # Without a match every cell lies in A-M and below row 1,000,000: a bound, not the
-        # real extent, so when the bound alone breaks the limit the exact pass decides.
-        if not self.unusual and self.is_sheet and max(self.max_row, 999_999) * 13 > self.limits.max_cells:
+        # Unmatched cells lie in A-M and below row 1,000,000, matched ones were kept: a
+        # bound, not the real extent, so when the bound breaks the limit the exact pass decides.
+        if not self.unusual and self.is_sheet and max(self.max_row, 999_999) * max(self.max_col, 13) > self.limits.max_cells:
             self.unusual = True
 
     @property
