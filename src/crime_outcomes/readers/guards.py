@@ -333,7 +333,6 @@ class _Carry(_Scanner):
         self.where = where
         self.buffer = b""
         self.skip = 0  # bytes at the start of ``buffer`` already covered by a handled match
-        self.offset = 0  # stream position of buffer[0]
         self.head_checked = False
 
     def feed(self, data: bytes) -> None:
@@ -343,7 +342,6 @@ class _Carry(_Scanner):
         buf = self.buffer + data if self.buffer else data
         safe_end = max(len(buf) - _CARRY, 0)
         self._scan(buf, safe_end)
-        self.offset += safe_end
         self.buffer = buf[safe_end:]
 
     def finish(self) -> None:
@@ -538,7 +536,7 @@ class _XlsxExactScanner(_XlsxScanner):
             raise _reject_dtd(self.name, self.where)
         closing, tag, attrs, gt = m.group(1), m.group(2), m.group(3), m.group(4)
         if not gt:
-            raise InputError(self._loc(row=self.row_index + 1), f"part {self.name!r} has a <{tag.decode()}> tag longer than {_MAX_TAG:,} bytes", expected="a worksheet as spreadsheet programs write it")
+            raise InputError(self._loc(row=self.row_index + 1), f"part {self.name!r} has a <{tag.decode()}> tag that is malformed or longer than {_MAX_TAG:,} bytes", expected="a worksheet as spreadsheet programs write it")
         if closing:
             if tag == b"row":
                 self.row_index += 1
@@ -648,7 +646,7 @@ class _OdsContentScanner(_Carry):
             return
         is_row, attrs, gt = m.group(1), m.group(2), m.group(3)
         if not gt:
-            raise InputError(Location(self.where.file, self.table), f"part {self.name!r} has a table tag longer than {_MAX_TAG:,} bytes", expected="a sheet as spreadsheet programs write it")
+            raise InputError(Location(self.where.file, self.table), f"part {self.name!r} has a table or row tag that is malformed or longer than {_MAX_TAG:,} bytes", expected="a sheet as spreadsheet programs write it")
         if not is_row:
             name = _TABLE_NAME.search(attrs)
             raw = b"" if name is None else (name.group(1) if name.group(1) is not None else name.group(2))
