@@ -27,54 +27,13 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+from common import twelve_year_store
 from typing import Any
 
-CACHE = Path(tempfile.gettempdir()) / "crime-outcomes-bench"
-YEARS = [f"{y}/{(y + 1) % 100:02d}" for y in range(2014, 2026)]
-
-
-def build_store(path: Path) -> None:
-    """Twelve copies of the sample under different year labels (benchmark setup only)."""
-    from crime_outcomes.sample import open_sample_store
-    from crime_outcomes.store import Store
-
-    sample = open_sample_store()
-    sample_path = sample.path
-    sample.close()
-    if sample_path is None:
-        raise SystemExit("the sample store is in memory only (no writable cache folder); cannot attach it")
-    tmp = path.with_suffix(".tmp.duckdb")
-    tmp.unlink(missing_ok=True)
-    t = time.perf_counter()
-    with Store.open(tmp) as store:
-        con = store.con
-        con.execute("ATTACH ? AS s (READ_ONLY)", [str(sample_path)])
-        con.execute("BEGIN")
-        for i, year in enumerate(YEARS, start=1):
-            con.execute(
-                """INSERT INTO sources SELECT ?, ? || '-' || file_name, path, sha256 || ?, kind, edition_date, ?, sheets,
-                          rows_read, rows_loaded, rows_alternate, rows_rejected, loaded_at, NULL, 'benchmark copy of the sample'
-                   FROM s.sources WHERE superseded_by IS NULL AND kind = 'outcomes'""",
-                [i, year.replace("/", "-"), str(i), year],
-            )
-            con.execute(
-                """INSERT INTO outcomes SELECT ?, quarter, force, offence_code, outcome_type, recorded, closed,
-                          recorded_marker, closed_marker, ?, source_row FROM s.outcomes""",
-                [year, i],
-            )
-            con.execute(
-                "INSERT INTO offences SELECT ?, offence_code, description, offence_group, offence_subgroup, expired, ? FROM s.offences",
-                [year, i],
-            )
-        con.execute("COMMIT")
-        con.execute("DETACH s")
-        rows = store.fetchone("SELECT count(*) FROM outcomes")[0]
-    os.replace(tmp, path)
-    print(f"built {path} ({rows:,} outcome rows, {len(YEARS)} years) in {time.perf_counter() - t:.1f} s")
 
 
 def timed(fn: Callable[[], Any], repeat: int) -> tuple[list[float], Any]:
@@ -93,16 +52,14 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--baseline-repeat", type=int, default=3)
     parser.add_argument("--cli-repeat", type=int, default=5)
-    parser.add_argument("--store", type=Path, default=CACHE / "story-12-years.duckdb")
+    parser.add_argument("--store", type=Path, default=None, help="a store to use instead of the twelve-year benchmark store")
     parser.add_argument("--rebuild", action="store_true")
     args = parser.parse_args()
 
     from crime_outcomes.analysis.story import story
     from crime_outcomes.store import Store
 
-    CACHE.mkdir(exist_ok=True)
-    if args.rebuild or not args.store.exists():
-        build_store(args.store)
+    args.store = args.store or twelve_year_store(rebuild=args.rebuild)
     store = Store.open(args.store, read_only=True, label="benchmark: 12 copies of the 2017/18 sample")
     rows = store.fetchone("SELECT count(*) FROM outcomes")[0]
     years = store.years()

@@ -27,49 +27,18 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import httpx
+from common import YEARS, twelve_year_store
 
-CACHE = Path(tempfile.gettempdir()) / "crime-outcomes-bench-web"
-YEARS = [f"{y}/{(y + 1) % 100:02d}" for y in range(2014, 2026)]
 TARGET_MS = 200.0
-
-
-def build_store(path: Path) -> None:
-    """Twelve copies of the sample under different year labels (benchmark setup only)."""
-    import duckdb
-
-    from crime_outcomes.ingest import ingest_file
-    from crime_outcomes.sample import sample_path
-    from crime_outcomes.store import Store
-
-    tmp = path.with_suffix(".building.duckdb")
-    tmp.unlink(missing_ok=True)
-    with Store.open(tmp) as store:
-        ingest_file(store, sample_path())
-    con = duckdb.connect(str(tmp))
-    try:
-        con.execute("BEGIN")
-        for year in YEARS:
-            if year == "2017/18":
-                continue
-            con.execute("INSERT INTO outcomes SELECT ? AS financial_year, * EXCLUDE (financial_year) FROM outcomes WHERE financial_year = '2017/18'", [year])
-            con.execute("INSERT INTO offences SELECT ? AS financial_year, * EXCLUDE (financial_year) FROM offences WHERE financial_year = '2017/18'", [year])
-        con.execute("UPDATE sources SET years = ?", [",".join(YEARS)])
-        con.execute("COMMIT")
-        con.execute("CHECKPOINT")
-    finally:
-        con.close()
-    shutil.move(str(tmp), str(path))
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -125,12 +94,7 @@ def main() -> None:
     from crime_outcomes.store import Store
     from crime_outcomes.web.explorer import force_refs
 
-    CACHE.mkdir(parents=True, exist_ok=True)
-    db = CACHE / "twelve-years.duckdb"
-    if args.rebuild or not db.exists():
-        t = time.perf_counter()
-        build_store(db)
-        print(f"built {db} in {time.perf_counter() - t:.1f} s")
+    db = twelve_year_store(rebuild=args.rebuild)
     with Store.open(db, read_only=True) as store:
         rows = store.fetchone("SELECT count(*) FROM outcomes")[0]
         years = store.years()

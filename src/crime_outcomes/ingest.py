@@ -205,6 +205,8 @@ def _write(store: Store, report: IngestReport, sheets: list[NormalisedSheet], pa
         con.execute(f"INSERT INTO {main_table} ({cols}) SELECT {cols} FROM _incoming")
         con.unregister("_incoming")
         if report.kind == "outcomes":
+            store.rebuild_annual(years)
+        if report.kind == "outcomes":
             alternate = pl.concat([s.alternate for s in sheets if s.alternate.height]) if report.rows_alternate else None
             if alternate is not None:
                 alternate = alternate.with_columns(pl.lit(source_id, dtype=pl.Int32).alias("source_id"))

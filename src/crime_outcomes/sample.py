@@ -17,6 +17,7 @@ import platformdirs
 from crime_outcomes import __version__
 from crime_outcomes.errors import StoreError
 from crime_outcomes.store import Store
+from crime_outcomes.store.store import SCHEMA_VERSION
 
 SAMPLE_LABEL = "2017/18 sample; expired offence codes absent"
 SAMPLE_CREDIT = (
@@ -42,7 +43,7 @@ def open_sample_store() -> Store:
     from crime_outcomes.ingest import ingest_file
 
     cache_dir = Path(platformdirs.user_cache_dir("crime-outcomes", appauthor=False))
-    cached = cache_dir / f"sample-{__version__}-{sample_path().stat().st_size}.duckdb"
+    cached = cache_dir / f"sample-{__version__}-schema{SCHEMA_VERSION}-{sample_path().stat().st_size}.duckdb"
     if cached.exists():
         try:
             return Store.open(cached, read_only=True, label=SAMPLE_LABEL)

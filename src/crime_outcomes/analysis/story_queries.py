@@ -1,6 +1,7 @@
 """The SQL behind ``story``: every query the force story runs, parameterised, in one place.
 
-Each query aggregates inside DuckDB and returns at most a few thousand rows (years x forces,
+The totals read ``outcomes_annual`` (quarters summed at load time, a quarter of the rows);
+only the missing-cell check needs quarters and reads ``outcomes``. Each query aggregates inside DuckDB and returns at most a few thousand rows (years x forces,
 or offence codes), so a story over twelve loaded years stays well under a second. Values are
 always bound as parameters; the only text spliced into SQL is the count column, chosen from
 the fixed ``BASIS_COLUMNS`` mapping, never from user input.
@@ -95,7 +96,7 @@ def year_force_totals(store: Store, first: str, last: str, types: Sequence[int],
             SELECT financial_year, force,
                    sum({col}) FILTER (WHERE outcome_type IN ({_marks(types)})) AS cnt,
                    sum({col}) AS den
-            FROM outcomes
+            FROM outcomes_annual
             WHERE financial_year BETWEEN ? AND ? AND outcome_type BETWEEN 1 AND 22
             GROUP BY financial_year, force)
         SELECT financial_year, force, coalesce(cnt, 0), coalesce(den, 0)
@@ -125,7 +126,7 @@ def offence_totals(store: Store, first: str, last: str, types: Sequence[int], ba
                coalesce(sum({col}) FILTER (WHERE ?::TEXT IS NULL OR force = ?), 0),
                coalesce(sum({col}) FILTER (WHERE outcome_type IN ({_marks(types)})), 0),
                coalesce(sum({col}), 0)
-        FROM outcomes
+        FROM outcomes_annual
         WHERE financial_year BETWEEN ? AND ? AND outcome_type BETWEEN 1 AND 22
           AND force NOT IN ({_marks(fraud)})
         GROUP BY offence_code

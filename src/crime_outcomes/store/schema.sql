@@ -1,4 +1,4 @@
--- crime-outcomes store schema, version 1. Documented in docs/schema.md.
+-- crime-outcomes store schema, version 2. Documented in docs/schema.md.
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 
 CREATE TABLE IF NOT EXISTS sources (
@@ -31,6 +31,17 @@ CREATE TABLE IF NOT EXISTS outcomes (
     closed_marker   TEXT,
     source_id       INTEGER NOT NULL,
     source_row      BIGINT NOT NULL
+);
+
+-- Derived: outcomes summed over the quarters of each year, rebuilt for a year whenever that
+-- year is loaded (same transaction). Analyses read it: a quarter of the rows to scan.
+CREATE TABLE IF NOT EXISTS outcomes_annual (
+    financial_year  TEXT NOT NULL,
+    force           TEXT NOT NULL,
+    offence_code    TEXT NOT NULL,
+    outcome_type    TINYINT NOT NULL,
+    recorded        BIGINT,                -- sum over quarters; NULL cells are skipped, as in SQL sum()
+    closed          BIGINT
 );
 
 CREATE TABLE IF NOT EXISTS alternate_outcomes (

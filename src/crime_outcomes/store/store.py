@@ -12,7 +12,7 @@ from crime_outcomes.errors import StoreError
 from crime_outcomes.normalise.forces import FORCES
 from crime_outcomes.normalise.outcome_types import ALL_OUTCOMES, OUTCOME_TYPES
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 
 
 class Store:
@@ -68,6 +68,20 @@ class Store:
         except duckdb.Error as exc:
             self.con.execute("ROLLBACK")
             raise StoreError(f"cannot initialise the store {self.label}: {exc}") from None
+
+    def rebuild_annual(self, years: list[str]) -> None:
+        """Recompute ``outcomes_annual`` for ``years`` from ``outcomes``; call inside the load's transaction."""
+        if not years:
+            return
+        marks = ", ".join("?" for _ in years)
+        self.con.execute(f"DELETE FROM outcomes_annual WHERE financial_year IN ({marks})", years)
+        self.con.execute(
+            f"""INSERT INTO outcomes_annual
+                SELECT financial_year, force, offence_code, outcome_type, sum(recorded), sum(closed)
+                FROM outcomes WHERE financial_year IN ({marks})
+                GROUP BY ALL ORDER BY financial_year, force, offence_code, outcome_type""",
+            years,
+        )
 
     def close(self) -> None:
         self.con.close()

@@ -194,7 +194,7 @@ def force_page(request: Request) -> Response:
     return render(
         request, "force.html", view=view, story=sj, slug=canonical, charts=charts_for(ex, name, view, sj),
         forces=compared, offences=shown_offences, hidden_offences=len(sj["offences"]) - len(shown_offences),
-        form=form_context(ex, view, f"/force/{canonical}"), packs=packs_available(),
+        form=form_context(ex, view, f"/force/{canonical}"),
     )
 
 
@@ -273,7 +273,7 @@ def data_page(request: Request) -> Response:
     ex = explorer_of(request)
     view = view_of(request)
     return render(
-        request, "data.html", view=view, forces=force_refs(), tables=TABLE_INFO, packs=packs_available(),
+        request, "data.html", view=view, forces=force_refs(), tables=TABLE_INFO,
         form=form_context(ex, view, "/data"),
     )
 
@@ -358,20 +358,9 @@ def build_table(ex: Explorer, request: Request, name: str, view: View) -> tuple[
 # ------------------------------------------------------------------------------ packs
 
 
-def packs_available() -> bool:
-    """Whether the per-force packs (``crime_outcomes.outputs.packs``) are installed."""
-    try:
-        import crime_outcomes.outputs.packs  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 def pack_download(request: Request) -> Response:
     """A force's story pack (or the national pack, slug england-and-wales) as a zip, built once per view."""
     ex = explorer_of(request)
-    if not packs_available():
-        raise NotFoundError("story packs are not installed in this version of crime-outcomes")
     from crime_outcomes.outputs.packs import render_pack
     from crime_outcomes.web.charts import render_lock
 
