@@ -98,3 +98,17 @@ def test_names():
     assert edition_from_name("prc-outcomes-open-data-mar2018-tables.ods") is None
     assert year_from_name("prc-outcomes-open-data-mar2018-tables-170726.xlsx") == "2017/18"
     assert year_from_name("prc-pfa-mar2013-onwards-tables-170726.ods") is None
+
+
+def test_annual_table_follows_every_load(store: Store, tmp_path: Path):
+    """outcomes_annual must always equal outcomes summed over quarters, through replacements."""
+    check = """SELECT count(*) FROM (
+                 SELECT financial_year, force, offence_code, outcome_type, sum(recorded) r, sum(closed) c FROM outcomes GROUP BY ALL
+                 EXCEPT SELECT financial_year, force, offence_code, outcome_type, recorded, closed FROM outcomes_annual)"""
+    ingest_file(store, write_outcomes_workbook(tmp_path / "prc-outcomes-open-data-mar2018-tables-190718.xlsx", rows(cr_kent=5, extra=True), HEADERS_2019))
+    assert store.fetchone(check)[0] == 0
+    assert store.fetchone("SELECT closed FROM outcomes_annual WHERE force = 'Kent' AND outcome_type = 8")[0] == 5
+    ingest_file(store, write_outcomes_workbook(tmp_path / "prc-outcomes-open-data-mar2018-tables-170719.xlsx", rows(cr_kent=7), HEADERS_2019))
+    assert store.fetchone(check)[0] == 0
+    assert store.fetchone("SELECT closed FROM outcomes_annual WHERE force = 'Kent' AND outcome_type = 8")[0] == 7
+    assert store.fetchone("SELECT count(*) FROM outcomes_annual WHERE force = 'Surrey'")[0] == 0
