@@ -15,7 +15,10 @@ go over one keep-alive HTTP connection, one at a time. Measured in this run, on 
   - **cold**: a view never asked before (a new force and outcome pair each request), so every
     request computes the story over twelve years (and, for the page, draws its three charts);
   - **warm**: the same view again, answered from the app's view cache (the store is
-    read-only while served, so a computed view cannot go stale).
+    read-only while served, so a computed view cannot go stale);
+* ``/force/<slug>`` default view, first visit: each force's page as a visitor first lands on
+  it, after serve's start-up warm-up has computed the 45 default views (measurement starts
+  once serve reports the warm-up done).
 
 Prints median, 95th percentile and max per contender and the ratio of each median and p95 to
 the static-file baseline. Target: p95 under 200 ms.
@@ -84,6 +87,16 @@ def start_serve(db: Path) -> tuple[subprocess.Popen[bytes], str]:
     raise SystemExit("serve did not start within 60 s")
 
 
+def wait_for_warm_up(proc: subprocess.Popen[bytes]) -> None:
+    """Block until serve reports that its background warm-up of the default views is done."""
+    assert proc.stderr is not None
+    for line in iter(proc.stderr.readline, b""):
+        if line.startswith(b"warmed"):
+            print(line.decode().strip())
+            return
+    raise SystemExit("serve exited before its warm-up finished")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=30, help="requests per contender (default 30)")
@@ -100,6 +113,7 @@ def main() -> None:
         years = store.years()
     print(f"store: {len(years)} years ({years[0]} to {years[-1]}), {rows:,} outcome rows")
     proc, url = start_serve(db)
+    wait_for_warm_up(proc)  # measured with nothing else running in the server
     n = args.requests
     # cold views: (force, outcome) pairs never requested before, different for the API and the page
     pairs = [(f.slug, str(t)) for t in ALL_OUTCOMES for f in force_refs()]
@@ -125,6 +139,8 @@ def main() -> None:
             timed(client, warm_page)
             run("/api/story warm (cached view)", lambda i: warm_api)
             run("/force/<slug> warm (cached view)", lambda i: warm_page)
+            slugs = [f.slug for f in force_refs()]
+            run("/force/<slug> default view, first visit", lambda i: f"/force/{slugs[i % len(slugs)]}")
     finally:
         proc.terminate()
         proc.wait(timeout=30)

@@ -188,3 +188,24 @@ def test_force_pack_downloads_as_a_zip_with_the_story_figures(fixture_server: Li
     assert "36" in brief and "228" in brief
     assert httpx.get(fixture_server.url + "/data/pack/england-and-wales.zip", timeout=120).status_code == 200
     assert httpx.get(fixture_server.url + "/data/pack/gotham.zip", timeout=30).status_code == 404
+
+
+# ------------------------------------------------------------------------------ warm-up
+
+
+def test_warm_up_fills_the_cache_with_the_default_views(two_year_store: Path):
+    """serve's warm-up computes each default view once; visiting the page afterwards computes nothing."""
+    from starlette.testclient import TestClient
+
+    from crime_outcomes.web import create_app
+    from crime_outcomes.web.pages import warm_default_views
+
+    app = create_app(two_year_store)
+    ex = app.state.explorer
+    assert warm_default_views(ex, [None, "Kent"]) == 2
+    computed = len(ex.cache._data)
+    assert computed >= 6  # story, its JSON and the charts, for each of the two views
+    with TestClient(app) as client:
+        assert client.get("/force/kent").status_code == 200
+    assert len(ex.cache._data) == computed
+    ex.close()

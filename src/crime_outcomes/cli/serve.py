@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ipaddress
+import threading
+import time
 from pathlib import Path
 from typing import Annotated
 
@@ -27,6 +29,7 @@ def serve_command(
     host: Annotated[str, typer.Option("--host", help="Address to listen on. Loopback by default: other machines cannot connect.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=0, max=65535, help="Port to listen on.")] = 8000,
     rules: Annotated[Path | None, typer.Option("--rules", help="A seriousness rules file (TOML) replacing the built-in rules, as for `story`.", show_default=False)] = None,
+    warm: Annotated[bool, typer.Option("--warm/--no-warm", help="Compute every force page's default view in the background at start.")] = True,
     db: DbOption = None,
 ) -> None:
     """Serve the web explorer and the JSON API (read-only) for the store or the bundled sample."""
@@ -34,6 +37,7 @@ def serve_command(
 
     from crime_outcomes.web.app import LOOPBACK_HOSTS, create_app
     from crime_outcomes.web.explorer import Explorer
+    from crime_outcomes.web.pages import warm_default_views
 
     if rules is not None and not rules.is_file():
         raise typer.BadParameter(f"no rules file at {rules}", param_hint="--rules")
@@ -42,6 +46,13 @@ def serve_command(
     if not loopback:
         err_console.print(f"[yellow]Listening on {escape(host)}: anyone who can reach this machine can read the explorer.[/]", highlight=False)
     web_app = create_app(explorer=explorer, allowed_hosts=LOOPBACK_HOSTS if loopback else None)
+    if warm:
+        def warm_up() -> None:
+            started = time.perf_counter()
+            views = warm_default_views(explorer)
+            err_console.print(f"warmed {views} default force views in {time.perf_counter() - started:.1f} s", highlight=False)
+
+        threading.Thread(target=warm_up, name="warm-default-views", daemon=True).start()
     shown = f"[{host}]" if ":" in host else host
     err_console.print(f"crime-outcomes explorer on http://{escape(shown)}:{port}/ ({escape(explorer.label)}); Ctrl+C stops it.", highlight=False)
     try:

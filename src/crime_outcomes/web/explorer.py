@@ -35,8 +35,9 @@ from crime_outcomes.web.params import View
 
 T = TypeVar("T")
 
-CACHE_SIZE = 96
-"""Views kept computed: a story over twelve years takes a second or more to compute."""
+CACHE_SIZE = 1024
+"""Entries kept computed (stories, their JSON, chart sets, offence views): serve's warm-up alone
+fills 135; a chart set is ~50 KB of SVG, so the cache stays within tens of MB."""
 
 
 class LRUCache:
