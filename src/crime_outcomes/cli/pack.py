@@ -14,26 +14,9 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from crime_outcomes.analysis.story import BASES, PERS, normalise_year
 from crime_outcomes.cli.app import DbOption, app, console, err_console, escape, handle_errors, open_for_reading
-from crime_outcomes.normalise.outcome_types import parse_outcome_selector
+from crime_outcomes.cli.options import BasisOption, FromOption, OutcomeOption, PerOption, RulesOption, ToOption, story_options
 from crime_outcomes.outputs.packs import write_all, write_pack
-
-
-def _choice(value: str, allowed: tuple[str, ...], hint: str) -> str:
-    folded = value.strip().lower()
-    if folded not in allowed:
-        raise typer.BadParameter(f"{value!r} is not one of: {', '.join(allowed)}", param_hint=hint)
-    return folded
-
-
-def _year(value: str | None, hint: str) -> str | None:
-    if value is None:
-        return None
-    try:
-        return normalise_year(value)
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc), param_hint=hint) from None
 
 
 @app.command("pack")
@@ -43,12 +26,12 @@ def pack_command(
     force: Annotated[str | None, typer.Option("--force", "-f", help='One force, matched forgivingly ("west midlands", "Met").', show_default=False)] = None,
     all_forces: Annotated[bool, typer.Option("--all", help="Every force (44), the national pack and index.html.")] = False,
     national: Annotated[bool, typer.Option("--national", help="Only the England and Wales pack.")] = False,
-    outcome: Annotated[str, typer.Option("--outcome", "-o", help="Outcome type (8), several (2,3) or a group (community-resolution, out-of-court...).")] = "community-resolution",
-    first: Annotated[str | None, typer.Option("--from", help="First financial year, e.g. 2014/15 (default: the first loaded).", show_default=False)] = None,
-    last: Annotated[str | None, typer.Option("--to", help="Last financial year, e.g. 2017/18 (default: the last loaded).", show_default=False)] = None,
-    basis: Annotated[str, typer.Option("--basis", help="closed (decisions made in the period) or recorded (crimes recorded in the period).")] = "closed",
-    per: Annotated[str, typer.Option("--per", help="Denominator: outcomes (all outcomes, types 1-22) or recorded-crime.")] = "outcomes",
-    rules: Annotated[Path | None, typer.Option("--rules", help="A seriousness rules file (TOML) replacing the built-in rules.", show_default=False)] = None,
+    outcome: OutcomeOption = "community-resolution",
+    first: FromOption = None,
+    last: ToOption = None,
+    basis: BasisOption = "closed",
+    per: PerOption = "outcomes",
+    rules: RulesOption = None,
     workers: Annotated[int, typer.Option("--workers", min=1, help="Processes rendering packs with --all.")] = 2,
     db: DbOption = None,
 ) -> None:
@@ -56,18 +39,7 @@ def pack_command(
     chosen = sum([force is not None, all_forces, national])
     if chosen != 1:
         raise typer.BadParameter("give exactly one of --force NAME, --all or --national", param_hint="--force/--all/--national")
-    basis = _choice(basis, BASES, "--basis")
-    per = _choice(per, PERS, "--per")
-    try:
-        parse_outcome_selector(outcome)
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc), param_hint="--outcome") from None
-    first_y, last_y = _year(first, "--from"), _year(last, "--to")
-    if first_y and last_y and first_y > last_y:
-        raise typer.BadParameter(f"the period runs backwards: --from {first_y} is after --to {last_y}", param_hint="--from")
-    if rules is not None and not rules.is_file():
-        raise typer.BadParameter(f"no rules file at {rules}", param_hint="--rules")
-    options = {"outcome": outcome, "first": first_y, "last": last_y, "basis": basis, "per": per, "rules_path": rules}
+    options = story_options(outcome, first, last, basis, per, rules)
 
     with open_for_reading(db) as store:
         if not all_forces:

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import json
 from enum import Enum
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from crime_outcomes.analysis.story import BASES, PERS, normalise_year, story as build_story
+from crime_outcomes.analysis.story import story as build_story
 from crime_outcomes.cli.app import DbOption, app, handle_errors, open_for_reading
+from crime_outcomes.cli.options import BasisOption, FromOption, OutcomeOption, PerOption, RulesOption, ToOption, choice, story_options
 from crime_outcomes.normalise.forces import FORCES, FRAUD
-from crime_outcomes.normalise.outcome_types import ALL_OUTCOMES, OUTCOME_GROUPS, OUTCOME_TYPES, parse_outcome_selector
+from crime_outcomes.normalise.outcome_types import ALL_OUTCOMES, OUTCOME_GROUPS, OUTCOME_TYPES
 from crime_outcomes.outputs.story_text import render_markdown, render_text
 
 FORMATS = ("text", "markdown", "json")
@@ -28,33 +28,17 @@ class ListFormat(str, Enum):
     json = "json"
 
 
-def _choice(value: str, allowed: tuple[str, ...], hint: str) -> str:
-    folded = value.strip().lower()
-    if folded not in allowed:
-        raise typer.BadParameter(f"{value!r} is not one of: {', '.join(allowed)}", param_hint=hint)
-    return folded
-
-
-def _year(value: str | None, hint: str) -> str | None:
-    if value is None:
-        return None
-    try:
-        return normalise_year(value)
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc), param_hint=hint) from None
-
-
 @app.command("story")
 @handle_errors
 def story_command(
     force: Annotated[str | None, typer.Option("--force", "-f", help='Force name, matched forgivingly ("west midlands", "Met", "West Midlands Police").', show_default=False)] = None,
     national: Annotated[bool, typer.Option("--national", help="England and Wales (all 44 forces) instead of one force.")] = False,
-    outcome: Annotated[str, typer.Option("--outcome", "-o", help="Outcome type (8), several (2,3) or a group (community-resolution, out-of-court, charged...).")] = "community-resolution",
-    first: Annotated[str | None, typer.Option("--from", help="First financial year, e.g. 2014/15 (default: the first loaded).", show_default=False)] = None,
-    last: Annotated[str | None, typer.Option("--to", help="Last financial year, e.g. 2017/18 (default: the last loaded).", show_default=False)] = None,
-    basis: Annotated[str, typer.Option("--basis", help="closed (decisions made in the period) or recorded (crimes recorded in the period).")] = "closed",
-    per: Annotated[str, typer.Option("--per", help="Denominator: outcomes (all outcomes, types 1-22) or recorded-crime.")] = "outcomes",
-    rules: Annotated[Path | None, typer.Option("--rules", help="A seriousness rules file (TOML) replacing the built-in rules.", show_default=False)] = None,
+    outcome: OutcomeOption = "community-resolution",
+    first: FromOption = None,
+    last: ToOption = None,
+    basis: BasisOption = "closed",
+    per: PerOption = "outcomes",
+    rules: RulesOption = None,
     output_format: Annotated[str, typer.Option("--format", help="text, markdown or json.")] = "text",
     db: DbOption = None,
 ) -> None:
@@ -63,24 +47,11 @@ def story_command(
         raise typer.BadParameter("give either --force NAME or --national, not both", param_hint="--national")
     if not national and not force:
         raise typer.BadParameter("give --force NAME (see `crime-outcomes forces`) or --national for England and Wales", param_hint="--force")
-    basis = _choice(basis, BASES, "--basis")
-    per = _choice(per, PERS, "--per")
-    output_format = _choice(output_format, FORMATS, "--format")
-    try:
-        parse_outcome_selector(outcome)
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc), param_hint="--outcome") from None
-    first_y, last_y = _year(first, "--from"), _year(last, "--to")
-    if first_y and last_y and first_y > last_y:
-        raise typer.BadParameter(f"the period runs backwards: --from {first_y} is after --to {last_y}", param_hint="--from")
-    if rules is not None and not rules.is_file():
-        raise typer.BadParameter(f"no rules file at {rules}", param_hint="--rules")
+    options = story_options(outcome, first, last, basis, per, rules)
+    output_format = choice(output_format, FORMATS, "--format")
 
     with open_for_reading(db) as store:
-        result = build_story(
-            store, force=None if national else force, outcome=outcome, first=first_y, last=last_y,
-            basis=basis, per=per, rules_path=rules,
-        )
+        result = build_story(store, force=None if national else force, **options)
     if output_format == "json":
         typer.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
     elif output_format == "markdown":

@@ -43,6 +43,7 @@ from markupsafe import Markup
 
 from crime_outcomes import __version__
 from crime_outcomes.errors import NotFoundError
+from crime_outcomes.store import Store
 from crime_outcomes.outputs.format import number, ordinal, percent, safe_cell
 
 StoryJSON = dict[str, Any]
@@ -1010,8 +1011,7 @@ class _MemoStore:
             self.hits += 1
         return list(found)
 
-    def years(self) -> list[str]:
-        return [r[0] for r in self.fetchall("SELECT DISTINCT financial_year FROM outcomes ORDER BY 1")]
+    years = Store.years  # runs Store's query through the memoised fetchall above
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)
