@@ -7,7 +7,6 @@ year replaces the older one (and the changed force-year figures are kept in
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ import polars as pl
 from crime_outcomes.errors import InputError, Location, StoreError
 from crime_outcomes.normalise.rows import NormalisedSheet, normalise_sheet
 from crime_outcomes.readers import SkippedSheet, read_file
+from crime_outcomes.sources.filenames import edition_from_filename, sha256_file, year_from_filename
 from crime_outcomes.store import Store
 
 Progress = Callable[[str], None]
@@ -64,34 +64,8 @@ class IngestReport:
     rejected_reasons: dict[str, int] = field(default_factory=dict)
 
 
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
-def edition_from_name(name: str) -> date | None:
-    """The edition date in a published file name's ``-DDMMYY`` suffix, if there is one."""
-    match = re.search(r"-(\d{2})(\d{2})(\d{2})\.[A-Za-z.]+$", name)
-    if not match:
-        return None
-    day, month, year = (int(g) for g in match.groups())
-    try:
-        return date(2000 + year, month, day)
-    except ValueError:
-        return None
-
-
-def year_from_name(name: str) -> str | None:
-    """``prc-outcomes-open-data-mar2018-...`` holds 2017/18: the year ending that March."""
-    lowered = name.lower()
-    found = re.findall(r"mar(\d{4})", lowered)
-    if len(found) != 1 or "onwards" in lowered:  # the PFA table and the pre-2014 archive span years
-        return None
-    end = int(found[0])
-    return f"{end - 1}/{end % 100:02d}"
 
 
 def ingest_file(store: Store, path: Path | str, *, edition: date | None = None, progress: Progress | None = None) -> IngestReport:
@@ -107,7 +81,7 @@ def ingest_file(store: Store, path: Path | str, *, edition: date | None = None, 
     say(f"hashing {path.name}")
     digest = sha256_file(path)
     report = IngestReport(path=str(path), file_name=path.name, sha256=digest, status=LOADED)
-    report.edition_date = edition or edition_from_name(path.name)
+    report.edition_date = edition or edition_from_filename(path.name)
     known = store.fetchone("SELECT source_id, kind, years, rows_read, rows_loaded, rows_alternate, rows_rejected FROM sources WHERE sha256 = ? ORDER BY source_id DESC LIMIT 1", [digest])
     if known:
         report.status = UNCHANGED
@@ -121,7 +95,7 @@ def ingest_file(store: Store, path: Path | str, *, edition: date | None = None, 
     sheets: list[NormalisedSheet] = []
     for raw in read_file(path, report.skipped_sheets):
         say(f"normalising sheet {raw.sheet or path.name} ({raw.num_rows:,} rows)")
-        sheets.append(normalise_sheet(raw, expected_year=year_from_name(path.name)))
+        sheets.append(normalise_sheet(raw, expected_year=year_from_filename(path.name)))
     if not sheets:
         found = ", ".join(repr(s.sheet) for s in report.skipped_sheets) or "no sheets"
         raise InputError(Location(str(path)), "no data sheet found", expected="a sheet whose header row names 'Force Name', 'Offence Code', 'Financial Year' and 'Financial Quarter'", found=found)

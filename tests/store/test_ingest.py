@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from crime_outcomes.errors import InputError
-from crime_outcomes.ingest import edition_from_name, ingest_file, year_from_name
+from crime_outcomes.ingest import ingest_file
+from crime_outcomes.sources.filenames import edition_from_filename, year_from_filename
 from crime_outcomes.store import Store
 from crime_outcomes.testing.workbooks import HEADERS_2019, write_outcomes_workbook
 
@@ -94,10 +95,10 @@ def test_no_data_sheet(store: Store, tmp_path: Path):
 
 
 def test_names():
-    assert edition_from_name("prc-outcomes-open-data-mar2018-tables-170726.xlsx") == date(2026, 7, 17)
-    assert edition_from_name("prc-outcomes-open-data-mar2018-tables.ods") is None
-    assert year_from_name("prc-outcomes-open-data-mar2018-tables-170726.xlsx") == "2017/18"
-    assert year_from_name("prc-pfa-mar2013-onwards-tables-170726.ods") is None
+    assert edition_from_filename("prc-outcomes-open-data-mar2018-tables-170726.xlsx") == date(2026, 7, 17)
+    assert edition_from_filename("prc-outcomes-open-data-mar2018-tables.ods") is None
+    assert year_from_filename("prc-outcomes-open-data-mar2018-tables-170726.xlsx") == "2017/18"
+    assert year_from_filename("prc-pfa-mar2013-onwards-tables-170726.ods") is None
 
 
 def test_annual_table_follows_every_load(store: Store, tmp_path: Path):

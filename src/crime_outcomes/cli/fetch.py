@@ -18,7 +18,8 @@ from crime_outcomes.errors import InputError
 from crime_outcomes.outputs.format import number
 from crime_outcomes.settings import default_downloads_dir
 from crime_outcomes.sources.discover import GOVUK_BASE_ENV, Classified, Discovery, discover, parse_years
-from crime_outcomes.sources.download import DownloadResult, Manifest, download_all, safe_filename, sha256_file
+from crime_outcomes.sources.download import DownloadResult, Manifest, download_all, safe_filename
+from crime_outcomes.sources.filenames import sha256_file
 
 if TYPE_CHECKING:  # the ingest stack (polars, pyarrow) loads only when a command needs it
     from crime_outcomes.ingest import IngestReport, Revision

@@ -24,6 +24,7 @@ import httpx
 
 from crime_outcomes.errors import NetworkError
 from crime_outcomes.sources.download import RetryPolicy, make_client, offline_error
+from crime_outcomes.sources.filenames import edition_from_filename, financial_year_ending
 
 GOVUK_BASE_ENV = "CRIME_OUTCOMES_GOVUK_BASE"
 DEFAULT_GOVUK_BASE = "https://www.gov.uk"
@@ -90,7 +91,6 @@ class Classified:
 _MONTHS = "jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec"
 _TITLE_YEAR = re.compile(r"year\s+ending\s+march\s+(\d{4})", re.IGNORECASE)
 _FILE_YEAR = re.compile(r"(?<![a-z])mar(\d{4})(?!\d)", re.IGNORECASE)
-_EDITION = re.compile(r"-(\d{2})(\d{2})(\d{2})\.[a-z0-9]+$", re.IGNORECASE)
 _OUTCOMES_FILE = re.compile(r"^prc-outcomes-open-data-mar(\d{4})-tables(?:-\d{6})?\.(xlsx|ods)$", re.IGNORECASE)
 _OUTCOMES_TITLE = re.compile(r"^\s*outcomes\s+open\s+data\b", re.IGNORECASE)
 _PFA_FILE = re.compile(r"^prc-pfa-mar2013-onwards-tables(?:-\d{6})?\.(ods|xlsx)$", re.IGNORECASE)
@@ -124,23 +124,6 @@ _LOOK_ALIKES: tuple[tuple[re.Pattern[str], str], ...] = (
         "pre-2014 outcomes archive: a different outcome framework (detections era), not comparable with types 1-22",
     ),
 )
-
-
-def financial_year_ending(year_ending_march: int) -> str:
-    """``2018`` (year ending March 2018) -> ``2017/18``."""
-    return f"{year_ending_march - 1}/{year_ending_march % 100:02d}"
-
-
-def edition_from_filename(filename: str) -> date | None:
-    """The ``-DDMMYY`` suffix as a date, or None (2019-era editions had no suffix)."""
-    match = _EDITION.search(filename)
-    if not match:
-        return None
-    day, month, year = (int(g) for g in match.groups())
-    try:
-        return date(2000 + year, month, day)
-    except ValueError:
-        return None
 
 
 def _passed(attachment: Attachment, reason: str, *, year: str | None = None, edition: date | None = None) -> Classified:

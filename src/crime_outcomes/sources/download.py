@@ -14,7 +14,6 @@ still matches its recorded hash is not downloaded again.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -30,6 +29,7 @@ import httpx
 from rich.progress import Progress, TaskID
 
 from crime_outcomes import __version__
+from crime_outcomes.sources.filenames import sha256_file
 from crime_outcomes.errors import InputError, Location, NetworkError
 from crime_outcomes.settings import limits_from_env
 
@@ -93,12 +93,6 @@ def media_id_from_url(url: str) -> str | None:
     return match.group(1) if match else None
 
 
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _now() -> str:
