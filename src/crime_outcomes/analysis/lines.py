@@ -195,7 +195,7 @@ def _comparison_line(s: Story) -> str | None:
     ours, theirs = pct(s.share), pct(s.national.share)
     if ours == theirs and s.share != s.national.share:
         # Whole percentages would read "2% compared with 2%" beside a verdict that they differ.
-        base = f"That compared with {percent(s.national.share, 1)} across England and Wales ({percent(s.share, 1)} for {s.force.display})"
+        base = f"To one decimal place that was {percent(s.share, 1)}, against {percent(s.national.share, 1)} across England and Wales"
     else:
         base = f"That compared with {theirs} across England and Wales"
     r = s.rank
