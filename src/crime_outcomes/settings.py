@@ -48,6 +48,7 @@ class Limits:
     max_rows: int = 1_048_576  # a spreadsheet sheet cannot hold more
     max_cells: int = 40_000_000  # the grid the reader allocates; a full 13-column sheet is 13.6M
     max_members: int = 10_000  # zip parts; real workbooks have about 12
+    max_parse_seconds: float = 600.0  # one call into the native reader; a 700k-row file takes ~6 s
 
 
 class SettingsError(CrimeOutcomesError):

@@ -401,6 +401,23 @@ def b_ods_space_run(d: Path) -> Path:
     return write_zip(d / "space-run-2-billion.ods", parts)
 
 
+def b_ods_unclosed(element: str) -> Callable[[Path], Path]:
+    """An ods whose table (or a cell comment) is never closed: calamine loops for ever."""
+
+    def build(d: Path) -> Path:
+        parts = _tiny_ods(d)
+        xml = part_text(parts, "content.xml")
+        if element == "table":
+            xml = xml.replace("</table:table>", "", 1)
+        else:
+            xml = xml.replace("<text:p>Force Name</text:p>", "<office:annotation><text:p>note</text:p><text:p>Force Name</text:p>", 1)
+            assert "office:annotation" in xml
+        replace_part(parts, "content.xml", xml.encode())
+        return write_zip(d / f"{element}-never-closed.ods", parts)
+
+    return build
+
+
 _LAUGHS = (
     '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
     + "".join(f'<!ENTITY lol{i} "{("&lol" + str(i - 1) + ";") * 10 if i > 1 else "&lol;" * 10}">' for i in range(1, 10))
@@ -660,6 +677,8 @@ CASES: list[Case] = [
     Case("xlsx-gt-inside-attribute", b_xlsx_gt_in_attribute, EXIT_LIMIT, REJECTED, "rejected before parsing: attributes read quote-aware, far cell found", ("cell limit",)),
     Case("xlsx-lower-case-far-ref", b_xlsx_lowercase_ref, EXIT_LIMIT, REJECTED, "rejected before parsing: xfd1048576 is XFD1048576 to the parser", ("cell limit",)),
     Case("ods-space-run-2-billion", b_ods_space_run, EXIT_LIMIT, REJECTED, "rejected before parsing: text:s asks for 2,000,000,000 spaces (7.6 GB in the parser)", ("spaces",)),
+    Case("ods-table-never-closed", b_ods_unclosed("table"), EXIT_INPUT, REJECTED, "rejected before parsing: a table is never closed (found by fuzzing: the parser loops for ever)", ("never closed",)),
+    Case("ods-comment-never-closed", b_ods_unclosed("comment"), EXIT_INPUT, REJECTED, "rejected before parsing: a cell comment is never closed (the parser loops for ever)", ("never closed",)),
     Case("xml-billion-laughs", b_billion_laughs, EXIT_INPUT, REJECTED, "rejected: DOCTYPE/entities in a part (named)", ("DOCTYPE", "xl/worksheets/sheet1.xml")),
     Case("xml-external-entity", b_external_entity, EXIT_INPUT, REJECTED, "rejected: DOCTYPE/external entity in content.xml", ("DOCTYPE", "content.xml")),
     Case("xml-in-utf16", b_utf16_part, EXIT_INPUT, REJECTED, "rejected: XML part not in UTF-8", ("UTF-8",)),

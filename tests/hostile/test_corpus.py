@@ -29,7 +29,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 from corpus import CASES, LATIN1_TEXT, MARKUP, QUARANTINED, REJECTED, RICH_MARKUP, Case, rows, valid_xlsx, write_csv  # noqa: E402
 
-from crime_outcomes.errors import EXIT_OK, EXIT_STORE  # noqa: E402
+from crime_outcomes.errors import EXIT_LIMIT, EXIT_OK, EXIT_STORE  # noqa: E402
 from crime_outcomes.store import Store  # noqa: E402
 from crime_outcomes.testing.workbooks import HEADERS_CURRENT  # noqa: E402
 
@@ -356,3 +356,16 @@ def test_internal_errors_are_one_line_with_exit_1(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setitem(STATE, "debug", True)
     with pytest.raises(ValueError):
         broken()
+
+
+def test_a_reader_that_never_returns_is_stopped(baseline_store: Path, tmp_path: Path) -> None:
+    """The net under the guards: a parse past CRIME_OUTCOMES_MAX_PARSE_SECONDS ends the
+    process with exit 7 and a message, and the store keeps its contents."""
+    db = tmp_path / "store.duckdb"
+    shutil.copy(baseline_store, db)
+    src = valid_xlsx(tmp_path / "slow.xlsx", data=rows(seed=5, n=3000))
+    done = run_cli(["ingest", str(src), "--db", str(db)], env={"CRIME_OUTCOMES_MAX_PARSE_SECONDS": "0.001"})
+    assert done.returncode == EXIT_LIMIT, done.stderr
+    assert "CRIME_OUTCOMES_MAX_PARSE_SECONDS" in flat(done.stderr) and "slow.xlsx" in flat(done.stderr)
+    assert "Traceback" not in done.stderr
+    assert fingerprint(db) == fingerprint(baseline_store)

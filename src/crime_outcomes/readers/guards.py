@@ -594,7 +594,8 @@ class _XlsxExactScanner(_XlsxScanner):
 # matched (about a microsecond each); only repeated rows need a look at their cells, to
 # tell LibreOffice's empty padding at the end of a sheet from repeated data.
 _ODS_EVENTS = re.compile(
-    rb"<table:table(-row)?(?=[\s/>])([^<>]{0,%d})(>?)|</table:table>|<!(?:DOCTYPE|ENTITY|doctype|entity)" % _MAX_TAG
+    rb"<table:table(-row)?(?=[\s/>])([^<>]{0,%d})(>?)|</table:table>|<!(?:DOCTYPE|ENTITY|doctype|entity)"
+    rb"|<(/?)office:annotation(?=[\s/>])([^<>]{0,%d})" % (_MAX_TAG, _MAX_TAG)
 )
 _ROWS_REPEATED = re.compile(rb"""table:number-rows-repeated\s*=\s*["'](\d+)["']""")
 _TABLE_NAME = re.compile(rb"""table:name\s*=\s*(?:"([^"]*)"|'([^']*)')""")
@@ -617,6 +618,19 @@ class _OdsContentScanner(_Carry):
         self.rows = 0  # rows declared so far in this table, repeats included
         self.tables = 0
         self.spaces = 0
+        self.open_tables = 0
+        self.open_notes = 0
+
+    def done(self) -> None:
+        # Measured: a <table:table> or <office:annotation> left open at the end of the part
+        # keeps the parser looping for ever (100 % CPU, no error), so the part must close them.
+        if self.open_tables or self.open_notes:
+            what = "a table (<table:table>)" if self.open_tables else "a cell comment (<office:annotation>)"
+            raise InputError(
+                Location(self.where.file, self.table),
+                f"part {self.name!r} is damaged: {what} is opened but never closed (the file may be cut short)",
+                expected="every table and comment closed",
+            )
 
     def _scan(self, buf: bytes, safe_end: int) -> None:
         # <text:s text:c="2000000000"/> inside one cell: 7.6 GB and 18 s in the parser;
@@ -640,7 +654,14 @@ class _OdsContentScanner(_Carry):
         text = m.group(0)
         if text.startswith(b"<!"):
             raise _reject_dtd(self.name, self.where)
+        if m.group(4) is not None:  # office:annotation (a cell comment)
+            if m.group(4):
+                self.open_notes -= 1
+            elif not m.group(5).rstrip().endswith(b"/"):
+                self.open_notes += 1
+            return
         if text.startswith(b"</"):
+            self.open_tables -= 1
             self.table = None
             self.rows = 0
             return
@@ -648,6 +669,8 @@ class _OdsContentScanner(_Carry):
         if not gt:
             raise InputError(Location(self.where.file, self.table), f"part {self.name!r} has a table or row tag that is malformed or longer than {_MAX_TAG:,} bytes", expected="a sheet as spreadsheet programs write it")
         if not is_row:
+            if not attrs.rstrip().endswith(b"/"):
+                self.open_tables += 1
             name = _TABLE_NAME.search(attrs)
             raw = b"" if name is None else (name.group(1) if name.group(1) is not None else name.group(2))
             self.table = html.unescape(raw.decode("utf-8", "replace"))

@@ -9,6 +9,9 @@ comparison on every run.
 from __future__ import annotations
 
 import logging
+import os
+import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,7 +19,7 @@ from pathlib import Path
 import fastexcel
 import pyarrow as pa
 
-from crime_outcomes.errors import InputError, LimitError, Location
+from crime_outcomes.errors import EXIT_LIMIT, InputError, LimitError, Location
 from crime_outcomes.readers.base import HEADER_SCAN_ROWS, RawSheet, SkippedSheet, find_header_row
 from crime_outcomes.readers.guards import check_spreadsheet_container
 from crime_outcomes.settings import Limits, limits_from_env
@@ -64,6 +67,34 @@ def _raise_if_capped(handler: _CappedWarnings, where: Location, limits: Limits) 
         )
 
 
+@contextmanager
+def _deadline(seconds: float, where: Location) -> Iterator[None]:
+    """End the process if one call into the reader runs past ``seconds``.
+
+    The reader is native code that cannot be interrupted, and fuzzing found malformed
+    files that keep it looping for ever (the known shapes are refused by the guards; this
+    is the net for the unknown ones). Reading happens before any write to the store, so
+    ending the process here leaves the store as it was; the message and exit code 7 are
+    those of any other limit.
+    """
+
+    def give_up() -> None:
+        sys.stderr.write(
+            f"Error: {where}: the spreadsheet reader was still busy after {seconds:,g} s "
+            "(CRIME_OUTCOMES_MAX_PARSE_SECONDS); the file is probably malformed. Nothing from it was written to the store.\n"
+        )
+        sys.stderr.flush()
+        os._exit(EXIT_LIMIT)
+
+    timer = threading.Timer(seconds, give_up)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
+
+
 def _is_interrupt(exc: BaseException) -> bool:
     return isinstance(exc, (KeyboardInterrupt, SystemExit, GeneratorExit))
 
@@ -74,7 +105,8 @@ def read_spreadsheet(path: Path, skipped: list[SkippedSheet] | None = None, limi
     check_spreadsheet_container(path, limits)
     with _watch_reader_warnings() as capped:
         try:
-            reader = fastexcel.read_excel(path)
+            with _deadline(limits.max_parse_seconds, Location(str(path))):
+                reader = fastexcel.read_excel(path)
             names = reader.sheet_names
         except BaseException as exc:  # fastexcel's errors, and pyo3 panics (BaseException)
             if _is_interrupt(exc):
@@ -85,11 +117,13 @@ def read_spreadsheet(path: Path, skipped: list[SkippedSheet] | None = None, limi
     for index, name in enumerate(names):
         with _watch_reader_warnings() as capped:
             try:
-                sheet = reader.load_sheet(index, header_row=None, dtypes="string")
+                with _deadline(limits.max_parse_seconds, Location(str(path), name)):
+                    sheet = reader.load_sheet(index, header_row=None, dtypes="string")
                 _raise_if_capped(capped, Location(str(path), name), limits)
                 if sheet.total_height > limits.max_rows + 1:
                     raise LimitError(Location(str(path), name), "the sheet has more rows than the limit", expected=f"at most {limits.max_rows:,}", found=f"{sheet.total_height:,}")
-                batch = sheet.to_arrow()
+                with _deadline(limits.max_parse_seconds, Location(str(path), name)):
+                    batch = sheet.to_arrow()
             except LimitError:
                 raise
             except BaseException as exc:  # as above: a reader panic must not escape as a crash
