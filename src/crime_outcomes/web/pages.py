@@ -41,12 +41,14 @@ ENV = Environment(
 
 
 def pct1(fraction: float | None) -> str:
-    """A share to one decimal place, as the CLI's figures table prints it (1.7%)."""
+    """A share to one decimal place (1.7%): shares on the pages."""
     return percent(fraction, 1)
 
 
 def interval(ci: list[float] | None) -> str:
-    return f"{pct1(ci[0])} to {pct1(ci[1])}" if ci else "–"
+    """A 95% interval to two decimal places, as the CLI and the packs print it: at one place a
+    narrow interval reads "2.1% to 2.1%"."""
+    return f"{percent(ci[0], 2)} to {percent(ci[1], 2)}" if ci else "–"
 
 
 def rank_text(rank: int | None, of: int, tied: bool = False) -> str:
