@@ -64,10 +64,6 @@ class IngestReport:
     rejected_reasons: dict[str, int] = field(default_factory=dict)
 
 
-
-
-
-
 def ingest_file(store: Store, path: Path | str, *, edition: date | None = None, progress: Progress | None = None) -> IngestReport:
     """Load one published file into ``store`` in a single transaction."""
     path = Path(path)
@@ -93,9 +89,10 @@ def ingest_file(store: Store, path: Path | str, *, edition: date | None = None, 
 
     say(f"reading {path.name}")
     sheets: list[NormalisedSheet] = []
+    expected_year = year_from_filename(path.name)
     for raw in read_file(path, report.skipped_sheets):
         say(f"normalising sheet {raw.sheet or path.name} ({raw.num_rows:,} rows)")
-        sheets.append(normalise_sheet(raw, expected_year=year_from_filename(path.name)))
+        sheets.append(normalise_sheet(raw, expected_year=expected_year))
     if not sheets:
         found = ", ".join(repr(s.sheet) for s in report.skipped_sheets) or "no sheets"
         raise InputError(Location(str(path)), "no data sheet found", expected="a sheet whose header row names 'Force Name', 'Offence Code', 'Financial Year' and 'Financial Quarter'", found=found)
@@ -153,7 +150,7 @@ def _write(store: Store, report: IngestReport, sheets: list[NormalisedSheet], pa
             return
         source_id = (store.fetchone("SELECT coalesce(max(source_id), 0) + 1 FROM sources")[0])
         report.source_id = source_id
-        main = pl.concat([s.main for s in sheets], how="vertical") if len(sheets) > 1 else sheets[0].main
+        main = pl.concat([s.main for s in sheets])
         main = main.with_columns(pl.lit(source_id, dtype=pl.Int32).alias("source_id"))
         years = report.years
         if overlapping:
@@ -164,9 +161,9 @@ def _write(store: Store, report: IngestReport, sheets: list[NormalisedSheet], pa
                 report.revisions = _revisions(store, main, old_ids, years, source_id)
             placeholders = ",".join("?" * len(years))
             id_list = ",".join("?" * len(old_ids))
-            for table in ([main_table, "alternate_outcomes", "outcome_labels"] if report.kind == "outcomes" else [main_table]):
+            tables = [main_table, "alternate_outcomes", "outcome_labels", "offences"] if report.kind == "outcomes" else [main_table, "offences"]
+            for table in tables:
                 con.execute(f"DELETE FROM {table} WHERE financial_year IN ({placeholders}) AND source_id IN ({id_list})", [*years, *old_ids])
-            con.execute(f"DELETE FROM offences WHERE financial_year IN ({placeholders}) AND source_id IN ({id_list})", [*years, *old_ids])
             for sid, _, old_years in overlapping:
                 if set(old_years) <= set(years):
                     con.execute("UPDATE sources SET superseded_by = ? WHERE source_id = ?", [source_id, sid])
@@ -174,32 +171,23 @@ def _write(store: Store, report: IngestReport, sheets: list[NormalisedSheet], pa
                     kept = ",".join(y for y in old_years if y not in years)
                     con.execute("UPDATE sources SET years = ? WHERE source_id = ?", [kept, sid])
 
-        cols = ", ".join(main.columns)
-        con.register("_incoming", main.to_arrow())
-        con.execute(f"INSERT INTO {main_table} ({cols}) SELECT {cols} FROM _incoming")
-        con.unregister("_incoming")
+        _insert(con, main_table, main, main.columns)
         if report.kind == "outcomes":
             store.rebuild_annual(years)
-        if report.kind == "outcomes":
-            alternate = pl.concat([s.alternate for s in sheets if s.alternate.height]) if report.rows_alternate else None
-            if alternate is not None:
-                alternate = alternate.with_columns(pl.lit(source_id, dtype=pl.Int32).alias("source_id"))
-                con.register("_alt", alternate.to_arrow())
-                con.execute(f"INSERT INTO alternate_outcomes ({', '.join(alternate.columns)}) SELECT {', '.join(alternate.columns)} FROM _alt")
-                con.unregister("_alt")
+            alternate = [s.alternate for s in sheets if s.alternate.height]
+            if alternate:
+                frame = pl.concat(alternate).with_columns(pl.lit(source_id, dtype=pl.Int32).alias("source_id"))
+                _insert(con, "alternate_outcomes", frame, frame.columns)
             labels = pl.concat([s.outcome_labels for s in sheets if s.outcome_labels.height])
-            con.register("_labels", labels.with_columns(pl.lit(source_id, dtype=pl.Int32).alias("source_id")).to_arrow())
-            con.execute("INSERT INTO outcome_labels SELECT financial_year, outcome_type, outcome_description, outcome_group, source_id FROM _labels")
-            con.unregister("_labels")
+            _insert(con, "outcome_labels", labels.with_columns(pl.lit(source_id, dtype=pl.Int32).alias("source_id")),
+                    ["financial_year", "outcome_type", "outcome_description", "outcome_group", "source_id"])
         offences = pl.concat([s.offences for s in sheets]).unique(["financial_year", "offence_code"], keep="first", maintain_order=True)
-        con.register("_off", offences.with_columns(pl.lit(source_id, dtype=pl.Int32).alias("source_id")).to_arrow())
-        con.execute("INSERT INTO offences SELECT financial_year, offence_code, offence_description, offence_group, offence_subgroup, expired, source_id FROM _off")
-        con.unregister("_off")
+        _insert(con, "offences", offences.with_columns(pl.lit(source_id, dtype=pl.Int32).alias("source_id")),
+                ["financial_year", "offence_code", "offence_description", "offence_group", "offence_subgroup", "expired", "source_id"],
+                target=["financial_year", "offence_code", "description", "offence_group", "offence_subgroup", "expired", "source_id"])
         rejected = [s.rejected.with_columns(pl.lit(source_id, dtype=pl.Int32).alias("source_id"), pl.lit(path.name).alias("file_name"), pl.lit(s.sheet, dtype=pl.String).alias("sheet")) for s in sheets if s.rejected.height]
         if rejected:
-            con.register("_rej", pl.concat(rejected).to_arrow())
-            con.execute("INSERT INTO rejected_rows SELECT source_id, file_name, sheet, source_row, column_name, reason, raw FROM _rej")
-            con.unregister("_rej")
+            _insert(con, "rejected_rows", pl.concat(rejected), ["source_id", "file_name", "sheet", "source_row", "column_name", "reason", "raw"])
         con.execute(
             "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)",
             [source_id, path.name, str(path.resolve()), report.sha256, report.kind, report.edition_date, ",".join(years),
@@ -207,18 +195,23 @@ def _write(store: Store, report: IngestReport, sheets: list[NormalisedSheet], pa
              datetime.now(timezone.utc).replace(tzinfo=None), "; ".join(report.notes) or None],
         )
         con.execute("COMMIT")
-    except duckdb.Error as exc:
+    except BaseException as exc:  # including KeyboardInterrupt: never leave a transaction open
         try:
             con.execute("ROLLBACK")
         except duckdb.Error:
             pass
-        raise StoreError(f"writing {path.name} to the store failed and nothing was changed: {str(exc).splitlines()[0]}") from None
-    except BaseException:
-        try:
-            con.execute("ROLLBACK")
-        except duckdb.Error:
-            pass
+        if isinstance(exc, duckdb.Error):
+            raise StoreError(f"writing {path.name} to the store failed and nothing was changed: {str(exc).splitlines()[0]}") from None
         raise
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame, columns: list[str], *, target: list[str] | None = None) -> None:
+    """Append ``frame``'s ``columns`` to ``table`` (into ``target`` columns if named differently)."""
+    con.register("_incoming", frame.to_arrow())
+    try:
+        con.execute(f"INSERT INTO {table} ({', '.join(target or columns)}) SELECT {', '.join(columns)} FROM _incoming")
+    finally:
+        con.unregister("_incoming")
 
 
 def _revisions(store: Store, main: pl.DataFrame, old_ids: list[int], years: list[str], source_id: int) -> list[Revision]:
