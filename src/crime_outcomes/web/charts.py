@@ -125,17 +125,18 @@ class InlineChart:
     svg: Markup
 
 
+def _inline(chart: pack_charts.Chart, prefix: str) -> InlineChart:
+    """A pack chart as CSP-safe, accessible inline SVG with ids unique on the page (call under the lock)."""
+    chart_id = re.sub(r"[^a-z0-9-]", "-", f"{prefix}-{chart.name}".lower())
+    svg = csp_safe_svg(chart.inline_svg(chart_id))
+    chart.figure.clear()
+    return InlineChart(chart_id, chart.title, chart.alt, Markup(accessible_svg(svg, chart_id=chart_id, title=chart.title, desc=chart.alt)))
+
+
 def story_charts(story_json: dict[str, Any], prefix: str) -> dict[str, InlineChart]:
     """The packs' charts for a story (year-series, offences, funnel), as CSP-safe accessible inline SVG."""
-    out: dict[str, InlineChart] = {}
     with _RENDER_LOCK:
-        made = pack_charts.story_charts(story_json)
-        for name, chart in made.items():
-            chart_id = re.sub(r"[^a-z0-9-]", "-", f"{prefix}-{name}".lower())
-            svg = csp_safe_svg(chart.inline_svg(chart_id))
-            out[name] = InlineChart(chart_id, chart.title, chart.alt, Markup(accessible_svg(svg, chart_id=chart_id, title=chart.title, desc=chart.alt)))
-            chart.figure.clear()
-    return out
+        return {name: _inline(chart, prefix) for name, chart in pack_charts.story_charts(story_json).items()}
 
 
 def year_chart(story_json: dict[str, Any], prefix: str) -> InlineChart:
@@ -143,15 +144,12 @@ def year_chart(story_json: dict[str, Any], prefix: str) -> InlineChart:
     force = story_json["force"]
     label = "England and Wales" if force["kind"] == "national" else force["display"]
     years = story_json["by_year"]
-    chart_id = re.sub(r"[^a-z0-9-]", "-", f"{prefix}-year-series".lower())
     with _RENDER_LOCK:
         chart = pack_charts.year_series_chart(
             [y["year"] for y in years], [y["share"] for y in years], [y["national_share"] for y in years],
             force_label=label, outcome_label=story_json["outcome"]["label"], counts=[y["count"] for y in years],
         )
-        svg = csp_safe_svg(chart.inline_svg(chart_id))
-        chart.figure.clear()
-    return InlineChart(chart_id, chart.title, chart.alt, Markup(accessible_svg(svg, chart_id=chart_id, title=chart.title, desc=chart.alt)))
+        return _inline(chart, prefix)
 
 
 def bar_chart(
