@@ -11,6 +11,8 @@ from crime_outcomes.ingest import ingest_file
 from crime_outcomes.store import Store
 from crime_outcomes.testing.workbooks import HEADERS_2019, HEADERS_CURRENT, write_published_extract
 
+pytestmark = pytest.mark.slow  # the inner loop (-m "not slow") leaves these to the full run
+
 
 @pytest.fixture(scope="module", params=[(".ods", "2019"), (".xlsx", "current")], ids=["ods-2019-headers", "xlsx-current-headers"])
 def loaded(request, tmp_path_factory, extract_path):

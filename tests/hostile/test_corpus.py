@@ -33,6 +33,8 @@ from crime_outcomes.errors import EXIT_LIMIT, EXIT_OK, EXIT_STORE  # noqa: E402
 from crime_outcomes.store import Store  # noqa: E402
 from crime_outcomes.testing.workbooks import HEADERS_CURRENT  # noqa: E402
 
+pytestmark = pytest.mark.slow  # the inner loop (-m "not slow") leaves these to the full run
+
 CLI = [sys.executable, "-m", "crime_outcomes"]
 BIG_ROWS = 150_000  # a few seconds of ingest: long enough to collide with or to kill
 

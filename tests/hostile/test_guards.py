@@ -109,6 +109,14 @@ def test_xlsx_grid_bound_does_not_depend_on_chunking(rows: int, far: str | None,
             feed(scanner, data, cuts)
 
 
+def test_far_cell_found_when_both_sheetdata_tags_are_cut_in_two() -> None:
+    """Found by the property test above: cuts inside '<sheetData>' and '</sheetData>' hid the
+    tag name from a per-chunk check, so the quick pass never asked for the exact one."""
+    data = xlsx_sheet(1, FAR_CELLS[0], 0)
+    with pytest.raises(LimitError):
+        feed(guards._XlsxScanner("xl/worksheets/sheet1.xml", WHERE, Limits(max_cells=20_000_000), "Data"), data, [34, 177])
+
+
 def test_a_full_sheet_of_thirteen_columns_fits_the_default_cell_limit() -> None:
     assert 1_048_576 * 13 < Limits().max_cells
 

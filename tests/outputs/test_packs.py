@@ -322,6 +322,7 @@ def test_hostile_offence_text_is_inert_everywhere(small_store, tmp_path):
 # ----------------------------------------------------------------------------- every force
 
 
+@pytest.mark.slow
 def test_write_all_writes_44_packs_national_and_index(all_packs):
     result, seen = all_packs
     out = result.out_dir
@@ -341,6 +342,7 @@ def test_write_all_writes_44_packs_national_and_index(all_packs):
     assert len(seen) == 45 and seen[-1][0] == 45 and {n for _, _, n in seen} == set(england_and_wales_forces()) | {"England and Wales"}
 
 
+@pytest.mark.slow
 def test_write_all_packs_equal_single_stories(small_store, all_packs):
     result, _ = all_packs
     kent = next(p for p in result.forces if p.name == "Kent")
@@ -352,6 +354,7 @@ def test_write_all_packs_equal_single_stories(small_store, all_packs):
     assert s["national.count"] == sum(p.story["count"] for p in result.forces)
 
 
+@pytest.mark.slow
 def test_single_process_without_reuse_writes_the_same_packs(small_store, all_packs, tmp_path):
     result, _ = all_packs
     again = write_all(small_store, tmp_path, forces=["kent", "Durham Constabulary"], workers=1, reuse=False)
@@ -378,6 +381,7 @@ def test_query_memo_changes_no_story(small_store):
 # ----------------------------------------------------------------------------- the command
 
 
+@pytest.mark.slow
 def test_cli_pack_force_on_the_sample(tmp_path):
     env = {**os.environ, "CRIME_OUTCOMES_DB": str(tmp_path / "none.duckdb"), "COLUMNS": "200"}
     done = subprocess.run(

@@ -28,6 +28,8 @@ from crime_outcomes.analysis.story import story
 from crime_outcomes.outputs.format import number, percent
 from crime_outcomes.sample import open_sample_store
 
+pytestmark = pytest.mark.slow  # the inner loop (-m "not slow") leaves these to the full run
+
 VIEWPORT = {"width": 1100, "height": 760}
 
 

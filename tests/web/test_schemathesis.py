@@ -28,6 +28,8 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance  # noqa: 
 
 from crime_outcomes.web.api import openapi_schema  # noqa: E402
 
+pytestmark = pytest.mark.slow  # the inner loop (-m "not slow") leaves these to the full run
+
 MAX_EXAMPLES = 15
 PATHS = sorted(openapi_schema(["2016/17", "2017/18"])["paths"])
 

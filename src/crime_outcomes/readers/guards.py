@@ -427,10 +427,12 @@ class _XlsxScanner(_Carry):
         self.max_col = 0
         self.unusual = False
         self.is_sheet = False
+        self._tail = b""  # the end of the previous chunk: the tag name may be cut in two
 
     def feed(self, data: bytes) -> None:
-        if not self.is_sheet and b"sheetData" in data:
-            self.is_sheet = True
+        if not self.is_sheet:
+            self.is_sheet = b"sheetData" in self._tail + data[:16] or b"sheetData" in data
+            self._tail = data[-8:]
         if self.unusual:
             if not self.head_checked:
                 self.head_checked = True
