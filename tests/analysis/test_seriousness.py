@@ -96,7 +96,7 @@ def test_reference_values_are_consistent(reference: dict[str, OffenceReference])
     assert rape == {"19C", "19D", "19E", "19F", "19G", "19H"}
     bbc = {code for code, e in reference.items() if "bbc_sdu_2019" in e.named_lists}
     assert bbc == {
-        "11A", "13", "36", "35", "19E", "19H", "88A", "71",
+        "11A", "13", "36", "35", "19E", "19G", "19H", "88A", "71",
         "29", "29A", "31", "31A", "28C", "28D", "28G", "28H",
     }  # fmt: skip
 
@@ -134,14 +134,21 @@ def test_default_rules_identify_themselves(default_rules: RuleSet) -> None:
     assert [r.id for r in default_rules.enabled_rules] == [
         "indictable-only",
         "si-2015-790",
+        "community-resolution-guidance",
         "bbc-sdu-2019",
+        "bbc-sdu-2019-national",
     ]
     assert default_rules.warnings == ()
 
 
 def test_child_rape_is_indictable_only_and_on_the_bbc_list(default_rules: RuleSet) -> None:
     hits = default_rules.match("19E")
-    assert ids(hits) == ["indictable-only", "bbc-sdu-2019"]
+    assert ids(hits) == [
+        "indictable-only", "community-resolution-guidance", "bbc-sdu-2019", "bbc-sdu-2019-national"
+    ]  # fmt: skip
+    assert ids(default_rules.match("19E", [3])) == [
+        "indictable-only", "bbc-sdu-2019", "bbc-sdu-2019-national"
+    ]  # fmt: skip
     assert all(hit.label for hit in hits)
 
 
@@ -287,7 +294,7 @@ def test_disabled_rule_does_not_match(tmp_path: Path, reference: Reference) -> N
         (BASE.replace('mode_of_trial = ["IO"]', ""), "no selector"),
         (BASE.replace('label = "Indictable-only offence"\n', ""), "'label'"),
         (BASE + BASE.replace("version = 1", ""), "used twice"),
-        (BASE.replace("version = 1", "version = 2"), "version"),
+        (BASE.replace("version = 1", "version = 3"), "version"),
         (BASE + "\n[overrides]\nserious = [\"46\"]\nnot_serious = [\"46\"]\n", "both"),
         (BASE + "\n[overrides]\ninclude = [\"46\"]\n", "unknown key 'include'"),
         ("threshold = 3\n" + BASE, "unknown top-level key 'threshold'"),
@@ -316,3 +323,156 @@ def test_unknown_key_error_names_the_rule(tmp_path: Path, reference: Reference) 
 def test_missing_rule_file_is_an_input_error(tmp_path: Path, reference: Reference) -> None:
     with pytest.raises(InputError, match="cannot read the rule file"):
         load_rules(tmp_path / "absent.toml", reference=reference)
+
+
+# ------------------------------------------------ legal basis, scope and the words printed
+
+STATUTE_SINCE = "2015-04-13"
+CLAIMS = ("exceptional circumstances", "requires an officer", "the law has allowed")
+
+
+def test_every_shipped_rule_declares_basis_governs_and_source(default_rules: RuleSet) -> None:
+    scope = {r.id: (r.basis, r.governs, r.effective_from) for r in default_rules.rules}
+    assert scope["indictable-only"][:2] == ("statute", (3,))
+    assert scope["si-2015-790"][:2] == ("statute", (3,))
+    assert str(scope["indictable-only"][2]) == str(scope["si-2015-790"][2]) == STATUTE_SINCE
+    assert scope["community-resolution-guidance"] == ("guidance", (8,), None)
+    assert scope["bbc-sdu-2019"] == ("editorial", (), None)
+    assert scope["bbc-sdu-2019-national"] == ("editorial", (), None)
+    for rule in default_rules.rules:
+        assert rule.source, rule.id
+        assert "http" in rule.source or not rule.enabled, rule.id
+        assert rule.basis in ("statute", "guidance", "editorial"), rule.id
+        if rule.basis == "editorial":
+            assert rule.governs == () and rule.when_applies is None, rule.id
+
+
+def test_statutory_rule_applies_only_to_adult_cautions_after_april_2015(
+    default_rules: RuleSet,
+) -> None:
+    def applying(code: str, types: list[int], years: list[str]) -> list[str]:
+        return [h.rule_id for h in default_rules.match(code, types, years) if h.applies]
+
+    assert applying("19E", [3], ["2015/16"]) == ["indictable-only"]
+    assert applying("19E", [3], ["2014/15"]) == []  # before s.17 came into force
+    assert applying("19E", [3], ["2014/15", "2015/16"]) == []  # part of the period predates it
+    assert applying("19E", [2, 3], ["2017/18"]) == []  # youth cautions are not governed by s.17
+    assert applying("19E", [2], ["2017/18"]) == []
+    assert applying("19E", [8], ["2014/15"]) == ["community-resolution-guidance"]
+    assert applying("19E", [2, 3, 6, 7, 8, 22], ["2017/18"]) == []
+    assert applying("11A", [3], ["2017/18"]) == ["si-2015-790"]
+    assert applying("11A", [8], ["2017/18"]) == []
+    assert applying("19E", [3], None) == []  # no period, no claim
+
+
+def test_words_claim_only_what_an_applying_rule_says(default_rules: RuleSet) -> None:
+    selections = ([8], [2], [3], [2, 3, 6, 7, 8, 22], [1])
+    periods = (["2014/15"], ["2015/16"], ["2014/15", "2015/16"], ["2017/18"])
+    for code in default_rules.serious_codes():
+        for types in selections:
+            for years in periods:
+                for hit in default_rules.match(code, types, years):
+                    text = hit.label.lower()
+                    assert "unlawful" not in text and "illegal" not in text, (code, hit)
+                    claims = any(phrase in text for phrase in CLAIMS)
+                    assert claims == hit.applies, (code, types, years, hit.rule_id, hit.label)
+                    if hit.applies:
+                        assert set(types) <= set(hit.governs)
+                        assert "cannot show" in text
+    # "tried only at the Crown Court" is said of adults only
+    (hit, *_) = default_rules.match("19C", [8], ["2017/18"])
+    assert "for adults, tried only at the crown court" in hit.label.lower()
+
+
+def test_mixed_codes_are_worded_as_including(default_rules: RuleSet) -> None:
+    for code in ("17B", "20B", "21", "22B"):
+        for types in ([3], [8]):
+            (hit,) = [h for h in default_rules.match(code, types, ["2017/18"]) if h.rule_id == "si-2015-790"]
+            assert hit.label.startswith("An offence code that includes"), (code, hit.label)
+    (whole,) = [h for h in default_rules.match("11A", [3], ["2017/18"]) if h.rule_id == "si-2015-790"]
+    assert whole.label.startswith("An either-way offence on the SI 2015/790 list")
+
+
+def test_reference_marks_what_the_schedule_read_could_not_confirm(reference: Reference) -> None:
+    for code in ("10D", "13", "17A", "20A", "70", "71", "86", "88A"):
+        assert reference[code].si_2015_790 == "UNCONFIRMED", code
+    assert reference["23"].si_2015_790 == "PARTIAL"
+    for code in ("17B", "20B", "21", "22B", "23", "28", "92A"):
+        assert reference[code].mode_of_trial == "MIXED", code
+    assert "bbc_sdu_2019" in reference["19G"].named_lists
+    assert "bbc_sdu_2019_national" in reference["10D"].named_lists
+
+
+def test_unconfirmed_codes_are_never_called_listed(default_rules: RuleSet) -> None:
+    for code in ("10D", "17A", "20A", "86"):
+        for hit in default_rules.match(code, [3], ["2017/18"]):
+            assert "SI 2015/790" not in hit.label, (code, hit.label)
+
+
+def test_hit_json_carries_basis_governs_source_and_applies(default_rules: RuleSet) -> None:
+    (hit, *_) = default_rules.match("19E", [3], ["2016/17"])
+    data = hit.to_json()
+    assert data["id"] == "indictable-only" and data["applies"] is True
+    assert data["basis"] == "statute" and data["governs"] == [3]
+    assert data["effective_from"] == STATUTE_SINCE and data["effective_to"] is None
+    assert "legislation.gov.uk" in data["source"]
+
+
+def test_version_1_rules_default_to_editorial_and_never_apply(
+    tmp_path: Path, reference: Reference
+) -> None:
+    rules = load_rules(write_rules(tmp_path, BASE), reference=reference)
+    (hit,) = rules.match("19E", [3], ["2017/18"])
+    assert (hit.basis, hit.governs, hit.applies) == ("editorial", (), False)
+
+
+V2 = """
+version = 2
+
+[[rule]]
+id = "mine"
+label = "an offence I care about"
+codes = ["46"]
+"""
+
+
+@pytest.mark.parametrize(
+    ("extra", "fragment"),
+    [
+        ('basis = "editorial"\nsource = "me"\n', "'governs' is missing"),
+        ('governs = []\nsource = "me"\n', "'basis' is missing"),
+        ('basis = "editorial"\ngoverns = []\n', "'source' is missing"),
+        ('basis = "law"\ngoverns = []\nsource = "me"\n', "unknown value for 'basis'"),
+        ('basis = "editorial"\ngoverns = [8]\nsource = "me"\n', "editorial rule cannot govern"),
+        ('basis = "guidance"\ngoverns = []\nsource = "me"\n', "must say which outcome types"),
+        ('basis = "guidance"\ngoverns = [23]\nsource = "me"\n', "unknown outcome type in 'governs'"),
+        ('basis = "editorial"\ngoverns = []\nsource = "me"\nwhen_applies = "x"\n', "needs 'governs'"),
+        ('basis = "statute"\ngoverns = [3]\nsource = "me"\neffective_from = "2015"\n', "must be a date"),
+        ('basis = "statute"\ngoverns = [3]\nsource = "me"\neffective_from = 2015-04-13\n'
+         "effective_to = 2014-01-01\n", "before"),
+    ],
+)  # fmt: skip
+def test_version_2_rules_must_declare_their_scope(
+    tmp_path: Path, reference: Reference, extra: str, fragment: str
+) -> None:
+    path = write_rules(tmp_path, V2 + extra)
+    with pytest.raises(InputError) as info:
+        load_rules(path, reference=reference)
+    assert str(path) in str(info.value) and fragment in str(info.value)
+
+
+def test_version_2_rule_with_dates_and_wording(tmp_path: Path, reference: Reference) -> None:
+    path = write_rules(
+        tmp_path,
+        V2 + 'basis = "guidance"\ngoverns = [8]\nsource = "a circular, https://example.org"\n'
+        "effective_from = 2016-01-01\neffective_to = 2018-03-31\n"
+        'when_applies = "guidance says no community resolution for shoplifting"\n',
+    )
+    rules = load_rules(path, reference=reference)
+    assert [h.applies for h in rules.match("46", [8], ["2016/17", "2017/18"])] == [True]
+    assert [h.applies for h in rules.match("46", [8], ["2015/16"])] == [False]  # came in Jan 2016
+    assert [h.applies for h in rules.match("46", [8], ["2018/19"])] == [False]  # lapsed
+    (hit,) = rules.match("46", [8], ["2017/18"])
+    assert hit.label == "Guidance says no community resolution for shoplifting"
+    (hit,) = rules.match("46", [8], ["2015/16"])
+    assert hit.label == "An offence I care about"

@@ -258,7 +258,7 @@ def test_json_shape_and_values(sample: Store, wm: Story) -> None:
     row = data["offences"][0]
     assert set(row) >= {"code", "description", "group", "subgroup", "count", "national_count", "share_of_national", "force_rate", "national_rate", "serious", "rules"}
     assert all(r["serious"] and r["rules"] for r in data["notable"])
-    assert {"id", "label"} == set(data["notable"][0]["rules"][0])
+    assert {"id", "label", "basis", "governs", "source", "applies", "effective_from", "effective_to"} == set(data["notable"][0]["rules"][0])
     assert data["source"]["rules"]["source"] == "built-in" and len(data["source"]["rules"]["fingerprint"]) == 64
     assert data["source"]["editions"][0]["years"] == ["2017/18"]
     text = json.dumps(data, ensure_ascii=False)

@@ -125,7 +125,10 @@ def test_rules_file_changes_notable(invoke, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert [n["code"] for n in data["notable"]] == ["46"]
-    assert data["notable"][0]["rules"] == [{"id": "shops", "label": "Shoplifting, for the test"}]
+    assert data["notable"][0]["rules"] == [
+        {"id": "shops", "label": "Shoplifting, for the test", "basis": "editorial", "governs": [], "source": None,
+         "applies": False, "effective_from": None, "effective_to": None}
+    ]
     assert data["source"]["rules"]["source"] == str(rules)
 
 

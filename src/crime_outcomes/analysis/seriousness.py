@@ -4,7 +4,13 @@ Two packaged files drive this: ``data/offence_codes.csv``, a reference of Home O
 codes with their mode of trial and list memberships, and ``data/seriousness.toml``, the rules
 that turn those facts into a flag. Users can replace the rules with ``--rules FILE``, so
 every result records which rule fired, the rule file it came from, and the file's
-fingerprint. A flag means "contrary to guidance unless exceptional", never "illegal".
+fingerprint.
+
+A rule also says what it rests on (``basis``: statute, guidance or an editorial list), which
+outcome types it is about (``governs``) and when it was in force. A hit *applies* only when the
+rule governs every selected outcome type and was in force for every year of the period; only
+then may a sentence say the outcome ran against the law or guidance (``RuleHit.label`` is then
+the rule's ``when_applies`` text). Otherwise the label says what the rule is, nothing more.
 
 Codes are text throughout: ``4.10`` and ``4.1`` are different codes.
 """
@@ -18,6 +24,7 @@ import re
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -39,7 +46,13 @@ DEFAULT_OVERRIDE_LABEL = "Marked serious in the rule file's overrides"
 
 MODES_OF_TRIAL = ("IO", "EW", "SO", "MIXED")
 MOST_SERIOUS_MODES = ("IO", "EW", "SO")
-SI_VALUES = ("Y", "PARTIAL")
+SI_VALUES = ("Y", "PARTIAL", "UNCONFIRMED")
+BASES = ("statute", "guidance", "editorial")
+
+IN_FORCE_GRACE = timedelta(days=30)
+"""A rule counts as in force for a financial year when it came into force within the year's first
+month: the figures are published by quarter, so s.17 (13 April 2015) is taken to cover 2015/16,
+and every sentence that relies on it names the date."""
 CONFIDENCE_VALUES = ("verified", "inferred", "unknown")
 OUTCOME_TYPES = range(0, 23)  # outcome types 0-22 in the published files
 
@@ -58,9 +71,15 @@ _RULE_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _LIST_NAME = re.compile(r"^[a-z0-9_]+$")
 _TOP_LEVEL_KEYS = ("version", "description", "rule", "overrides")
 _SELECTOR_KEYS = ("mode_of_trial", "most_serious_mode", "si_2015_790", "named_list", "codes")
-_RULE_KEYS = ("id", "label", "source", "enabled", "outcomes", *_SELECTOR_KEYS)
+_TEXT_KEYS = ("label", "label_includes", "when_applies", "when_applies_includes", "summary")
+_RULE_KEYS = (
+    "id", "source", "enabled", "outcomes", "basis", "governs", "effective_from", "effective_to",
+    *_TEXT_KEYS, *_SELECTOR_KEYS,
+)  # fmt: skip
 _OVERRIDE_KEYS = ("serious", "not_serious", "label")
-SUPPORTED_VERSIONS = (1,)
+SUPPORTED_VERSIONS = (1, 2)
+"""Version 2 files must declare basis, governs and source for every rule; in version 1 files they
+are optional and default to an editorial rule that governs nothing, so no sentence claims more."""
 
 
 @dataclass(frozen=True)
@@ -81,13 +100,35 @@ class OffenceReference:
 class RuleHit:
     """One reason a code is serious, kept so outputs can say which rule flagged it.
 
-    ``outcomes`` repeats the rule's outcome restriction (``None`` = any outcome), so a caller
-    that asked without outcome types can still tell the hit was conditional.
+    ``label`` is the text to print for this code, outcome selection and period: the rule's
+    ``when_applies`` text when ``applies``, otherwise what the rule is. ``outcomes`` repeats the
+    rule's outcome restriction (``None`` = any outcome), so a caller that asked without outcome
+    types can still tell the hit was conditional.
     """
 
     rule_id: str
     label: str
     outcomes: tuple[int, ...] | None = None
+    basis: str = "editorial"
+    governs: tuple[int, ...] = ()
+    source: str | None = None
+    applies: bool = False
+    summary: str | None = None
+    effective_from: date | None = None
+    effective_to: date | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The hit as it appears in story JSON (``notable[].rules[]``)."""
+        return {
+            "id": self.rule_id,
+            "label": self.label,
+            "basis": self.basis,
+            "governs": list(self.governs),
+            "source": self.source,
+            "applies": self.applies,
+            "effective_from": self.effective_from.isoformat() if self.effective_from else None,
+            "effective_to": self.effective_to.isoformat() if self.effective_to else None,
+        }
 
 
 @dataclass(frozen=True)
@@ -98,6 +139,14 @@ class Rule:
     label: str
     source: str | None = None
     enabled: bool = True
+    basis: str = "editorial"
+    governs: tuple[int, ...] = ()
+    effective_from: date | None = None
+    effective_to: date | None = None
+    label_includes: str | None = None
+    when_applies: str | None = None
+    when_applies_includes: str | None = None
+    summary: str | None = None
     mode_of_trial: frozenset[str] | None = None
     most_serious_mode: frozenset[str] | None = None
     si_2015_790: frozenset[str] | None = None
@@ -140,6 +189,53 @@ class Rule:
             return True
         return not outcome_types.isdisjoint(self.outcomes)
 
+    def in_force(self, year: str) -> bool:
+        """Whether the rule was in force for a financial year such as ``2015/16`` (see
+        ``IN_FORCE_GRACE``); a rule without dates is taken as in force throughout."""
+        start_year = int(year[:4])
+        start, end = date(start_year, 4, 1), date(start_year + 1, 3, 31)
+        if self.effective_from is not None and self.effective_from > start + IN_FORCE_GRACE:
+            return False
+        return self.effective_to is None or self.effective_to >= end
+
+    def governs_selection(
+        self, outcome_types: frozenset[int] | None, years: Iterable[str] | None
+    ) -> bool:
+        """True when the rule governs every selected outcome type and was in force for every
+        year: the only case in which a sentence may say the outcome ran against it."""
+        if not self.governs or not outcome_types or years is None:
+            return False
+        period = list(years)
+        if not period or not outcome_types.issubset(self.governs):
+            return False
+        return all(self.in_force(year) for year in period)
+
+    def hit(
+        self,
+        reference: OffenceReference | None,
+        outcome_types: frozenset[int] | None,
+        years: Iterable[str] | None,
+    ) -> RuleHit:
+        """The hit for one code: the words depend on whether the rule applies and whether the
+        code holds offences of more than one kind (then it "includes" the flagged offences)."""
+        applies = self.governs_selection(outcome_types, years)
+        mixed = reference is not None and (
+            reference.mode_of_trial == "MIXED" or reference.si_2015_790 == "PARTIAL"
+        )
+        if applies and self.when_applies:
+            text = (self.when_applies_includes if mixed else None) or self.when_applies
+        else:
+            text = (self.label_includes if mixed else None) or self.label
+        return RuleHit(
+            self.id, _sentence(text), self.outcomes, self.basis, self.governs, self.source,
+            applies, self.summary, self.effective_from, self.effective_to,
+        )  # fmt: skip
+
+
+def _sentence(text: str) -> str:
+    """Rule texts are written as clauses; shown alone they start with a capital."""
+    return text[:1].upper() + text[1:]
+
 
 class RuleSet:
     """Loaded, validated rules plus the reference they read, and where they came from."""
@@ -180,22 +276,30 @@ class RuleSet:
         """Rules that take part in matching; disabled ones stay in the file as documentation."""
         return tuple(rule for rule in self.rules if rule.enabled)
 
-    def match(self, code: str, outcome_types: Iterable[int] | None = None) -> list[RuleHit]:
+    def match(
+        self,
+        code: str,
+        outcome_types: Iterable[int] | None = None,
+        years: Iterable[str] | None = None,
+    ) -> list[RuleHit]:
         """Every reason ``code`` is serious (empty list = not serious), overrides first.
 
         ``outcome_types`` limits rules that carry an ``outcomes`` restriction; ``None`` means
         no outcome context, so restricted rules still report, with their restriction attached.
+        ``years`` (financial years such as ``2015/16``) is the period: with the outcome types it
+        decides whether each hit ``applies``; without it no hit applies.
         """
         if code in self.not_serious:
             return []
         wanted = None if outcome_types is None else frozenset(outcome_types)
+        period = None if years is None else tuple(years)
         hits: list[RuleHit] = []
         if code in self.serious:
             hits.append(RuleHit(OVERRIDE_RULE_ID, self.override_label))
         reference = self.reference.get(code)
         for rule in self.enabled_rules:
             if rule.applies_to(wanted) and rule.selects(code, reference):
-                hits.append(RuleHit(rule.id, rule.label, rule.outcomes))
+                hits.append(rule.hit(reference, wanted, period))
         return hits
 
     def is_serious(self, code: str, outcome_types: Iterable[int] | None = None) -> bool:
@@ -417,11 +521,11 @@ class _RuleFileParser:
                 f"unknown top-level key {unknown[0]!r}", expected=_one_of(_TOP_LEVEL_KEYS)
             )
         if "version" not in data:
-            raise self.error("missing key 'version'", expected="version = 1")
+            raise self.error("missing key 'version'", expected="version = 2")
         version = data["version"]
         if isinstance(version, bool) or version not in SUPPORTED_VERSIONS:
             raise self.error(
-                "unsupported rule file version", expected="version = 1", found=repr(version)
+                "unsupported rule file version", expected="version = 1 or 2", found=repr(version)
             )
         description = data.get("description")
         if description is not None and not isinstance(description, str):
@@ -437,7 +541,7 @@ class _RuleFileParser:
         rules: list[Rule] = []
         seen: set[str] = set()
         for index, raw_rule in enumerate(raw_rules, start=1):
-            rule = self.parse_rule(index, raw_rule)
+            rule = self.parse_rule(index, raw_rule, version)
             if rule.id in seen:
                 raise self.error(
                     f"rule {index}: id {rule.id!r} is used twice", expected="unique rule ids"
@@ -463,7 +567,7 @@ class _RuleFileParser:
             warnings=tuple(self.warnings),
         )
 
-    def parse_rule(self, index: int, raw: Any) -> Rule:
+    def parse_rule(self, index: int, raw: Any, version: int = 2) -> Rule:
         """One [[rule]] table; the rule's number and id appear in every error."""
         if not isinstance(raw, dict):
             raise self.error(
@@ -492,6 +596,17 @@ class _RuleFileParser:
         source = raw.get("source")
         if source is not None and not isinstance(source, str):
             raise self.error(f"{name}: 'source' must be text", found=_describe(source))
+        texts = {key: self.text(name, key, raw.get(key)) for key in _TEXT_KEYS[1:]}
+        basis, governs, effective_from, effective_to = self.scope(name, raw, version)
+        if version >= 2 and not (isinstance(source, str) and source.strip()):
+            raise self.error(
+                f"{name}: 'source' is missing", expected="the citation and a link the rule rests on"
+            )
+        if (texts["when_applies"] or texts["when_applies_includes"]) and not governs:
+            raise self.error(
+                f"{name}: 'when_applies' needs 'governs'",
+                expected="the outcome types the rule's statute or guidance is about",
+            )
         enabled = raw.get("enabled", True)
         if not isinstance(enabled, bool):
             raise self.error(f"{name}: 'enabled' must be true or false", found=_describe(enabled))
@@ -504,6 +619,14 @@ class _RuleFileParser:
             label=label.strip(),
             source=source,
             enabled=enabled,
+            basis=basis,
+            governs=governs,
+            effective_from=effective_from,
+            effective_to=effective_to,
+            label_includes=texts["label_includes"],
+            when_applies=texts["when_applies"],
+            when_applies_includes=texts["when_applies_includes"],
+            summary=texts["summary"],
             mode_of_trial=self.choices(
                 name, "mode_of_trial", raw.get("mode_of_trial"), MODES_OF_TRIAL
             ),
@@ -515,6 +638,63 @@ class _RuleFileParser:
             codes=self.codes(name, "codes", raw.get("codes")),
             outcomes=self.outcomes(name, raw.get("outcomes")),
         )
+
+    def text(self, name: str, key: str, value: Any) -> str | None:
+        """An optional piece of reader-facing text; present means non-empty."""
+        if value is None:
+            return None
+        if not isinstance(value, str) or not value.strip():
+            raise self.error(f"{name}: '{key}' must be non-empty text", found=_describe(value))
+        return value.strip()
+
+    def scope(
+        self, name: str, raw: dict[str, Any], version: int
+    ) -> tuple[str, tuple[int, ...], date | None, date | None]:
+        """basis, governs and the dates in force; required from version 2, checked always."""
+        if version >= 2:
+            for key in ("basis", "governs"):
+                if key not in raw:
+                    raise self.error(
+                        f"{name}: '{key}' is missing",
+                        expected='basis = "statute", "guidance" or "editorial"'
+                        if key == "basis"
+                        else "governs = the outcome types it is about, e.g. [3], or [] for none",
+                    )
+        basis = raw.get("basis", "editorial")
+        if basis not in BASES:
+            raise self.error(
+                f"{name}: unknown value for 'basis'", expected=_one_of(BASES), found=repr(basis)
+            )
+        governs_raw = raw.get("governs", [])
+        if not isinstance(governs_raw, list):
+            raise self.error(
+                f"{name}: 'governs' must be a list", expected="e.g. governs = [3]",
+                found=_describe(governs_raw),
+            )  # fmt: skip
+        governs = self.outcomes(name, governs_raw, key="governs") if governs_raw else ()
+        if basis == "editorial" and governs:
+            raise self.error(
+                f"{name}: an editorial rule cannot govern outcome types",
+                expected="governs = [] (only statute and guidance govern outcomes)",
+                found=repr(list(governs)),
+            )
+        if basis != "editorial" and not governs:
+            raise self.error(
+                f"{name}: a {basis} rule must say which outcome types it governs",
+                expected="e.g. governs = [3]",
+            )
+        dates: list[date | None] = []
+        for key in ("effective_from", "effective_to"):
+            value = raw.get(key)
+            if value is not None and (not isinstance(value, date) or hasattr(value, "hour")):
+                raise self.error(
+                    f"{name}: '{key}' must be a date", expected=f"{key} = 2015-04-13",
+                    found=_describe(value),
+                )  # fmt: skip
+            dates.append(value)
+        if dates[0] and dates[1] and dates[1] < dates[0]:
+            raise self.error(f"{name}: 'effective_to' is before 'effective_from'")
+        return basis, governs, dates[0], dates[1]
 
     def choices(
         self, name: str, key: str, value: Any, allowed: tuple[str, ...]
@@ -571,20 +751,20 @@ class _RuleFileParser:
             out.add(item)
         return frozenset(out)
 
-    def outcomes(self, name: str, value: Any) -> tuple[int, ...] | None:
-        """Outcome type numbers the rule is limited to."""
+    def outcomes(self, name: str, value: Any, key: str = "outcomes") -> tuple[int, ...] | None:
+        """Outcome type numbers the rule is limited to (or, as ``governs``, is about)."""
         if value is None:
             return None
         if not isinstance(value, list) or not value:
             raise self.error(
-                f"{name}: 'outcomes' must be a non-empty list",
-                expected="e.g. outcomes = [3, 8]",
+                f"{name}: '{key}' must be a non-empty list",
+                expected=f"e.g. {key} = [3, 8]",
                 found=_describe(value),
             )
         for item in value:
             if isinstance(item, bool) or not isinstance(item, int) or item not in OUTCOME_TYPES:
                 raise self.error(
-                    f"{name}: unknown outcome type in 'outcomes'",
+                    f"{name}: unknown outcome type in '{key}'",
                     expected="whole numbers from 0 to 22",
                     found=repr(item),
                 )

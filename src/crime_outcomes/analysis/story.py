@@ -83,8 +83,11 @@ DEFINITIONS: dict[str, str] = {
     "for England and Wales. Codes are listed as published, so a code change (e.g. burglary in April 2017) shows "
     "old and new codes separately.",
     "notable": "Offences with a count above zero that the seriousness rules mark serious for the selected outcome "
-    "types, each with the rules that fired (rule id and label). 'Serious' means the outcome is contrary to national "
-    "guidance unless circumstances are exceptional, not that it was unlawful.",
+    "types, each with the rules that fired: id, label (the text printed), basis (statute, guidance or editorial), "
+    "governs (the outcome types the statute or guidance is about; none for an editorial list), source, "
+    "effective_from/effective_to, and applies (true only when the rule governs every selected outcome type and was "
+    "in force for every year of the period). Only a rule that applies is worded as the law or guidance restricting "
+    "the outcome; the figures cannot show whether the exceptions the law or guidance allows were met.",
     "largest_shares": f"Offences where the force holds the largest share of all such outcomes in England and Wales, "
     f"among offences with at least {LARGEST_SHARES_MIN_NATIONAL} nationally (top {LARGEST_SHARES_TOP}); empty for a "
     "national story.",
@@ -242,7 +245,7 @@ class OffenceFigures:
             "national_denominator": self.national_denominator,
             "national_rate": self.national_rate,
             "serious": self.serious,
-            "rules": [{"id": h.rule_id, "label": h.label} for h in self.rules],
+            "rules": [h.to_json() for h in self.rules],
         }
 
 
@@ -633,7 +636,7 @@ def _offences(
         else:
             force_den, nat_den = r.force_denominator, r.national_denominator
         lab = labels.get(r.code)
-        hits = tuple(rules.match(r.code, types))
+        hits = tuple(rules.match(r.code, types, years))
         out.append(
             OffenceFigures(
                 code=r.code,

@@ -150,7 +150,7 @@ class OffenceView:
             "basis": self.view.basis,
             "national": {"count": self.count, "denominator": self.denominator, "share": self.share},
             "serious": bool(self.rules),
-            "rules": [{"id": h.rule_id, "label": h.label} for h in self.rules],
+            "rules": [h.to_json() for h in self.rules],
             "forces": [f.to_json() for f in self.forces],
             "by_year": [y.to_json() for y in self.by_year],
         }
@@ -304,7 +304,7 @@ class Explorer:
             share=stats.share(count, denominator),
             forces=forces,
             by_year=[OffenceYearRow(y, c, d, stats.share(c, d)) for y, (c, d) in by_year.items()],
-            rules=tuple(self.rules.match(code, view.types)),
+            rules=tuple(self.rules.match(code, view.types, view.years)),
         )
 
     def offences_json(self) -> list[dict[str, Any]]:
