@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from crime_outcomes.analysis import stats
 from crime_outcomes.outputs.format import number, percent, rank_phrase
+from crime_outcomes.store.bundled import SAMPLE_LABEL
 
 if TYPE_CHECKING:
     from crime_outcomes.analysis.story import MissingGroup, OffenceFigures, Story
@@ -304,8 +305,6 @@ def _missing_places(groups: list[MissingGroup]) -> list[str]:
 
 def build_caveats(s: Story) -> list[str]:
     """Caveats that must travel with the lines, each only when it applies to these figures."""
-    from crime_outcomes.sample import SAMPLE_LABEL
-
     out: list[str] = []
     if s.is_sample:
         out.append(

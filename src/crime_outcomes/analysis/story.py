@@ -461,7 +461,6 @@ def story(
 ) -> Story:
     """Compute the findings for one force (None = England and Wales), outcome selection and period."""
     from crime_outcomes.analysis.lines import build_caveats, build_lines
-    from crime_outcomes.sample import SAMPLE_LABEL
 
     if basis not in BASES:
         raise ValueError(f"unknown basis {basis!r}: use one of {', '.join(BASES)}")
@@ -546,7 +545,7 @@ def story(
         by_year=by_year, change=change, offences=offences, notable=notable, largest_shares=largest,
         comparison=comparison, missing=missing, missing_national=missing_national,
         missing_denominator_cells=missing_den_cells, years_not_loaded=not_loaded, store_label=store.label,
-        is_sample=store.label == SAMPLE_LABEL, editions=q.editions(store, years, kinds),
+        is_sample=store.is_sample, editions=q.editions(store, years, kinds),
         rules_source=rules.source, rules_fingerprint=rules.fingerprint,
     )
     result.lines = build_lines(result)

@@ -218,8 +218,3 @@ def editions(store: Store, years: Sequence[str], kinds: Sequence[str]) -> list[E
         if wanted & set(held_years):
             out.append(Edition(file_name, edition_date, held_years, kind))
     return out
-
-
-def store_forces(store: Store) -> dict[str, tuple[str, str, str | None]]:
-    """Force -> (kind, slug, country) as the store records them."""
-    return {r[0]: (r[1], r[2], r[3]) for r in store.fetchall("SELECT force, kind, slug, country FROM forces ORDER BY force")}

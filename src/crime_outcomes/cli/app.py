@@ -18,8 +18,10 @@ import typer
 from rich.console import Console
 
 from crime_outcomes.errors import EXIT_LIMIT, CrimeOutcomesError
+from crime_outcomes.pipeline import open_store
 from crime_outcomes.settings import DB_ENV, default_db_path
 from crime_outcomes.store import Store
+from crime_outcomes.store.bundled import notice
 
 app = typer.Typer(
     name="crime-outcomes",
@@ -100,19 +102,9 @@ def open_for_writing(db: Path | None) -> Store:
 @contextmanager
 def open_for_reading(db: Path | None, *, quiet: bool = False) -> Iterator[Store]:
     """The store if it holds outcomes, else the bundled sample with a one-line notice."""
-    from crime_outcomes.sample import notice, open_sample_store
-
-    path = resolve_db(db)
-    store: Store | None = None
-    if path.exists():
-        store = Store.open(path, read_only=True)
-        if store.is_empty():
-            store.close()
-            store = None
-    if store is None:
-        if not quiet:
-            err_console.print(f"[yellow]{escape(notice())}[/]", highlight=False)
-        store = open_sample_store()
+    store = open_store(resolve_db(db))
+    if store.is_sample and not quiet:
+        err_console.print(f"[yellow]{escape(notice())}[/]", highlight=False)
     try:
         yield store
     finally:

@@ -7,22 +7,18 @@ and download only what changed since the last run (see ``crime_outcomes.sources`
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
 from rich.table import Table
 
-from crime_outcomes.cli.app import DbOption, app, console, err_console, escape, handle_errors, open_for_writing
-from crime_outcomes.errors import InputError
+from crime_outcomes.cli.app import DbOption, app, console, err_console, escape, handle_errors, resolve_db
+from crime_outcomes.ingest import Revision
 from crime_outcomes.outputs.format import number
-from crime_outcomes.settings import default_downloads_dir
-from crime_outcomes.sources.discover import GOVUK_BASE_ENV, Classified, Discovery, discover, parse_years
-from crime_outcomes.sources.download import DownloadResult, Manifest, download_all, safe_filename
-from crime_outcomes.sources.filenames import sha256_file
-
-if TYPE_CHECKING:  # the ingest stack (polars, pyarrow) loads only when a command needs it
-    from crime_outcomes.ingest import IngestReport, Revision
+from crime_outcomes.pipeline import FetchPlan, fetch as fetch_files, plan_fetch, update as update_store
+from crime_outcomes.sources.discover import GOVUK_BASE_ENV, parse_years
+from crime_outcomes.sources.download import DownloadResult
 
 REVISIONS_SHOWN = 20
 
@@ -53,67 +49,43 @@ def _years(spec: str | None) -> list[str] | None:
         raise typer.BadParameter(str(exc), param_hint="--years") from None
 
 
-def _plan_status(item: Classified, directory: Path, manifest: Manifest) -> str:
-    """What a download would do to this file, judged from the manifest and the local copy."""
-    name = safe_filename(item)
-    entry = manifest.files.get(name)
-    local = directory / name
-    if entry is None:
-        return "new"
-    if entry.url != item.attachment.url:
-        return "republished"
-    if not local.is_file() or sha256_file(local) != entry.sha256:
-        return "local copy missing or changed"
-    return "up to date"
-
-
-def _print_listing(found: Discovery, wanted: list[Classified], statuses: dict[str, str], missing: list[str]) -> None:
+def _print_listing(plan: FetchPlan) -> None:
+    found = plan.discovery
     console.print(f"Listing: {escape(found.listing_url)}", highlight=False)
     for note in found.notes:
         err_console.print(f"[yellow]{escape(note)}[/]", highlight=False)
     taken = Table(title="Taken", title_justify="left")
     for col in ("file", "series", "edition", "size", "status"):
         taken.add_column(col, justify="right" if col == "size" else "left")
-    for item in wanted:
+    for item in plan.wanted:
         a = item.attachment
-        taken.add_row(escape(a.filename), item.label, item.edition.strftime("%d %b %Y") if item.edition else "–", number(a.file_size), statuses.get(a.filename, ""))
+        taken.add_row(escape(a.filename), item.label, item.edition.strftime("%d %b %Y") if item.edition else "–", number(a.file_size), plan.statuses.get(a.filename, ""))
     console.print(taken)
     passed = Table(title="Passed over", title_justify="left")
     passed.add_column("file")
     passed.add_column("why")
-    unwanted_years = [i for i in found.items if i.taken and i not in wanted]
+    unwanted_years = [i for i in found.items if i.taken and i not in plan.wanted]
     for item in found.passed_over:
         passed.add_row(escape(item.attachment.title or item.attachment.filename), escape(item.reason or ""))
     for item in unwanted_years:
         passed.add_row(escape(item.attachment.title or item.attachment.filename), "not among the years asked for (--years)")
     console.print(passed)
-    if missing:
-        err_console.print(f"[yellow]Not offered by the publication: {', '.join(missing)}[/]", highlight=False)
+    if plan.missing_years:
+        err_console.print(f"[yellow]Not offered by the publication: {', '.join(plan.missing_years)}[/]", highlight=False)
 
 
-def _fetch(years: list[str] | None, dry_run: bool, base: str | None, directory: Path | None, force: bool) -> tuple[Discovery, list[Classified], list[DownloadResult], Path]:
-    """List, print the plan, and (unless a dry run) download; shared by fetch and update."""
-    folder = (directory or default_downloads_dir()).expanduser()
-    found = discover(base)
-    wanted = found.wanted(years)
-    missing = found.missing_years(years) if years is not None else []
-    manifest = Manifest.load(folder)
-    statuses = {i.attachment.filename: ("forced" if force else _plan_status(i, folder, manifest)) for i in wanted}
-    _print_listing(found, wanted, statuses, missing)
-    if dry_run:
-        todo = sum(1 for s in statuses.values() if s != "up to date")
-        console.print(f"Dry run: {todo} of {len(wanted)} file(s) would be downloaded to {escape(str(folder))}; nothing was downloaded.", highlight=False)
-        return found, wanted, [], folder
+def _download_progress() -> Progress:
     columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn(), TimeRemainingColumn())
-    with Progress(*columns, console=err_console) as progress:
-        results = download_all(wanted, folder, manifest=manifest, listing_url=found.listing_url, progress=progress, force=force)
+    return Progress(*columns, console=err_console)
+
+
+def _print_downloads(plan: FetchPlan, results: list[DownloadResult]) -> None:
     fetched = [r for r in results if r.status == "downloaded"]
     console.print(
         f"Downloaded {len(fetched)} file(s) ({number(sum(r.size for r in fetched))} bytes); "
-        f"{len(results) - len(fetched)} already up to date. Manifest: {escape(str(manifest.path))}",
+        f"{len(results) - len(fetched)} already up to date. Manifest: {escape(str(plan.manifest.path))}",
         highlight=False,
     )
-    return found, wanted, results, folder
 
 
 @app.command()
@@ -126,7 +98,14 @@ def fetch(
     force: ForceOption = False,
 ) -> None:
     """Download the official outcomes files and the PFA table from GOV.UK (only what changed)."""
-    _fetch(_years(years), dry_run, govuk_base, directory, force)
+    plan = plan_fetch(_years(years), base=govuk_base, directory=directory, force=force)
+    _print_listing(plan)
+    if dry_run:
+        console.print(f"Dry run: {plan.to_download} of {len(plan.wanted)} file(s) would be downloaded to {escape(str(plan.folder))}; nothing was downloaded.", highlight=False)
+        return
+    with _download_progress() as progress:
+        results = fetch_files(plan, progress=progress)
+    _print_downloads(plan, results)
 
 
 @app.command()
@@ -139,20 +118,25 @@ def update(
     force: ForceOption = False,
 ) -> None:
     """Fetch what is new, load it into the store, and list the force-year figures that changed."""
-    _, _, results, _ = _fetch(_years(years), False, govuk_base, directory, force)
-    from crime_outcomes.ingest import ingest_file
+    progress = _download_progress()
 
-    reports: list[IngestReport] = []
-    failed: list[tuple[Path, InputError]] = []
-    with open_for_writing(db) as store:
-        # Every file is offered to ingest, not only fresh downloads: a file fetched earlier
-        # but never loaded is loaded now; one already in the store is recognised by its hash.
-        for result in results:
-            err_console.print(f"Loading {escape(result.path.name)}...", highlight=False)
-            try:
-                reports.append(ingest_file(store, result.path, edition=result.item.edition))
-            except InputError as exc:
-                failed.append((result.path, exc))
+    def planned(plan: FetchPlan) -> None:
+        _print_listing(plan)
+        progress.start()
+
+    def downloaded(plan: FetchPlan, results: list[DownloadResult]) -> None:
+        progress.stop()
+        _print_downloads(plan, results)
+
+    try:
+        result = update_store(
+            resolve_db(db), years=_years(years), base=govuk_base, directory=directory, force=force,
+            on_plan=planned, progress=progress, on_downloaded=downloaded,
+            say=lambda line: err_console.print(escape(line), highlight=False),
+        )
+    finally:
+        progress.stop()
+    reports, failed = result.reports, result.failed
 
     table = Table(title="Store", title_justify="left")
     for col in ("file", "years", "status", "rows loaded", "rejected"):
@@ -160,10 +144,9 @@ def update(
     for r in reports:
         table.add_row(escape(r.file_name), ", ".join(r.years), r.status, number(r.rows_loaded), number(r.rows_rejected))
     console.print(table)
-    changed = [r for r in reports if r.status in {"loaded", "replaced"}]
-    if not changed and not failed:
+    if not result.changed and not failed:
         console.print("Nothing new: the store already holds every file offered.")
-    _print_revisions([rev for r in reports for rev in r.revisions])
+    _print_revisions(result.revisions)
     for path, exc in failed:
         err_console.print(f"[bold red]Rejected:[/] {escape(str(exc))}", highlight=False)
     if failed:

@@ -44,6 +44,7 @@ from markupsafe import Markup
 from crime_outcomes import __version__
 from crime_outcomes.errors import NotFoundError
 from crime_outcomes.store import Store
+from crime_outcomes.store.bundled import SAMPLE_CREDIT
 from crime_outcomes.outputs.format import number, ordinal, percent, safe_cell
 
 StoryJSON = dict[str, Any]
@@ -184,8 +185,6 @@ _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Augu
 
 def edition_line(sj: StoryJSON) -> str:
     """'Figures as of the 23 May 2019 edition (file.ods)': which published files the figures come from."""
-    from crime_outcomes.sample import SAMPLE_CREDIT
-
     source = sj.get("source", {})
     parts: list[str] = []
     sample_edition = re.search(r"\(([^()]*edition)\)", SAMPLE_CREDIT)
@@ -204,8 +203,6 @@ def edition_line(sj: StoryJSON) -> str:
 
 
 def credit_line(sj: StoryJSON) -> str:
-    from crime_outcomes.sample import SAMPLE_CREDIT
-
     return SAMPLE_CREDIT if sj.get("source", {}).get("sample") else OGL_CREDIT
 
 

@@ -17,29 +17,24 @@ from __future__ import annotations
 import json
 import os
 import re
-import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import httpx
 from rich.progress import Progress, TaskID
 
-from crime_outcomes import __version__
-from crime_outcomes.sources.filenames import sha256_file
 from crime_outcomes.errors import InputError, Location, NetworkError
 from crime_outcomes.settings import limits_from_env
+from crime_outcomes.sources.discover import Classified
+from crime_outcomes.sources.filenames import sha256_file
+from crime_outcomes.sources.http import USER_AGENT, RetryPolicy, make_client, offline_error
 
-if TYPE_CHECKING:
-    from crime_outcomes.sources.discover import Classified
-
-USER_AGENT = f"crime-outcomes/{__version__} (+https://github.com/crime-outcomes)"
 MANIFEST_NAME = "manifest.json"
 MANIFEST_FORMAT = 1
-DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=60.0, write=30.0, pool=10.0)
 _ZIP_MAGIC = b"PK\x03\x04"  # xlsx and ods are zip archives
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._()-]*$")
 _MEDIA_ID = re.compile(r"/media/([0-9a-f]{24})/", re.IGNORECASE)
@@ -47,43 +42,10 @@ _LEGACY_ID = re.compile(r"/attachment_data/file/(\d+)/")
 _CONTENT_RANGE = re.compile(r"^bytes\s+(\d+)-(\d+)/(\d+|\*)$")
 _UNSATISFIED_RANGE = re.compile(r"^bytes\s+\*/(\d+)$")
 
-OFFLINE_ADVICE = (
-    "To work offline, download the files by hand from "
-    "https://www.gov.uk/government/statistical-data-sets/police-recorded-crime-and-outcomes-open-data-tables "
-    "and run `crime-outcomes ingest FILE...`."
-)
-
-
-def make_client(timeout: httpx.Timeout | float | None = None) -> httpx.Client:
-    """An HTTP client that names the tool (a polite User-Agent) and follows redirects.
-
-    GOV.UK redirects superseded asset URLs to their replacement, hence the redirects.
-    """
-    return httpx.Client(
-        headers={"User-Agent": USER_AGENT},
-        timeout=timeout if timeout is not None else DEFAULT_TIMEOUT,
-        follow_redirects=True,
-    )
-
-
-def offline_error(url: str, exc: Exception) -> NetworkError:
-    """The error for a connection that cannot be made at all: say so, and how to go on offline."""
-    host = urlsplit(url).netloc or url
-    return NetworkError(f"cannot connect to {host}: there is no network connection, or the site is unreachable ({exc}). {OFFLINE_ADVICE}")
-
-
-@dataclass
-class RetryPolicy:
-    """How often and how patiently to retry: exponential back-off, ``sleep`` swappable for tests."""
-
-    attempts: int = 4
-    base_delay: float = 1.0
-    max_delay: float = 30.0
-    sleep: Callable[[float], None] = time.sleep
-
-    def delay(self, attempt: int) -> float:
-        """Wait before retry ``attempt`` + 1 (attempt counts from 1)."""
-        return min(self.max_delay, self.base_delay * (2 ** (attempt - 1)))
+__all__ = [  # the HTTP helpers are re-exported: they lived here before sources.http
+    "MANIFEST_NAME", "USER_AGENT", "DownloadResult", "Manifest", "ManifestEntry", "RetryPolicy",
+    "download_all", "download_file", "make_client", "media_id_from_url", "offline_error", "safe_filename",
+]
 
 
 def media_id_from_url(url: str) -> str | None:
@@ -91,8 +53,6 @@ def media_id_from_url(url: str) -> str | None:
     path = urlsplit(url).path
     match = _MEDIA_ID.search(path) or _LEGACY_ID.search(path)
     return match.group(1) if match else None
-
-
 
 
 def _now() -> str:

@@ -1,7 +1,8 @@
-"""Opening, creating and querying the store."""
+"""Opening, creating, upgrading and querying the store."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -11,22 +12,41 @@ import duckdb
 from crime_outcomes.errors import StoreError
 from crime_outcomes.normalise.forces import FORCES
 from crime_outcomes.normalise.outcome_types import ALL_OUTCOMES, OUTCOME_TYPES
+from crime_outcomes.store.bundled import SAMPLE_LABEL, SAMPLE_META_KEY
 
 SCHEMA_VERSION = "2"
 
 
 class Store:
-    """A connection to one store file (or an in-memory store for the bundled sample)."""
+    """A connection to one store file (or an in-memory store for the bundled sample).
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, path: Path | None, read_only: bool, label: str | None = None) -> None:
+    ``label`` names the store in messages and in every story's JSON; ``is_sample`` says it
+    holds the bundled sample (recorded in ``meta`` when the sample store is built).
+    """
+
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        path: Path | None,
+        read_only: bool,
+        label: str | None = None,
+        *,
+        is_sample: bool = False,
+    ) -> None:
         self.con = con
         self.path = path
         self.read_only = read_only
-        self.label = label or (str(path) if path else "in-memory store")
+        self.is_sample = is_sample
+        self.label = label or (SAMPLE_LABEL if is_sample else str(path) if path else "in-memory store")
+        self.migrated_from: str | None = None  # the schema version this open upgraded, if any
 
     @classmethod
     def open(cls, path: Path | str | None, *, read_only: bool = False, label: str | None = None) -> Store:
-        """Open (creating if needed) the store at ``path``; ``None`` gives an in-memory store."""
+        """Open (creating if needed) the store at ``path``; ``None`` gives an in-memory store.
+
+        A writable open brings an older schema up to date (one transaction); a read-only
+        open of an older schema raises StoreError saying how to upgrade it.
+        """
         if path is None:
             con = duckdb.connect(":memory:")
             store = cls(con, None, False, label)
@@ -44,17 +64,36 @@ class Store:
             con = duckdb.connect(str(path), read_only=read_only)
         except duckdb.Error as exc:
             raise StoreError(_explain_open_error(path, exc)) from None
-        store = cls(con, path, read_only, label)
-        if not read_only:
-            store._init_schema()
+        try:
+            meta = _read_meta(con)
+            is_sample = meta is not None and SAMPLE_META_KEY in meta
+            store = cls(con, path, read_only, label, is_sample=is_sample)
+            if read_only:
+                _check_readable(path, meta)
+            else:
+                store._init_schema()
+        except BaseException:
+            con.close()
+            raise
         return store
 
+    def cursor(self) -> Store:
+        """The same store on a cursor of its own (DuckDB connections are not thread-safe)."""
+        return Store(self.con.cursor(), self.path, self.read_only, self.label, is_sample=self.is_sample)
+
     def _init_schema(self) -> None:
+        """Create a new store's tables, or bring an older store's schema up to date, in one transaction."""
         sql = resources.files("crime_outcomes.store").joinpath("schema.sql").read_text(encoding="utf-8")
         try:
             self.con.execute("BEGIN")
+            meta = _read_meta(self.con)
+            version = None if meta is None else meta.get("schema_version")
+            if meta is not None and version is None:
+                raise StoreError(f"the store {self.label} has a meta table but no schema_version: it was not written by crime-outcomes")
+            if version is not None:
+                _check_not_newer(self.label, version)
             self.con.execute(sql)
-            if not self.con.execute("SELECT count(*) FROM forces").fetchall()[0][0]:
+            if version is None:
                 self.con.executemany(
                     "INSERT INTO forces VALUES (?, ?, ?, ?)",
                     [(f.name, f.kind, f.slug, f.country or None) for f in FORCES.values()],
@@ -64,10 +103,32 @@ class Store:
                     [(t.number, t.label, t.group, t.number in ALL_OUTCOMES, t.note or None) for t in OUTCOME_TYPES.values()],
                 )
                 self.con.execute("INSERT INTO meta VALUES ('schema_version', ?)", [SCHEMA_VERSION])
+            elif int(version) < int(SCHEMA_VERSION):
+                for step in range(int(version), int(SCHEMA_VERSION)):
+                    MIGRATIONS[step](self)
+                self.con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [SCHEMA_VERSION])
+                self.migrated_from = version
             self.con.execute("COMMIT")
-        except duckdb.Error as exc:
-            self.con.execute("ROLLBACK")
-            raise StoreError(f"cannot initialise the store {self.label}: {exc}") from None
+        except BaseException as exc:
+            try:
+                self.con.execute("ROLLBACK")
+            except duckdb.Error:
+                pass
+            if isinstance(exc, duckdb.Error):
+                raise StoreError(f"cannot initialise the store {self.label}: {str(exc).splitlines()[0]}") from None
+            raise
+
+    def schema_version(self) -> str:
+        """The schema version recorded in the store."""
+        row = self.fetchone("SELECT value FROM meta WHERE key = 'schema_version'")
+        return str(row[0]) if row else ""
+
+    def mark_sample(self) -> None:
+        """Record that this store holds the bundled sample, so whoever opens it knows."""
+        self.con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [SAMPLE_META_KEY, SAMPLE_LABEL])
+        self.is_sample = True
+        if self.label in (str(self.path), "in-memory store"):
+            self.label = SAMPLE_LABEL
 
     def rebuild_annual(self, years: list[str]) -> None:
         """Recompute ``outcomes_annual`` for ``years`` from ``outcomes``; call inside the load's transaction."""
@@ -117,6 +178,54 @@ class Store:
         """Row counts of every table: the fingerprint tests use to prove a store unchanged."""
         names = [r[0] for r in self.fetchall("SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' ORDER BY 1")]
         return {n: self.fetchone(f'SELECT count(*) FROM "{n}"')[0] for n in names}
+
+
+# -- schema versions ---------------------------------------------------------------
+
+
+def _migrate_1_to_2(store: Store) -> None:
+    """Version 2 added ``outcomes_annual`` (quarters summed per year): fill it from ``outcomes``.
+
+    The table itself was created by schema.sql just before; a version-1 store opened for
+    writing by an earlier release may already hold it empty, hence rebuild, not create.
+    """
+    store.con.execute("DELETE FROM outcomes_annual")
+    store.rebuild_annual(store.years())
+
+
+# MIGRATIONS[n] brings a store from version n to n + 1, inside the opening transaction.
+MIGRATIONS: dict[int, Callable[[Store], None]] = {1: _migrate_1_to_2}
+
+
+def _read_meta(con: duckdb.DuckDBPyConnection) -> dict[str, str] | None:
+    """The ``meta`` table as a dict, or None when there is no such table (a new, empty file)."""
+    exists = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'main' AND table_name = 'meta'").fetchall()[0][0]
+    if not exists:
+        return None
+    return {str(k): str(v) for k, v in con.execute("SELECT key, value FROM meta").fetchall()}
+
+
+def _check_not_newer(label: str, version: str) -> None:
+    if not version.isdigit():
+        raise StoreError(f"the store {label} records schema version {version!r}, which crime-outcomes does not know")
+    if int(version) > int(SCHEMA_VERSION):
+        raise StoreError(
+            f"the store {label} was written by a newer crime-outcomes (schema version {version}; this one reads up to "
+            f"{SCHEMA_VERSION}): upgrade crime-outcomes to read it"
+        )
+
+
+def _check_readable(path: Path, meta: dict[str, str] | None) -> None:
+    """A read-only open cannot upgrade: refuse an older or foreign schema in one line saying what to do."""
+    version = None if meta is None else meta.get("schema_version")
+    if version is None:
+        raise StoreError(f"{path} is not a crime-outcomes store (it has no schema version); load data with `crime-outcomes ingest FILE --db {path}`")
+    _check_not_newer(str(path), version)
+    if int(version) < int(SCHEMA_VERSION):
+        raise StoreError(
+            f"the store {path} has schema version {version} and this crime-outcomes reads version {SCHEMA_VERSION}: "
+            f"run `crime-outcomes migrate --db {path}` once to upgrade it (any command that writes to it, such as ingest, does the same)"
+        )
 
 
 def _explain_open_error(path: Path, exc: duckdb.Error) -> str:

@@ -29,7 +29,7 @@ from crime_outcomes.analysis.story import Story, resolve_force, story
 from crime_outcomes.errors import NotFoundError
 from crime_outcomes.normalise.forces import FORCES, FRAUD, TERRITORIAL
 from crime_outcomes.normalise.outcome_types import ALL_OUTCOMES, OUTCOME_GROUPS, OUTCOME_TYPES
-from crime_outcomes.settings import default_db_path
+from crime_outcomes.pipeline import open_store
 from crime_outcomes.store import Store
 from crime_outcomes.web.params import View
 
@@ -64,19 +64,6 @@ class LRUCache:
     def clear(self) -> None:
         with self._lock:
             self._data.clear()
-
-
-def open_store(db: Path | None) -> Store:
-    """The store at ``db`` (default: the CLI's) read-only, or the bundled sample when it holds no outcomes."""
-    from crime_outcomes.sample import open_sample_store
-
-    path = db if db is not None else default_db_path()
-    if path.exists():
-        store = Store.open(path, read_only=True)
-        if not store.is_empty():
-            return store
-        store.close()
-    return open_sample_store()
 
 
 @dataclass(frozen=True)
@@ -215,11 +202,11 @@ class Explorer:
     def reading(self) -> Iterator[Store]:
         """A Store on a cursor of its own, for one request."""
         with self._lock:
-            cursor = self._store.con.cursor()
+            view = self._store.cursor()
         try:
-            yield Store(cursor, self._store.path, True, self._store.label)
+            yield view
         finally:
-            cursor.close()
+            view.close()
 
     # ---------------------------------------------------------------- stories
 
