@@ -66,11 +66,7 @@ def _cap(text: str) -> str:
 
 def _offence_name(o: OffenceFigures) -> str:
     """An offence description as it reads mid-sentence: 'Cruelty to children' -> 'cruelty to children'."""
-    text = o.description or f"offence code {o.code}"
-    first = text.split(" ", 1)[0]
-    if len(first) > 1 and (first.isupper() or first[1:2].isupper()):
-        return text  # an acronym or a name: keep its capitals
-    return text[:1].lower() + text[1:]
+    return _offence_name_text(o.description, o.code)
 
 
 def _join(items: list[str]) -> str:
@@ -107,7 +103,10 @@ def quarters_phrase(quarters: tuple[int, ...] | list[int]) -> str:
 def build_lines(s: Story) -> list[str]:
     """The story's sentences, in the order a reporter would use them."""
     lines = [_headline(s)]
-    for maker in (_change_line, _comparison_line, _count_rank_line, _funnel_line, _top_offences_line, _notable_lines, _largest_shares_line):
+    for maker in (
+        _change_line, _comparison_line, _count_rank_line, _funnel_line, _standardised_line, _similar_line,
+        _drivers_line, _top_offences_line, _notable_lines, _largest_shares_line,
+    ):
         produced = maker(s)
         if isinstance(produced, list):
             lines.extend(produced)
@@ -218,22 +217,97 @@ def _count_rank_line(s: Story) -> str | None:
 
 
 _FUNNEL_WORDS = {
-    stats.VERDICT_ABOVE_998: "is higher than would be expected by chance if it matched the national rate (above the 99.8% control limit)",
-    stats.VERDICT_ABOVE_95: "is higher than the national rate by more than chance would usually explain (above the 95% control limit, though within the 99.8% limit)",
-    stats.VERDICT_WITHIN: "is within the range chance alone could produce around the national rate (inside the 95% control limits)",
-    stats.VERDICT_BELOW_95: "is lower than the national rate by more than chance would usually explain (below the 95% control limit, though within the 99.8% limit)",
-    stats.VERDICT_BELOW_998: "is lower than would be expected by chance if it matched the national rate (below the 99.8% control limit)",
+    stats.VERDICT_ABOVE_998: "is higher than the usual differences between forces would explain (above the 99.8% control limit, widened for those differences)",
+    stats.VERDICT_ABOVE_95: "is higher than most forces' once the usual differences between forces are allowed for (above the 95% control limit widened for those differences, though within the 99.8% limit)",
+    stats.VERDICT_WITHIN: "is within the normal spread between forces (inside the 95% control limits, widened for the usual differences between forces)",
+    stats.VERDICT_BELOW_95: "is lower than most forces' once the usual differences between forces are allowed for (below the 95% control limit widened for those differences, though within the 99.8% limit)",
+    stats.VERDICT_BELOW_998: "is lower than the usual differences between forces would explain (below the 99.8% control limit, widened for those differences)",
 }
+"""Words for the overdispersion-adjusted verdict. None says "by chance": limits that allow only for
+chance leave nearly every force outside, which is no finding (see analysis.funnel)."""
 
 
 def _funnel_line(s: Story) -> str | None:
-    if s.funnel is None or s.funnel.verdict not in _FUNNEL_WORDS:
+    if s.funnel is None or s.funnel.adjusted_verdict not in _FUNNEL_WORDS:
         return None
     if s.per == "recorded-crime":
         volume = "the number of crimes recorded in its area" if s.force.kind == "territorial" else "the number of crimes it recorded"
     else:
         volume = "the number of outcomes it dealt with"
-    return f"Given {volume}, its {_share_noun(s)} {_FUNNEL_WORDS[s.funnel.verdict]}."
+    return f"Given {volume}, its {_share_noun(s)} {_FUNNEL_WORDS[s.funnel.adjusted_verdict]}."
+
+
+def _standardised_line(s: Story) -> str | None:
+    """'At England and Wales rates for the same crimes, it would have issued about E; it issued O, X% fewer.'"""
+    st = s.standardised
+    if st is None or st.ratio is None or s.force.is_national:
+        return None
+    verb, would = ("issued", "would have issued") if _is_disposal(s) else ("had", "would have had")
+    expected = round(st.expected)
+    if st.observed == expected:
+        diff = "the same number"
+    else:
+        gap = pct(abs(st.ratio - 1))
+        diff = f"{gap} {'more' if st.observed > st.expected else 'fewer'}" if gap not in ("0%", "0.0%") else "about the same number"
+    sentence = (
+        f"At England and Wales rates for the same crimes, {s.force.display} {would} about {number(expected)} "
+        f"{s.outcome_label} {_when(s)}; it {verb} {number(st.observed)}, {diff}"
+    )
+    if st.verdict in (stats.VERDICT_ABOVE_998, stats.VERDICT_BELOW_998):
+        sentence += ", a bigger difference than the usual spread between forces would explain"
+    return sentence + "."
+
+
+def _similar_line(s: Story) -> str | None:
+    from crime_outcomes.analysis.fair import is_far
+
+    sim = s.similar
+    if sim is None or not sim.forces or s.share is None:
+        return None
+    names = _join([f.force for f in sim.forces])
+    shares = [f.share for f in sim.forces if f.share is not None]
+    text = f"The {_count_word(len(sim.forces))} forces whose crime is most like {s.force.display}'s, by offence mix and volume, are {names}"
+    if shares:
+        low, high = pct(min(shares)), pct(max(shares))
+        spread = f"{low}" if low == high else f"{low} to {high}"
+        text += f"; their {_share_noun(s)} ranged from {spread}" if low != high else f"; each had a {_share_noun(s)} of {spread}"
+    if is_far(sim):
+        text += f" (none deals with crime much like {s.force.display}, so compare with care)"
+    return text + "."
+
+
+def _count_word(n: int) -> str:
+    return ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")[n] if 0 <= n < 10 else number(n)
+
+
+def _drivers_line(s: Story) -> str | None:
+    """The type that makes up most of a group, and the type the force uses most above the national split."""
+    used = [d for d in (s.drivers or []) if d.count > 0 and d.share_of_group is not None]
+    if not used:
+        return None
+    chosen = [used[0]]
+    if not s.force.is_national:
+        over = max(used, key=lambda d: ((d.share_of_group or 0) - (d.national_share_of_group or 0), d.count))
+        if over is not used[0] and (over.share_of_group or 0) > (over.national_share_of_group or 0):
+            chosen.append(over)
+    parts: list[str] = []
+    for d in chosen:
+        part = f"{d.label} made up {pct(d.share_of_group)} of {'' if s.force.is_national else 'its '}{s.outcome_label}"
+        if not s.force.is_national:
+            part += f" ({pct(d.national_share_of_group)} across England and Wales)"
+        if d.offences:
+            o = d.offences[0]
+            part += f", most often for {_offence_name_text(o.description, o.code)} ({number(o.count)} of {number(d.count)})"
+        parts.append(part)
+    return _cap("; ".join(parts)) + "."
+
+
+def _offence_name_text(description: str | None, code: str) -> str:
+    text = description or f"offence code {code}"
+    first = text.split(" ", 1)[0]
+    if len(first) > 1 and (first.isupper() or first[1:2].isupper()):
+        return text  # an acronym or a name: keep its capitals
+    return text[:1].lower() + text[1:]
 
 
 def _top_offences_line(s: Story) -> str | None:

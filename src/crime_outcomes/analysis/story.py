@@ -15,14 +15,18 @@ from __future__ import annotations
 import difflib
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 from crime_outcomes import __version__
+from crime_outcomes.analysis import fair as fr
+from crime_outcomes.analysis import fair_queries as fq
 from crime_outcomes.analysis import stats
 from crime_outcomes.analysis import story_queries as q
+from crime_outcomes.analysis.drivers import DriverType
+from crime_outcomes.analysis.standardise import Standardised
 from crime_outcomes.analysis.seriousness import RuleHit, RuleSet, load_rules
 from crime_outcomes.errors import NotFoundError
 from crime_outcomes.normalise.forces import ALIAS_INDEX, FORCES, FRAUD, TERRITORIAL, alias_key, canonical_force, territorial_forces
@@ -94,6 +98,7 @@ DEFINITIONS: dict[str, str] = {
     "missing": "Cells published as a marker rather than a number (e.g. 'N/A - data not provided') are missing, not "
     "zero: they are counted and reported in caveats naming force, year and quarter. Markers of expired offence "
     "codes are not counted as missing.",
+    **fr.DEFINITIONS,
 }
 
 
@@ -153,10 +158,19 @@ class Rank:
 @dataclass(frozen=True)
 class Funnel:
     limits: stats.FunnelLimits | None
-    verdict: str
+    verdict: str  # against the binomial limits
+    adjusted: fr.AdjustedFunnel | None = None  # limits widened for the spread between forces
+
+    @property
+    def adjusted_verdict(self) -> str:
+        """The verdict the story's words use: against the adjusted limits when there are any."""
+        return self.adjusted.verdict if self.adjusted else self.verdict
 
     def to_json(self) -> dict[str, Any]:
-        return {"limits": self.limits.to_json() if self.limits else None, "verdict": self.verdict}
+        out: dict[str, Any] = {"limits": self.limits.to_json() if self.limits else None, "verdict": self.verdict}
+        if self.adjusted:
+            out.update(self.adjusted.to_json())
+        return out
 
 
 @dataclass(frozen=True)
@@ -170,6 +184,7 @@ class YearFigures:
     national_denominator: int
     national_share: float | None
     missing_cells: int  # cells of this force (or any force, nationally) with no number this year
+    standardised: Standardised | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -182,6 +197,7 @@ class YearFigures:
             "national_denominator": self.national_denominator,
             "national_share": self.national_share,
             "missing_cells": self.missing_cells,
+            "standardised": self.standardised.to_json() if self.standardised else None,
         }
 
 
@@ -263,6 +279,8 @@ class ForceComparison:
     rank_by_count: int | None
     small: bool
     verdict: str
+    adjusted_verdict: str = stats.VERDICT_NO_DATA
+    standardised: Standardised | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -276,6 +294,9 @@ class ForceComparison:
             "rank_by_count": self.rank_by_count,
             "small": self.small,
             "verdict": self.verdict,
+            "adjusted_verdict": self.adjusted_verdict,
+            "expected": self.standardised.expected if self.standardised else None,
+            "ratio": self.standardised.ratio if self.standardised else None,
         }
 
 
@@ -337,6 +358,10 @@ class Story:
     rules_fingerprint: str
     lines: list[str] = field(default_factory=list)
     caveats: list[str] = field(default_factory=list)
+    standardised: Standardised | None = None
+    similar: fr.Similar | None = None
+    drivers: list[DriverType] | None = None
+    share_spread: fr.fn.Overdispersion | None = None  # phi and tau^2 of the shares: charts draw adjusted limits with it
 
     def to_json(self) -> dict[str, Any]:
         """The documented, versioned JSON (see DEFINITIONS); floats are not rounded."""
@@ -359,6 +384,9 @@ class Story:
             "national": self.national.to_json(),
             "rank": self.rank.to_json() if self.rank else None,
             "funnel": self.funnel.to_json() if self.funnel else None,
+            "standardised": self.standardised.to_json() if self.standardised else None,
+            "similar": self.similar.to_json() if self.similar else None,
+            "drivers": [d.to_json() for d in self.drivers] if self.drivers is not None else None,
             "by_year": [y.to_json() for y in self.by_year],
             "change": self.change.to_json() if self.change else None,
             "offences": [o.to_json() for o in self.offences],
@@ -473,7 +501,8 @@ def story(
     rules = load_rules(rules_path)
 
     # Year x force totals; with per='recorded-crime' the denominators come from recorded crime.
-    rows = q.year_force_totals(store, first_y, last_y, types, basis)
+    mix = fq.mix_and_expected(store, first_y, last_y, types, basis)  # its (year, force) totals are year_force_totals'
+    rows = [q.YearForceRow(r.year, r.force, r.count, r.denominator) for r in mix[0]]
     if name is not None and not any(r.force == name for r in rows):
         raise NotFoundError(f"no outcomes for {name} in {', '.join(years)} in the store {store.label}")
     count_by: dict[tuple[str, str], int] = {(r.year, r.force): r.count for r in rows}
@@ -537,6 +566,23 @@ def story(
         candidates.sort(key=lambda o: (-Fraction(o.count, o.national_count), -o.count, o.code))
         largest = candidates[:LARGEST_SHARES_TOP]
 
+    fair = fr.compute(
+        store, mix, first=first_y, last=last_y, years=years, types=types, basis=basis, per=per, name=name,
+        kinds={c.force: c.kind for c in comparison},
+        reference=[c.force for c in comparison if c.kind == TERRITORIAL and not c.small],
+        territorial=territorial_forces(),
+        shares={c.force: (c.count, c.denominator) for c in comparison},
+        national_share=national.share,
+        description_of_code={o.code: o.description for o in offences},
+    )
+    if funnel is not None:
+        funnel = replace(funnel, adjusted=fair.funnel)
+    comparison = [
+        replace(c, adjusted_verdict=fair.by_force[c.force].adjusted_verdict, standardised=fair.by_force[c.force].standardised)
+        for c in comparison
+    ]
+    by_year = [replace(y, standardised=fair.by_year.get(y.year)) for y in by_year]
+
     kinds = ["outcomes", "recorded_crime"] if per == "recorded-crime" else ["outcomes"]
     result = Story(
         force=info, outcome_types=types, outcome_label=label, years=years, first=first_y, last=last_y,
@@ -547,6 +593,7 @@ def story(
         missing_denominator_cells=missing_den_cells, years_not_loaded=not_loaded, store_label=store.label,
         is_sample=store.is_sample, editions=q.editions(store, years, kinds),
         rules_source=rules.source, rules_fingerprint=rules.fingerprint,
+        standardised=fair.standardised, similar=fair.similar, drivers=fair.drivers, share_spread=fair.share_spread,
     )
     result.lines = build_lines(result)
     result.caveats = build_caveats(result)
