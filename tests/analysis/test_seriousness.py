@@ -388,9 +388,10 @@ def test_mixed_codes_are_worded_as_including(default_rules: RuleSet) -> None:
     for code in ("17B", "20B", "21", "22B"):
         for types in ([3], [8]):
             (hit,) = [h for h in default_rules.match(code, types, ["2017/18"]) if h.rule_id == "si-2015-790"]
-            assert hit.label.startswith("An offence code that includes"), (code, hit.label)
-    (whole,) = [h for h in default_rules.match("11A", [3], ["2017/18"]) if h.rule_id == "si-2015-790"]
+            assert hit.label.startswith(("An offence code that includes", "This offence code includes")), (code, hit.label)
+    (whole,) = [h for h in default_rules.match("11A", [8], ["2017/18"]) if h.rule_id == "si-2015-790"]
     assert whole.label.startswith("An either-way offence on the SI 2015/790 list")
+    assert "includes" not in whole.label
 
 
 def test_reference_marks_what_the_schedule_read_could_not_confirm(reference: Reference) -> None:
@@ -476,3 +477,28 @@ def test_version_2_rule_with_dates_and_wording(tmp_path: Path, reference: Refere
     assert hit.label == "Guidance says no community resolution for shoplifting"
     (hit,) = rules.match("46", [8], ["2015/16"])
     assert hit.label == "An offence I care about"
+
+
+README_EXAMPLES = {
+    "indictable-only": "19E",
+    "si-2015-790": "11A",
+    "community-resolution-guidance": "19E",
+    "bbc-sdu-2019": "13",
+    "bbc-sdu-2019-national": "10D",
+}
+
+
+def test_readme_wording_table_is_what_the_rules_print(default_rules: RuleSet) -> None:
+    from crime_outcomes.analysis.seriousness import wording_table
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    table = wording_table(default_rules, README_EXAMPLES)
+    assert table in readme
+    mixed = wording_table(default_rules, {"si-2015-790": "17B"}).splitlines()[2:]
+    assert "\n".join([table, *mixed]) in readme
+    # every shipped rule is in the table, and the table shows claims only where a rule applies
+    assert set(README_EXAMPLES) == {r.id for r in default_rules.enabled_rules}
+    for row in table.splitlines()[2:]:
+        cells = row.split(" | ")
+        for cell in cells[3:]:
+            assert ("**applies**" in cell) == any(p in cell for p in CLAIMS), row

@@ -17,6 +17,7 @@ from crime_outcomes.outputs.format import number, percent, rank_phrase
 from crime_outcomes.store.bundled import SAMPLE_LABEL
 
 if TYPE_CHECKING:
+    from crime_outcomes.analysis.seriousness import RuleHit
     from crime_outcomes.analysis.story import MissingGroup, OffenceFigures, Story
 
 FORCE_DISPLAY: dict[str, str] = {
@@ -69,10 +70,10 @@ def _offence_name(o: OffenceFigures) -> str:
     return _offence_name_text(o.description, o.code)
 
 
-def _join(items: list[str]) -> str:
+def _join(items: list[str], conjunction: str = "and") -> str:
     if len(items) <= 1:
         return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
+    return ", ".join(items[:-1]) + f" {conjunction} " + items[-1]
 
 
 def _times(n: int) -> str:
@@ -321,14 +322,30 @@ def _top_offences_line(s: Story) -> str | None:
 
 
 def _notable_lines(s: Story) -> list[str]:
+    """What the seriousness rules found. Each rule is named for what it is; a sentence says the law
+    or guidance restricts the outcome only for hits that apply (their rule governs every selected
+    outcome type and was in force for the whole period), in that rule's own words."""
     if not s.notable:
         return []
     total = sum(o.count for o in s.notable)
     codes = len(s.notable)
+    kinds = list(dict.fromkeys(h.summary or "offences the rules name" for o in s.notable for h in o.rules))
     first = (
-        f"{number(total)} of them were for {codes} type{'s' if codes != 1 else ''} of offence that the seriousness rules "
-        "mark as serious, where such an outcome goes against national guidance unless the circumstances are exceptional."
+        f"{number(total)} of them were for {codes} type{'s' if codes != 1 else ''} of offence that the seriousness "
+        f"rules mark as notable: {_join(kinds, 'or')}."
     )
+    out = [_cap(first)]
+    applying: dict[str, list[tuple[OffenceFigures, RuleHit]]] = defaultdict(list)
+    for o in s.notable:
+        for h in o.rules:
+            if h.applies:
+                applying[h.rule_id].append((o, h))
+    for pairs in applying.values():
+        n = sum(o.count for o, _ in pairs)
+        hit = next((h for _, h in pairs if not h.label.startswith("This offence code includes")), pairs[0][1])
+        kind = hit.summary or "offences the rules name"
+        also = "" if all(h is hit or h.label == hit.label for _, h in pairs) else " (some of these offence codes also include other offences)"
+        out.append(f"{number(n)} {'was' if n == 1 else 'were'} for {kind}{also}: {_uncap(hit.label)}.")
     shown = s.notable[:NOTABLE_IN_LINE]
     items: list[str] = []
     for i, o in enumerate(shown):
@@ -341,10 +358,15 @@ def _notable_lines(s: Story) -> list[str]:
         items.append(item)
     rest = s.notable[NOTABLE_IN_LINE:]
     if rest:
-        kinds = len(rest)
-        items.append(f"{_times(sum(o.count for o in rest))} for {kinds} other serious offence{'s' if kinds != 1 else ''}")
+        kinds_left = len(rest)
+        items.append(f"{_times(sum(o.count for o in rest))} for {kinds_left} other notable offence{'s' if kinds_left != 1 else ''}")
     lead = "They were used " if _is_disposal(s) else "They were recorded "
-    return [_cap(first), lead + _join(items) + "."]
+    return [*out, lead + _join(items) + "."]
+
+
+def _uncap(text: str) -> str:
+    """A rule's text, capitalised to stand alone, continued after a colon."""
+    return text[:1].lower() + text[1:]
 
 
 def _largest_shares_line(s: Story) -> str | None:
@@ -452,9 +474,10 @@ def build_caveats(s: Story) -> list[str]:
         )
     if s.notable:
         out.append(
-            f"'Serious' follows the seriousness rules ({s.rules_source}): an out-of-court outcome for such an offence "
-            "is contrary to national guidance unless the circumstances are exceptional, not unlawful. Outcomes "
-            "attach to the crime's final classification."
+            f"'Notable' follows the seriousness rules ({s.rules_source}). Each rule says what it rests on (the law, "
+            "national guidance or an editorial list) and which outcomes it is about; only a rule about the outcomes "
+            "and years chosen is worded as restricting them. The figures cannot show the circumstances of any case. "
+            "Outcomes attach to the crime's final classification."
         )
     if s.rank is not None and s.rank.small:
         out.append(

@@ -812,3 +812,43 @@ def _describe(value: Any) -> str:
     if isinstance(value, list):
         return f"a list {text}"
     return text
+
+
+# ------------------------------------------------------------------------- wording table
+
+WORDING_SELECTIONS = ("8", "2", "3", "out-of-court", "charged")
+"""The outcome selections the README's wording table shows, as ``--outcome`` takes them."""
+
+WORDING_PERIODS = (("2014/15",), ("2015/16", "2016/17", "2017/18"))
+"""A year before s.17 came into force (13 April 2015) and the years after it."""
+
+
+def wording_table(rules: RuleSet, examples: Mapping[str, str]) -> str:
+    """Markdown table of the sentence printed for each rule (by an example code) and outcome
+    selection, before and after April 2015: the README shows it so readers see every wording."""
+    from crime_outcomes.normalise.outcome_types import parse_outcome_selector
+
+    def cell(text: str) -> str:
+        return text.replace("|", "\\|")
+
+    lines = [
+        "| Rule (basis; governs) | Example code | Outcome | 2014/15 | 2015/16 onwards |",
+        "|---|---|---|---|---|",
+    ]
+    for rule_id, code in examples.items():
+        rule = next(r for r in rules.rules if r.id == rule_id)
+        governs = ", ".join(str(t) for t in rule.governs) or "none"
+        for selection in WORDING_SELECTIONS:
+            types, _ = parse_outcome_selector(selection)
+            texts = []
+            for years in WORDING_PERIODS:
+                hit = next((h for h in rules.match(code, types, years) if h.rule_id == rule_id), None)
+                if hit is None:
+                    texts.append("(does not fire)")
+                else:
+                    texts.append(("**applies**: " if hit.applies else "") + hit.label + ".")
+            lines.append(
+                f"| `{rule_id}` ({rule.basis}; {governs}) | {code} | `{selection}` | "
+                f"{cell(texts[0])} | {cell(texts[1])} |"
+            )
+    return "\n".join(lines)

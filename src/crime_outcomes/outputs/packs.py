@@ -172,6 +172,15 @@ def _rank_text(rank: int | None, of: int, tied: bool) -> str:
     return f"{'joint ' if tied else ''}{ordinal(rank)} of {of}"
 
 
+def _rules_behind(rules: list[dict[str, Any]]) -> str:
+    """The "why it is notable" cell. Rules that govern these outcomes and years come first and
+    alone when any do; otherwise rules about no outcome in particular (editorial lists) are
+    preferred, so a rule about another outcome (an adult-caution statute beside community
+    resolutions) is printed only when nothing else marks the offence, and then only as what it is."""
+    shown = [r for r in rules if r.get("applies")] or [r for r in rules if not r.get("governs")] or rules
+    return "; ".join(f"{r['label']} [{r['id']}]" for r in shown)
+
+
 def _offence_name(o: dict[str, Any]) -> str:
     return o.get("description") or f"Offence code {o['code']}"
 
@@ -240,8 +249,8 @@ def right_of_reply(sj: StoryJSON) -> list[str]:
         if sj["notable"]:
             total = sum(o["count"] for o in sj["notable"])
             qs.append(
-                f"{number(total)} {out_label} {when} were for offences the seriousness rules mark as serious. Is this use "
-                "reviewed nationally against the guidance, and what did any review find?"
+                f"{number(total)} {out_label} {when} were for offences the seriousness rules mark as notable. Is this use "
+                "reviewed nationally, and what did any review find?"
             )
         qs.append(f"Do the Home Office and the National Police Chiefs' Council recognise these figures, as published in {edition}?")
         return qs
@@ -276,7 +285,7 @@ def right_of_reply(sj: StoryJSON) -> list[str]:
         qs.append(
             f"{number(n)} {'offence' if n == 1 else 'offences'} of {_offence_name(o).lower() if _plain(o) else _offence_name(o)} "
             f"({o['code']}) ended in {out_label} {when}. What were the circumstances, who authorised "
-            f"{'it' if n == 1 else 'them'}, and {'was it' if n == 1 else 'were they'} reviewed against the national guidance for that offence?"
+            f"{'it' if n == 1 else 'them'}, and how {'was that decision' if n == 1 else 'were those decisions'} reviewed?"
         )
     for o in sj.get("largest_shares", [])[:1]:
         if (o.get("share_of_national") or 0) >= 0.25:
@@ -385,18 +394,19 @@ def build_brief(sj: StoryJSON, charts: dict[str, ChartRef]) -> Brief:
     if sj["notable"]:
         rows = []
         for o in sj["notable"]:
-            rules = "; ".join(f"{r['label']} [{r['id']}]" for r in o["rules"])
+            rules = _rules_behind(o["rules"])
             row = [_offence_name(o), o["code"], number(o["count"])]
             if not national:
                 row.append(_pct(o["share_of_national"]))
             row.append(rules)
             rows.append(row)
-        headers = ["Offence", "Code", "Number"] + ([] if national else ["Share of E&W"]) + ["Rule behind it"]
+        headers = ["Offence", "Code", "Number"] + ([] if national else ["Share of E&W"]) + ["Why it is notable"]
         notable = Table(headers, rows, ["l", "l", "r"] + ([] if national else ["r"]) + ["l"], f"Notable offences: serious offences that got {out_label}")
     rules_src = sj.get("source", {}).get("rules", {}).get("source", "built-in")
     notable_intro = (
         f"Offences the seriousness rules ({rules_src}) mark as serious that received {out_label} {_when(sj)}. "
-        "Serious means the outcome goes against national guidance unless the circumstances are exceptional, not that it was unlawful."
+        "The rule behind each says what it rests on (the law, national guidance or an editorial list); only a rule about "
+        "these outcomes and years is worded as restricting them, and the figures cannot show the circumstances of any case."
         if sj["notable"]
         else f"No offence the seriousness rules ({rules_src}) mark as serious received {out_label} {_when(sj)}."
     )
