@@ -93,3 +93,9 @@ class NetworkError(CrimeOutcomesError):
     """A download or discovery request failed."""
 
     exit_code = EXIT_NETWORK
+
+
+class ExportError(CrimeOutcomesError):
+    """An export cannot be written where asked (a folder not empty, not writable)."""
+
+    exit_code = EXIT_USAGE

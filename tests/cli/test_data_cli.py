@@ -70,3 +70,17 @@ def test_empty_store_uses_the_sample_with_a_notice(tmp_path: Path):
     assert json.loads(done.stdout) == [{"sum(closed)": 101893}]
     table = run("status", db=db)
     assert "2017/18 sample; expired offence codes absent" in table.stderr
+
+
+def test_export_and_migrate_commands(tmp_path: Path, book: Path):
+    db = tmp_path / "store.duckdb"
+    assert run("ingest", str(book), db=db).returncode == 0
+    done = run("export", "--format", "csv", "--out", str(tmp_path / "out"), db=db)
+    assert done.returncode == 0, done.stderr
+    assert "Exported 12 tables" in " ".join(done.stdout.split())
+    assert (tmp_path / "out" / "outcomes.csv").read_text(encoding="utf-8").count("\n") == 3  # header and Kent's two rows
+    again = run("export", "--out", str(tmp_path / "out"), db=db)
+    assert again.returncode == 2 and "not an empty folder" in " ".join(again.stderr.split())
+    assert run("export", "--format", "xml", "--out", str(tmp_path / "x"), db=db).returncode == 2
+    current = run("migrate", db=db)
+    assert current.returncode == 0 and "is up to date (schema version 2)" in " ".join(current.stdout.split())

@@ -1,4 +1,4 @@
-"""Commands that load and inspect the store: ingest, status, sql."""
+"""Commands that load, inspect, upgrade and export the store: ingest, status, sql, migrate, export."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import io
 import json
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import duckdb
 import typer
@@ -16,11 +16,11 @@ from rich.table import Table
 
 from crime_outcomes.cli.app import DbOption, app, console, err_console, escape, handle_errors, open_for_reading, open_for_writing
 from crime_outcomes.errors import CrimeOutcomesError, InputError
+from crime_outcomes.export import FORMATS
+from crime_outcomes.export import export as export_store
+from crime_outcomes.ingest import IngestReport, ingest_file
 from crime_outcomes.outputs.format import number
-from crime_outcomes.store import summary
-
-if TYPE_CHECKING:  # the ingest stack (polars, pyarrow) loads only when a command needs it
-    from crime_outcomes.ingest import IngestReport
+from crime_outcomes.store import SCHEMA_VERSION, summary
 
 
 @app.command()
@@ -31,8 +31,6 @@ def ingest(
     edition: Annotated[str | None, typer.Option(help="Edition date YYYY-MM-DD, when the file name does not carry one.")] = None,
 ) -> None:
     """Load files into the store: every row is loaded or reported with a reason."""
-    from crime_outcomes.ingest import ingest_file
-
     edition_date = _parse_date(edition) if edition else None
     reports: list[IngestReport] = []
     failed: list[tuple[Path, CrimeOutcomesError]] = []
@@ -48,8 +46,8 @@ def ingest(
                     failed.append((path, exc))
                 progress.advance(task)
         _print_reports(reports)
-    for path, exc in failed:
-        err_console.print(f"[bold red]Rejected:[/] {escape(str(exc))}", highlight=False)
+    for _path, error in failed:
+        err_console.print(f"[bold red]Rejected:[/] {escape(str(error))}", highlight=False)
     if failed:
         err_console.print(f"{len(failed)} of {len(paths)} file(s) rejected; the store keeps its previous contents for them.")
         raise typer.Exit(failed[0][1].exit_code)
@@ -89,7 +87,7 @@ def _print_reports(reports: list[IngestReport]) -> None:
 def status(db: DbOption = None, as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
     """What the store holds: years, editions, forces and the row accounting."""
     with open_for_reading(db) as store:
-        data = {
+        data: dict[str, Any] = {
             "store": store.label,
             "sources": summary.sources(store),
             "years": summary.years(store),
@@ -129,6 +127,37 @@ def status(db: DbOption = None, as_json: Annotated[bool, typer.Option("--json", 
     )
     for r in data["rejections"]:
         console.print(f"  {escape(r['file_name'])}: {number(r['rows'])} rejected in column {escape(str(r['column_name']))!s}: {escape(r['reason'])} (first at row {r['first_row']})", highlight=False)
+
+
+@app.command()
+@handle_errors
+def migrate(db: DbOption = None) -> None:
+    """Bring an older store's schema up to date (any command that writes does the same)."""
+    with open_for_writing(db) as store:
+        if store.migrated_from is None:
+            console.print(f"The store {escape(store.label)} is up to date (schema version {SCHEMA_VERSION}); nothing was changed.", highlight=False)
+        else:
+            console.print(f"Upgraded the store {escape(store.label)} from schema version {store.migrated_from} to {SCHEMA_VERSION}.", highlight=False)
+
+
+@app.command("export")
+@handle_errors
+def export_command(
+    out: Annotated[Path, typer.Option("--out", help="An empty or new folder for the files.", show_default=False)],
+    fmt: Annotated[str, typer.Option("--format", help="parquet (tables with financial_year one file per year) or csv (one file per table).")] = "parquet",
+    db: DbOption = None,
+) -> None:
+    """Write every table as Parquet or CSV, with a README and manifest of columns and editions."""
+    if fmt not in FORMATS:
+        raise typer.BadParameter(f"use {' or '.join(FORMATS)}", param_hint="--format")
+    with open_for_reading(db) as store:
+        result = export_store(store, out, format="csv" if fmt == "csv" else "parquet")
+    rows = sum(t.rows for t in result.tables)
+    console.print(
+        f"Exported {len(result.tables)} tables ({number(rows)} rows, {len(result.files)} files) to {escape(str(result.folder))}; "
+        "README.md and manifest.json describe them.",
+        highlight=False,
+    )
 
 
 @app.command()

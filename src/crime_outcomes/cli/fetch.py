@@ -16,7 +16,9 @@ from rich.table import Table
 from crime_outcomes.cli.app import DbOption, app, console, err_console, escape, handle_errors, resolve_db
 from crime_outcomes.ingest import Revision
 from crime_outcomes.outputs.format import number
-from crime_outcomes.pipeline import FetchPlan, fetch as fetch_files, plan_fetch, update as update_store
+from crime_outcomes.pipeline import FetchPlan, plan_fetch
+from crime_outcomes.pipeline import fetch as fetch_files
+from crime_outcomes.pipeline import update as update_store
 from crime_outcomes.sources.discover import GOVUK_BASE_ENV, parse_years
 from crime_outcomes.sources.download import DownloadResult
 
@@ -147,7 +149,7 @@ def update(
     if not result.changed and not failed:
         console.print("Nothing new: the store already holds every file offered.")
     _print_revisions(result.revisions)
-    for path, exc in failed:
+    for _path, exc in failed:
         err_console.print(f"[bold red]Rejected:[/] {escape(str(exc))}", highlight=False)
     if failed:
         err_console.print(f"{len(failed)} file(s) rejected; the store keeps its previous contents for them. The files stay in {escape(str(failed[0][0].parent))}.", highlight=False)

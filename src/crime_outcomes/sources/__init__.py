@@ -50,7 +50,11 @@ _HOMES = {
 }
 _MODULE_OF = {name: module for module, names in _HOMES.items() for name in names}
 
-__all__ = sorted(_MODULE_OF)
+__all__ = [
+    "DEFAULT_GOVUK_BASE", "GOVUK_BASE_ENV", "MANIFEST_NAME", "PUBLICATION_PATH", "USER_AGENT", "Attachment", "Classified",
+    "Discovery", "DownloadResult", "Manifest", "ManifestEntry", "RetryPolicy", "classify", "download_all", "download_file",
+    "govuk_base", "make_client", "media_id_from_url", "parse_content_api", "parse_landing_page", "parse_years",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -23,8 +23,8 @@ from urllib.parse import unquote, urljoin, urlsplit
 import httpx
 
 from crime_outcomes.errors import NetworkError
-from crime_outcomes.sources.http import RetryPolicy, make_client, offline_error
 from crime_outcomes.sources.filenames import edition_from_filename, financial_year_ending
+from crime_outcomes.sources.http import RetryPolicy, make_client, offline_error
 
 GOVUK_BASE_ENV = "CRIME_OUTCOMES_GOVUK_BASE"
 DEFAULT_GOVUK_BASE = "https://www.gov.uk"

@@ -80,7 +80,7 @@ class ManifestEntry:
 
     @classmethod
     def from_json(cls, filename: str, data: dict[str, Any]) -> ManifestEntry:
-        known = {k: data.get(k) for k in cls.__dataclass_fields__ if k != "filename"}
+        known: dict[str, Any] = {k: data.get(k) for k in cls.__dataclass_fields__ if k != "filename"}
         return cls(filename=filename, **known)
 
     def to_json(self) -> dict[str, Any]:

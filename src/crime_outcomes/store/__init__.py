@@ -7,6 +7,6 @@ these functions.
 
 from __future__ import annotations
 
-from crime_outcomes.store.store import Store
+from crime_outcomes.store.store import SCHEMA_VERSION, Store
 
-__all__ = ["Store"]
+__all__ = ["SCHEMA_VERSION", "Store"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import duckdb
 import polars as pl
@@ -113,7 +113,7 @@ def load_source(store: Store, record: SourceRecord, sheets: Sequence[NormalisedS
         if record.edition_date and any(ed and ed > record.edition_date for _, ed, _ in overlapping):
             con.execute("ROLLBACK")
             return LoadResult(OLDER_SKIPPED, newer_edition=max(ed for _, ed, _ in overlapping if ed))
-        source_id = store.fetchone("SELECT coalesce(max(source_id), 0) + 1 FROM sources")[0]  # type: ignore[index]
+        source_id = store.fetchall("SELECT coalesce(max(source_id), 0) + 1 FROM sources")[0][0]
         result = LoadResult(LOADED, source_id=source_id)
         main = pl.concat([s.main for s in sheets]).with_columns(pl.lit(source_id, dtype=pl.Int32).alias("source_id"))
         if overlapping:
@@ -157,7 +157,7 @@ def load_source(store: Store, record: SourceRecord, sheets: Sequence[NormalisedS
             "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)",
             [source_id, record.file_name, record.path, record.sha256, record.kind, record.edition_date, ",".join(years),
              ",".join(record.sheets), record.rows_read, record.rows_loaded, record.rows_alternate, record.rows_rejected,
-             datetime.now(timezone.utc).replace(tzinfo=None), "; ".join(record.notes) or None],
+             datetime.now(UTC).replace(tzinfo=None), "; ".join(record.notes) or None],
         )
         con.execute("COMMIT")
         return result

@@ -166,10 +166,10 @@ class Store:
     def records(self, sql: str, params: list[Any] | tuple[Any, ...] | None = None) -> list[dict[str, Any]]:
         cur = self.con.execute(sql, params or [])
         names = [d[0] for d in cur.description]
-        return [dict(zip(names, row)) for row in cur.fetchall()]
+        return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
     def is_empty(self) -> bool:
-        return self.fetchone("SELECT count(*) FROM sources WHERE superseded_by IS NULL AND kind = 'outcomes'")[0] == 0
+        return self.fetchall("SELECT count(*) FROM sources WHERE superseded_by IS NULL AND kind = 'outcomes'")[0][0] == 0
 
     def years(self) -> list[str]:
         return [r[0] for r in self.fetchall("SELECT DISTINCT financial_year FROM outcomes ORDER BY 1")]
@@ -177,7 +177,7 @@ class Store:
     def table_counts(self) -> dict[str, int]:
         """Row counts of every table: the fingerprint tests use to prove a store unchanged."""
         names = [r[0] for r in self.fetchall("SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' ORDER BY 1")]
-        return {n: self.fetchone(f'SELECT count(*) FROM "{n}"')[0] for n in names}
+        return {n: self.fetchall(f'SELECT count(*) FROM "{n}"')[0][0] for n in names}
 
 
 # -- schema versions ---------------------------------------------------------------

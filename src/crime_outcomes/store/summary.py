@@ -36,9 +36,9 @@ def forces(store: Store) -> list[dict[str, Any]]:
 
 
 def accounting(store: Store) -> dict[str, int]:
-    row = store.fetchone(
+    row = store.fetchall(
         "SELECT coalesce(sum(rows_read),0), coalesce(sum(rows_loaded),0), coalesce(sum(rows_alternate),0), coalesce(sum(rows_rejected),0) FROM sources WHERE superseded_by IS NULL"
-    )
+    )[0]
     return {"rows_read": row[0], "rows_loaded": row[1], "rows_alternate": row[2], "rows_rejected": row[3]}
 
 
