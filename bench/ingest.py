@@ -32,7 +32,7 @@ from pathlib import Path
 kind, path, store = sys.argv[1], Path(sys.argv[2]), sys.argv[3]
 t = time.perf_counter()
 if kind == "crime-outcomes":
-    from crime_outcomes.ingest import ingest_file
+    from crime_outcomes.store.ingest import ingest_file
     from crime_outcomes.store import Store
     with Store.open(Path(store)) as s:
         r = ingest_file(s, path)

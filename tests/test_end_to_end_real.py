@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from crime_outcomes.ingest import ingest_file
+from crime_outcomes.store.ingest import ingest_file
 from crime_outcomes.store import Store
 from crime_outcomes.testing.workbooks import HEADERS_2019, HEADERS_CURRENT, write_published_extract
 

@@ -1,8 +1,88 @@
 """crime-outcomes: how police forces in England and Wales close crimes.
 
-Library first: ``crime_outcomes.store.Store`` holds the validated data,
-``crime_outcomes.ingest`` loads published files into it, ``crime_outcomes.analysis``
-computes the findings. The CLI and the web explorer are thin layers over these.
+The public API, for notebooks and scripts::
+
+    import crime_outcomes as co
+
+    store = co.open_store()  # your store, or the bundled 2017/18 sample until you load data
+    kent = co.story(store, force="Kent")
+    print(kent.count, kent.to_json()["share"])
+
+``open_store``, ``ingest`` and ``update`` get data into a store (``crime_outcomes.pipeline``);
+``story`` computes a force's findings (``crime_outcomes.analysis``); ``export`` writes every
+table as Parquet or CSV. The CLI and the web explorer are thin layers over these.
+
+The names are loaded on first use, so ``import crime_outcomes`` stays cheap and the modules
+below this one can import ``crime_outcomes.<module>`` without importing the whole library.
 """
 
-__version__ = "0.1.0"
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+from crime_outcomes.version import __version__
+
+if TYPE_CHECKING:
+    from crime_outcomes.analysis.story import Story, story
+    from crime_outcomes.errors import (
+        CrimeOutcomesError,
+        ExportError,
+        InputError,
+        LimitError,
+        NetworkError,
+        NotFoundError,
+        StoreError,
+    )
+    from crime_outcomes.pipeline import ingest, open_store, update
+    from crime_outcomes.store import Store
+    from crime_outcomes.store.export import export
+
+__all__ = [
+    "CrimeOutcomesError",
+    "ExportError",
+    "InputError",
+    "LimitError",
+    "NetworkError",
+    "NotFoundError",
+    "Store",
+    "StoreError",
+    "Story",
+    "__version__",
+    "export",
+    "ingest",
+    "open_store",
+    "story",
+    "update",
+]
+
+# Public name -> the module that defines it.
+_HOMES: dict[str, str] = {
+    "open_store": "crime_outcomes.pipeline",
+    "ingest": "crime_outcomes.pipeline",
+    "update": "crime_outcomes.pipeline",
+    "story": "crime_outcomes.analysis.story",
+    "Story": "crime_outcomes.analysis.story",
+    "export": "crime_outcomes.store.export",
+    "Store": "crime_outcomes.store",
+    "CrimeOutcomesError": "crime_outcomes.errors",
+    "ExportError": "crime_outcomes.errors",
+    "InputError": "crime_outcomes.errors",
+    "LimitError": "crime_outcomes.errors",
+    "NetworkError": "crime_outcomes.errors",
+    "NotFoundError": "crime_outcomes.errors",
+    "StoreError": "crime_outcomes.errors",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(home), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -13,13 +13,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from crime_outcomes.errors import InputError
-from crime_outcomes.ingest import IngestReport, Revision, ingest_file
 from crime_outcomes.sample import open_sample_store
 from crime_outcomes.settings import default_db_path, default_downloads_dir
 from crime_outcomes.sources.discover import Classified, Discovery, discover
 from crime_outcomes.sources.download import DownloadResult, Manifest, download_all, safe_filename
 from crime_outcomes.sources.filenames import sha256_file
 from crime_outcomes.store import Store
+from crime_outcomes.store.ingest import IngestReport, Revision, ingest_file
 
 if TYPE_CHECKING:
     from rich.progress import Progress

@@ -22,7 +22,7 @@ import pytest
 
 from crime_outcomes.analysis.seriousness import RuleSet, load_rules
 from crime_outcomes.analysis.story import Story, story
-from crime_outcomes.ingest import ingest_file
+from crime_outcomes.store.ingest import ingest_file
 from crime_outcomes.normalise.outcome_types import parse_outcome_selector
 from crime_outcomes.outputs.packs import _rules_behind, build_brief, render_markdown
 from crime_outcomes.sample import open_sample_store

@@ -25,7 +25,7 @@ import pytest
 from crime_outcomes.analysis import stats
 from crime_outcomes.analysis.story import DEFINITIONS, SCHEMA_VERSION, Story, story
 from crime_outcomes.errors import NotFoundError
-from crime_outcomes.ingest import ingest_file
+from crime_outcomes.store.ingest import ingest_file
 from crime_outcomes.outputs.story_text import md_escape, render_markdown, render_text
 from crime_outcomes.sample import open_sample_store
 from crime_outcomes.store import Store

@@ -28,7 +28,7 @@ from docx import Document
 from python_calamine import CalamineWorkbook
 
 from crime_outcomes.analysis.story import story
-from crime_outcomes.ingest import ingest_file
+from crime_outcomes.store.ingest import ingest_file
 from crime_outcomes.normalise.forces import FORCES, england_and_wales_forces
 from crime_outcomes.outputs.packs import CHART_FILES, PACK_FILES, md_escape, write_all, write_pack
 from crime_outcomes.sample import open_sample_store

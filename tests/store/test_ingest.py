@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from crime_outcomes.errors import InputError
-from crime_outcomes.ingest import ingest_file
 from crime_outcomes.sources.filenames import edition_from_filename, year_from_filename
 from crime_outcomes.store import Store
+from crime_outcomes.store.ingest import ingest_file
 from crime_outcomes.testing.workbooks import HEADERS_2019, write_outcomes_workbook
 
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from crime_outcomes.ingest import ingest_file
 from crime_outcomes.store import Store
+from crime_outcomes.store.ingest import ingest_file
 from crime_outcomes.testing.workbooks import write_pfa_workbook
 
 

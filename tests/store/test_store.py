@@ -16,10 +16,10 @@ import duckdb
 import pytest
 
 from crime_outcomes.errors import StoreError
-from crime_outcomes.ingest import ingest_file
 from crime_outcomes.store import SCHEMA_VERSION, Store
 from crime_outcomes.store import store as store_module
 from crime_outcomes.store.bundled import SAMPLE_LABEL, sample_path
+from crime_outcomes.store.ingest import ingest_file
 from crime_outcomes.testing.workbooks import HEADERS_2019, write_outcomes_workbook
 
 V1_SCHEMA = Path(__file__).parent / "data" / "schema_v1.sql"

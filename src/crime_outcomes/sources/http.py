@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from crime_outcomes import __version__
+from crime_outcomes.version import __version__
 from crime_outcomes.errors import NetworkError
 
 USER_AGENT = f"crime-outcomes/{__version__} (+https://github.com/crime-outcomes)"

@@ -1,6 +1,6 @@
 """Writing one normalised source file into the store: every statement of a load, in one transaction.
 
-``crime_outcomes.ingest`` reads, normalises and accounts for the rows; this module decides
+``crime_outcomes.store.ingest`` reads, normalises and accounts for the rows; this module decides
 what the file does to the store (load, replace an older edition, or stand aside for a newer
 one) and writes it. A file that fails leaves the store exactly as it was.
 """

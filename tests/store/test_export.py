@@ -9,9 +9,9 @@ import duckdb
 import pytest
 
 from crime_outcomes.errors import ExportError
-from crime_outcomes.export import export
 from crime_outcomes.sample import open_sample_store
 from crime_outcomes.store import Store
+from crime_outcomes.store.export import export
 
 TOTALS = "SELECT financial_year, force, sum(recorded), sum(closed), count(*) FROM {src} GROUP BY ALL ORDER BY ALL"
 

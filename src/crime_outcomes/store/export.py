@@ -18,10 +18,10 @@ from typing import Any, Literal
 
 import duckdb
 
-from crime_outcomes import __version__
 from crime_outcomes.errors import ExportError
 from crime_outcomes.store import Store
 from crime_outcomes.store.bundled import SAMPLE_CREDIT, SAMPLE_LABEL
+from crime_outcomes.version import __version__
 
 Format = Literal["parquet", "csv"]
 FORMATS: tuple[Format, ...] = ("parquet", "csv")
