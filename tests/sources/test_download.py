@@ -440,3 +440,22 @@ def test_update_loads_every_offered_year_then_changes_nothing_then_lists_revisio
     with Store.open(db, read_only=True) as store:
         closed = store.con.execute("SELECT sum(closed) FROM outcomes WHERE financial_year = '2025/26' AND force = 'Durham' AND outcome_type = 8").fetchall()[0][0]
     assert closed == 4 * (3 + 8 + 2)
+
+
+def test_update_from_python_loads_into_an_open_store_and_reports_each_step(server: FixtureServer, real_publication: Publication, tmp_path: Path) -> None:
+    import crime_outcomes as co
+
+    seen: list[str] = []
+    with co.open_store(tmp_path / "store.duckdb", read_only=False) as store:
+        result = co.update(
+            store, years=["2017/18"], base=server.url, directory=tmp_path / "dl",
+            on_plan=lambda plan: seen.append(f"plan {len(plan.wanted)} {plan.to_download}"),
+            on_downloaded=lambda plan, downloads: seen.append(f"downloaded {len(downloads)}"),
+        )
+        assert store.years() == ["2017/18"]
+    assert seen == ["plan 2 2", "downloaded 2"]  # the 2017/18 outcomes file and the PFA table
+    assert [r.status for r in result.reports] == ["loaded", "loaded"] and result.failed == []
+    assert len(result.changed) == 2 and result.revisions == []
+    with co.open_store(tmp_path / "store.duckdb", read_only=False) as store:
+        again = co.update(store, years=["2017/18"], base=server.url, directory=tmp_path / "dl")
+    assert again.plan.to_download == 0 and [r.status for r in again.reports] == ["unchanged", "unchanged"]
