@@ -113,3 +113,20 @@ def test_annual_table_follows_every_load(store: Store, tmp_path: Path):
     assert store.fetchone(check)[0] == 0
     assert store.fetchone("SELECT closed FROM outcomes_annual WHERE force = 'Kent' AND outcome_type = 8")[0] == 7
     assert store.fetchone("SELECT count(*) FROM outcomes_annual WHERE force = 'Surrey'")[0] == 0
+
+
+def test_broken_row_accounting_is_an_error_not_an_assert(store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Even under ``python -O``: a sheet whose rows do not add up is refused and nothing is written."""
+    import dataclasses
+
+    from crime_outcomes.store import ingest as ingest_module
+
+    real = ingest_module.normalise_sheet
+    monkeypatch.setattr(ingest_module, "normalise_sheet", lambda raw, **kw: dataclasses.replace(real(raw, **kw), rows_read=real(raw, **kw).rows_read + 1))
+    path = write_outcomes_workbook(tmp_path / "a.xlsx", rows(), HEADERS_2019)
+    before = store.table_counts()
+    with pytest.raises(InputError) as caught:
+        ingest_file(store, path)
+    assert "row accounting does not add up" in str(caught.value)
+    assert "found 5 read, 3 loaded, 1 rejected" in str(caught.value)
+    assert store.table_counts() == before
