@@ -18,6 +18,7 @@ EXIT_STORE = 4  # the store cannot be opened, written or is locked
 EXIT_NETWORK = 5  # downloading failed
 EXIT_NOT_FOUND = 6  # no data for what was asked (unknown force, year not loaded...)
 EXIT_LIMIT = 7  # a resource limit was hit (zip bomb, oversized part)
+EXIT_RECONCILE = 8  # reconcile: a published figure differs from the store for no known reason
 
 
 class CrimeOutcomesError(Exception):

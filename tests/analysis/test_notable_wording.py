@@ -16,7 +16,6 @@ import random
 import re
 from collections.abc import Iterator
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
 

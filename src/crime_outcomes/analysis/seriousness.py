@@ -671,7 +671,7 @@ class _RuleFileParser:
                 f"{name}: 'governs' must be a list", expected="e.g. governs = [3]",
                 found=_describe(governs_raw),
             )  # fmt: skip
-        governs = self.outcomes(name, governs_raw, key="governs") if governs_raw else ()
+        governs = (self.outcomes(name, governs_raw, key="governs") or ()) if governs_raw else ()
         if basis == "editorial" and governs:
             raise self.error(
                 f"{name}: an editorial rule cannot govern outcome types",
