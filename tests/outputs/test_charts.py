@@ -164,3 +164,38 @@ def test_mismatched_lengths_are_refused():
         year_series_chart(["2017/18", "2018/19"], [0.1], [0.1, 0.2], force_label="A", outcome_label="x")
     with pytest.raises(ValueError):
         funnel_chart([FunnelPoint("A", 0, 0)], 0.02, highlight=None, outcome_label="x", period="2017/18")
+
+
+def test_funnel_with_limits_widened_for_the_spread_between_forces():
+    from crime_outcomes.outputs.charts import FUNNEL_NOTE_ADJUSTED
+
+    p0, tau2 = 4080 / 211_050, 0.0002  # tau = 1.41 points
+    chart = funnel_chart(points(), p0, highlight="Force 8", highlight_label="Force 8 Police", outcome_label="community resolutions", period="2017/18", tau2=tau2)
+    texts = " ".join(svg_texts(chart.svg))
+    assert "99.8%, chance alone" in texts and "99.8% limits" in texts
+    assert " ".join(FUNNEL_NOTE_ADJUSTED.split())[:40] in " ".join(texts.split())
+    # Independent counts: widened limits p0 ± 3.090232 sqrt(p0(1-p0)/n + tau2), binomial without tau2.
+    above = below = chance = 0
+    for p in points():
+        share, var = p.count / p.denominator, p0 * (1 - p0) / p.denominator
+        half = 3.090232 * (var + tau2) ** 0.5
+        above += share > p0 + half
+        below += share < max(0.0, p0 - half)
+        chance += abs(share - p0) > 3.090232 * var**0.5
+    assert f"{above} forces lie above the widened 99.8% limit and {below} below it." in chart.alt
+    assert f"outside which {chance} of the {len(points())} forces lie" in chart.alt
+    # Force 8 (8.0% of 1,000): the widened 99.8% limit is 1.93% + 3.09 x sqrt(0.0000190 + 0.0002) = 6.5%, so above.
+    assert "Force 8 Police is highlighted: 8.0% of 1,000 outcomes (80), above 99.8% limit." in chart.alt
+
+
+def test_ratio_chart_limits_and_alt():
+    from crime_outcomes.outputs.charts import RatioPoint, ratio_chart
+
+    pts = [RatioPoint("A", 50, 100.0), RatioPoint("B", 400, 200.0), RatioPoint("C", 900, 1000.0), RatioPoint("D", 30, 100.0)]
+    tau2 = 0.04  # tau = 0.2 on the ratio scale
+    chart = ratio_chart(pts, tau2, highlight="B", outcome_label="community resolutions", period="2017/18")
+    # B: ratio 2.0; limit 1 + 3.090232 sqrt(1/200 + 0.04) = 1.6556, so above. D: 0.3 < 1 - 3.090232 sqrt(0.01 + 0.04) = 0.309.
+    assert "1 forces lie above the 99.8% limit and 1 below it." in chart.alt
+    assert "B is highlighted: 400 against about 200 expected, a ratio of 2.00." in chart.alt
+    assert "Actual ÷ expected" in svg_texts(chart.svg)
+    assert_self_contained(chart.svg)

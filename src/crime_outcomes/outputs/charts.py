@@ -37,6 +37,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import FuncFormatter, NullFormatter  # noqa: E402
 
 from crime_outcomes.analysis import stats  # noqa: E402
+from crime_outcomes.analysis.funnel import adjusted_ratio_limits, adjusted_share_limits, ratio_overdispersion, share_overdispersion  # noqa: E402
 from crime_outcomes.outputs.format import number, percent  # noqa: E402
 
 SOURCE_LINE = "Source: Home Office police recorded crime and outcomes open data, OGL v3.0"
@@ -67,6 +68,14 @@ PNG_DPI = 192
 """PNG resolution: 2x of 96 dpi, so the 600 px chart is 1200 px wide and sharp on any screen."""
 
 CHART_NAMES = ("year-series", "offences", "funnel")
+
+FAINT_COLOUR = "#C8C8C8"
+"""The binomial (chance-alone) limits behind the widened ones: there, but not competing."""
+
+FUNNEL_NOTE_ADJUSTED = (
+    "Each dot is a force. The limits are widened for the usual differences between forces; the faint lines "
+    "are the 99.8% limits for chance alone, outside which nearly every force falls."
+)
 
 TOP_OFFENCES = 10
 
@@ -484,12 +493,16 @@ def funnel_chart(
     period: str,
     highlight_label: str | None = None,
     label_extremes: int = 0,
+    tau2: float | None = None,
 ) -> Chart:
     """Every force's share against its volume, inside 95% and 99.8% limits around the national share.
 
     The highlighted force is the one saturated, labelled point. ``label_extremes`` labels that
     many forces furthest above and below the limits (for the national pack, which has no force
-    of its own to highlight).
+    of its own to highlight). With ``tau2`` (the between-force variance, ``analysis.funnel``) the
+    limits drawn are the ones widened for the usual differences between forces, and the binomial
+    99.8% limits (chance alone) stay as faint lines, so a reader sees why nearly every force
+    falls outside those.
     """
     pts = [p for p in points if p.denominator > 0 and p.share is not None]
     if not pts:
@@ -501,14 +514,15 @@ def funnel_chart(
     ys = [float(p.share or 0.0) for p in pts]
     x_lo, x_hi = min(xs) / 1.6, max(xs) * 1.6
     grid = [x_lo * (x_hi / x_lo) ** (k / 199) for k in range(200)]
-    limits = [stats.funnel_limits(national_share, max(1, round(n))) for n in grid]
+    binomial = [stats.funnel_limits(national_share, max(1, round(n))) for n in grid]
+    limits = binomial if tau2 is None else [adjusted_share_limits(national_share, max(1, round(n)), tau2) for n in grid]
     y_top = max(ys + [national_share]) * 1.12
     y_bot = max(0.0, min(ys + [national_share]) * 0.85)
     pad = (y_top - y_bot) * 0.08
     y_top, y_bot = y_top + pad, max(0.0, y_bot - pad)
     with chart_style():
         fig = _new_figure(4.7)
-        _frame(fig, title, subtitle, "Each dot is a force. Outside the 99.8% limits a difference is very unlikely to be chance.")
+        _frame(fig, title, subtitle, FUNNEL_NOTE_ADJUSTED if tau2 is not None else "Each dot is a force. Outside the 99.8% limits a difference is very unlikely to be chance.")
         ax = fig.add_subplot()
         ax.set_xscale("log")
         ax.set_xlim(x_lo, x_hi)
@@ -524,6 +538,9 @@ def funnel_chart(
         for attr_lo, attr_hi, style, lab in (("lower95", "upper95", (0, (4, 3)), "95% limits"), ("lower998", "upper998", (0, (1, 2)), "99.8% limits")):
             ax.plot(grid, [getattr(lim, attr_hi) for lim in limits if lim], color=MUTED_COLOUR, linewidth=1.1, linestyle=style, label=lab)
             ax.plot(grid, [getattr(lim, attr_lo) for lim in limits if lim], color=MUTED_COLOUR, linewidth=1.1, linestyle=style)
+        if tau2 is not None:
+            ax.plot(grid, [lim.upper998 for lim in binomial if lim], color=FAINT_COLOUR, linewidth=0.9, label="99.8%, chance alone")
+            ax.plot(grid, [lim.lower998 for lim in binomial if lim], color=FAINT_COLOUR, linewidth=0.9)
         ax.legend(loc="upper right", fontsize=8, handlelength=2.4, borderaxespad=0.2)
         others = [p for p in pts if p.name != highlight]
         ax.scatter([p.denominator for p in others], [p.share for p in others], s=26, color=OTHER_COLOUR, edgecolor="white", linewidth=0.6, zorder=3)
@@ -542,7 +559,7 @@ def funnel_chart(
         if label_extremes:
             for p in _extremes(pts, national_share, label_extremes):
                 taken.append(_label_point(ax, p, p.name, pts, taken, lines, bold=False))
-    alt = _funnel_alt(pts, national_share, highlight, highlight_label, outcome_label, period)
+    alt = _funnel_alt(pts, national_share, highlight, highlight_label, outcome_label, period, tau2)
     return Chart("funnel", f"{title}, {period}", alt, fig)
 
 
@@ -564,6 +581,7 @@ def _label_point(  # type: ignore[no-untyped-def]
     lines: Sequence[tuple[float, float]],
     *,
     bold: bool,
+    value: str | None = None,
 ) -> tuple[float, float, float, float]:
     """Label a point with its name and share where it covers the fewest other dots and labels.
 
@@ -572,7 +590,7 @@ def _label_point(  # type: ignore[no-untyped-def]
     line crossing the national line. Returns the box used, in display units, so later labels can
     avoid it.
     """
-    label = f"{_wrap(text, 26)}\n{_pct(p.share)}"
+    label = f"{_wrap(text, 26)}\n{value if value is not None else _pct(p.share)}"
     size = 9.0 if bold else 8.0
     text_rows = label.split("\n")
     scale = ax.figure.dpi / 72
@@ -632,27 +650,142 @@ def _extremes(pts: Sequence[FunnelPoint], p0: float, k: int) -> list[FunnelPoint
 
 
 def _funnel_alt(
-    pts: Sequence[FunnelPoint], p0: float, highlight: str | None, highlight_label: str | None, outcome_label: str, period: str
+    pts: Sequence[FunnelPoint], p0: float, highlight: str | None, highlight_label: str | None, outcome_label: str, period: str,
+    tau2: float | None = None,
 ) -> str:
+    widened = " widened for the usual differences between forces" if tau2 is not None else ""
     parts = [
         f"Funnel plot of {len(pts)} forces' share of crime outcomes that were {outcome_label}, {period}, against their "
-        f"number of outcomes, with 95% and 99.8% control limits around the England and Wales share of {_pct(p0)}."
+        f"number of outcomes, with 95% and 99.8% control limits{widened} around the England and Wales share of {_pct(p0)}."
     ]
+
+    def limits_for(n: int) -> stats.FunnelLimits | None:
+        return stats.funnel_limits(p0, n) if tau2 is None else adjusted_share_limits(p0, n, tau2)
+
     above = below = 0
     for p in pts:
-        lim = stats.funnel_limits(p0, p.denominator)
-        verdict = stats.funnel_verdict(p.share, lim)
+        verdict = stats.funnel_verdict(p.share, limits_for(p.denominator))
         above += verdict == stats.VERDICT_ABOVE_998
         below += verdict == stats.VERDICT_BELOW_998
-    parts.append(f"{above} forces lie above the 99.8% limit and {below} below it.")
+    parts.append(f"{above} forces lie above the {'widened ' if tau2 is not None else ''}99.8% limit and {below} below it.")
+    if tau2 is not None:
+        chance = [stats.funnel_verdict(p.share, stats.funnel_limits(p0, p.denominator)) for p in pts]
+        outside = sum(v in (stats.VERDICT_ABOVE_998, stats.VERDICT_BELOW_998) for v in chance)
+        parts.append(f"Faint lines show the 99.8% limits for chance alone, outside which {outside} of the {len(pts)} forces lie.")
     for p in pts:
         if p.name == highlight:
-            verdict = stats.funnel_verdict(p.share, stats.funnel_limits(p0, p.denominator))
+            verdict = stats.funnel_verdict(p.share, limits_for(p.denominator))
             parts.append(
                 f"{highlight_label or p.name} is highlighted: {_pct(p.share)} of {number(p.denominator)} outcomes "
                 f"({number(p.count)}), {verdict}."
             )
     return " ".join(parts)
+
+
+@dataclass(frozen=True)
+class RatioPoint:
+    """One force in the ratio chart: its observed count and the count expected at national rates.
+
+    ``denominator`` and ``share`` name the x and y of the plot so the funnel's labelling serves both.
+    """
+
+    name: str
+    observed: int
+    expected: float
+
+    @property
+    def denominator(self) -> float:
+        return self.expected
+
+    @property
+    def share(self) -> float | None:
+        return self.observed / self.expected if self.expected > 0 else None
+
+
+def _ratio_text(r: float | None) -> str:
+    return "–" if r is None else f"{r:.2f}"
+
+
+def ratio_chart(
+    points: Sequence[RatioPoint],
+    tau2: float,
+    *,
+    highlight: str | None,
+    outcome_label: str,
+    period: str,
+    highlight_label: str | None = None,
+) -> Chart:
+    """Each force's observed / expected (1 = England and Wales rates for the same offences) against expected,
+    inside 95% and 99.8% limits widened for the usual differences between forces (``analysis.funnel``)."""
+    pts = [p for p in points if p.expected > 0 and p.share is not None]
+    if not pts:
+        raise ValueError("a ratio chart needs at least one force with an expected count")
+    title = f"{_cap(outcome_label)}: actual against expected for the offences dealt with"
+    who = highlight_label or highlight
+    subtitle = f"{_cap(who)} and {len(pts) - 1} other forces, {period}" if who else f"{len(pts)} forces, {period}"
+    xs = [p.expected for p in pts]
+    ys = [float(p.share or 0.0) for p in pts]
+    x_lo, x_hi = min(xs) / 1.6, max(xs) * 1.6
+    grid = [x_lo * (x_hi / x_lo) ** (k / 199) for k in range(200)]
+    limits = [adjusted_ratio_limits(n, tau2) for n in grid]
+    y_top = max(ys + [1.0]) * 1.12
+    y_bot = max(0.0, min(ys + [1.0]) * 0.85)
+    pad = (y_top - y_bot) * 0.08
+    y_top, y_bot = y_top + pad, max(0.0, y_bot - pad)
+    with chart_style():
+        fig = _new_figure(4.7)
+        _frame(fig, title, subtitle, RATIO_NOTE)
+        ax = fig.add_subplot()
+        ax.set_xscale("log")
+        ax.set_xlim(x_lo, x_hi)
+        ax.set_ylim(y_bot, y_top)
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:g}"))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: _short_number(v)))
+        ax.xaxis.set_minor_formatter(NullFormatter())
+        ax.set_xlabel(f"Expected {outcome_label} at England and Wales rates (log scale)", fontsize=9, color=MUTED_COLOUR)
+        ax.set_ylabel("Actual ÷ expected", fontsize=9, color=MUTED_COLOUR)
+        ax.grid(axis="y", color="#EEEEEE", linewidth=0.8)
+        ax.set_axisbelow(True)
+        ax.axhline(1.0, color=NATIONAL_COLOUR, linewidth=1.8, label="England and Wales rates, 1")
+        for attr_lo, attr_hi, style, lab in (("lower95", "upper95", (0, (4, 3)), "95% limits"), ("lower998", "upper998", (0, (1, 2)), "99.8% limits")):
+            ax.plot(grid, [getattr(lim, attr_hi) for lim in limits if lim], color=MUTED_COLOUR, linewidth=1.1, linestyle=style, label=lab)
+            ax.plot(grid, [getattr(lim, attr_lo) for lim in limits if lim], color=MUTED_COLOUR, linewidth=1.1, linestyle=style)
+        ax.legend(loc="upper right", fontsize=8, handlelength=2.4, borderaxespad=0.2)
+        others = [p for p in pts if p.name != highlight]
+        ax.scatter([p.expected for p in others], [p.share for p in others], s=26, color=OTHER_COLOUR, edgecolor="white", linewidth=0.6, zorder=3)
+        marked = [p for p in pts if p.name == highlight]
+        for p in marked:
+            ax.scatter([p.expected], [p.share], s=90, color=HIGHLIGHT_COLOUR, edgecolor=TEXT_COLOUR, linewidth=0.9, zorder=5)
+        settle_layout(fig)
+        legend_box = ax.get_legend().get_window_extent(fig.canvas.get_renderer())  # type: ignore[attr-defined,union-attr]
+        taken: list[tuple[float, float, float, float]] = [(legend_box.x0, legend_box.y0, legend_box.x1, legend_box.y1)]
+        step = max(1, len(grid) // 40)
+        lines = [(n, 1.0) for n in grid[::step]]
+        lines += [(n, lim.upper998) for n, lim in zip(grid[::step], limits[::step]) if lim]
+        for p in marked:
+            taken.append(_label_point(ax, p, highlight_label or p.name, pts, taken, lines, bold=True, value=_ratio_text(p.share)))  # type: ignore[arg-type]
+    above = below = 0
+    for p in pts:
+        verdict = stats.funnel_verdict(p.share, adjusted_ratio_limits(p.expected, tau2))
+        above += verdict == stats.VERDICT_ABOVE_998
+        below += verdict == stats.VERDICT_BELOW_998
+    alt = (
+        f"Funnel plot of {len(pts)} forces' actual number of {outcome_label}, {period}, divided by the number expected "
+        "if each offence they dealt with had England and Wales rates, against the expected number, with 95% and 99.8% "
+        f"limits widened for the usual differences between forces. {above} forces lie above the 99.8% limit and {below} below it."
+    )
+    for p in marked:
+        alt += (
+            f" {highlight_label or p.name} is highlighted: {number(p.observed)} against about {number(round(p.expected))} "
+            f"expected, a ratio of {_ratio_text(p.share)}."
+        )
+    return Chart("ratio", f"{title}, {period}", alt, fig)
+
+
+RATIO_NOTE = (
+    "Each dot is a force. 1 means as many as England and Wales rates for the same offences would give; 0.8 means "
+    "20% fewer. Limits are widened for the usual differences between forces."
+)
 
 
 def _short_number(v: float) -> str:
@@ -670,8 +803,13 @@ def _cap(text: str) -> str:
 # ------------------------------------------------------------------------ from a story
 
 
-def story_charts(story_json: dict) -> dict[str, Chart]:  # type: ignore[type-arg]
-    """The three charts for a story's JSON (``Story.to_json()``), keyed by CHART_NAMES."""
+def story_charts(story_json: dict, *, ratio: bool = False) -> dict[str, Chart]:  # type: ignore[type-arg]
+    """The three charts for a story's JSON (``Story.to_json()``), keyed by CHART_NAMES; with ``ratio`` also
+    the chart of standardised ratios (``"ratio"``) when the story has them.
+
+    The funnel draws the limits widened for the spread between the reference forces (the ranked
+    territorial forces), computed from ``forces_compared`` as the story computes them.
+    """
     force = story_json["force"]
     national = force["kind"] == "national"
     label = force["display"] if not national else "England and Wales"
@@ -694,9 +832,21 @@ def story_charts(story_json: dict) -> dict[str, Chart]:  # type: ignore[type-arg
     territorial = [c for c in compared if c["kind"] == "territorial" or (not national and c["force"] == force["name"])]
     points = [FunnelPoint(c["force"], c["count"], c["denominator"]) for c in territorial]
     share = story_json["national"]["share"]
+    reference = [c for c in compared if c["kind"] == "territorial" and not c["small"]]
     if points and share is not None and any(p.denominator > 0 for p in points):
+        spread = share_overdispersion(share, [(c["count"], c["denominator"]) for c in reference])
         charts["funnel"] = funnel_chart(
             points, share, highlight=None if national else force["name"], highlight_label=None if national else label,
             outcome_label=outcome_label, period=period_text, label_extremes=2 if national else 0,
+            tau2=spread.tau2 if spread else None,
         )
+    with_ratio = [c for c in territorial if c.get("expected")]
+    if ratio and with_ratio:
+        spread = ratio_overdispersion([(float(c["count"]), c["expected"]) for c in reference if c.get("expected")])
+        if spread is not None:
+            charts["ratio"] = ratio_chart(
+                [RatioPoint(c["force"], c["count"], c["expected"]) for c in with_ratio], spread.tau2,
+                highlight=None if national else force["name"], highlight_label=None if national else label,
+                outcome_label=outcome_label, period=period_text,
+            )
     return charts
