@@ -6,6 +6,7 @@ from crime_outcomes.cli import story as _story  # noqa: F401
 from crime_outcomes.cli import serve as _serve  # noqa: F401
 from crime_outcomes.cli import pack as _pack  # noqa: F401
 from crime_outcomes.cli import reconcile as _reconcile  # noqa: F401
+from crime_outcomes.cli import similar as _similar  # noqa: F401
 from crime_outcomes.cli.app import app, main
 
 __all__ = ["app", "main"]
