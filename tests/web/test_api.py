@@ -251,7 +251,7 @@ def test_xlsx_and_json_downloads_hold_the_same_numbers(fixture_server: LiveServe
 def test_every_table_downloads_in_every_format(fixture_server: LiveServer) -> None:
     from crime_outcomes.web.api import TABLES
 
-    extra = {"force-years": "&force=kent", "force-offences": "&force=kent", "force-notable": "&force=kent", "compare": "&force=kent&force=surrey",
+    extra = {"force-years": "&force=kent", "force-offences": "&force=kent", "force-notable": "&force=kent", "force-similar": "&force=kent", "compare": "&force=kent&force=surrey",
              "offence-forces": "&code=8N", "offence-years": "&code=8N"}
     for table in TABLES:
         for fmt in ("csv", "xlsx", "json"):

@@ -24,7 +24,7 @@ from crime_outcomes.web.params import ORDERS, SORT_KEYS, BadParameter, View, par
 from crime_outcomes.web.tables import FORMATS
 
 TABLES = (
-    "forces", "national-years", "national-offences", "force-years", "force-offences", "force-notable",
+    "forces", "national-years", "national-offences", "force-years", "force-offences", "force-notable", "force-similar",
     "offence-forces", "offence-years", "compare", "outcome-types", "offence-codes",
 )
 """Tables the data page offers in every format; /data/{table}.{format}."""

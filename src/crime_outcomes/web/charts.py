@@ -134,9 +134,9 @@ def _inline(chart: pack_charts.Chart, prefix: str) -> InlineChart:
 
 
 def story_charts(story_json: dict[str, Any], prefix: str) -> dict[str, InlineChart]:
-    """The packs' charts for a story (year-series, offences, funnel), as CSP-safe accessible inline SVG."""
+    """The packs' charts for a story (year-series, offences, funnel, and the ratio chart), as CSP-safe accessible inline SVG."""
     with _RENDER_LOCK:
-        return {name: _inline(chart, prefix) for name, chart in pack_charts.story_charts(story_json).items()}
+        return {name: _inline(chart, prefix) for name, chart in pack_charts.story_charts(story_json, ratio=True).items()}
 
 
 def year_chart(story_json: dict[str, Any], prefix: str) -> InlineChart:

@@ -20,6 +20,7 @@ from starlette.routing import BaseRoute, Route
 
 from crime_outcomes import __version__
 from crime_outcomes.analysis import stats
+from crime_outcomes.analysis.fair import READER_NOTES
 from crime_outcomes.analysis.story import BASES, DEFINITIONS, NATIONAL_SLUG, PERS
 from crime_outcomes.errors import NotFoundError
 from crime_outcomes.normalise.forces import FORCES, FRAUD
@@ -61,9 +62,15 @@ def offence_url(code: str, view: View | None = None) -> str:
     return "/offence/" + quote(code, safe="/") + (view.query() if view else "")
 
 
-ENV.filters.update(number=number, pct1=pct1, interval=interval)
+def ratio_text(value: float | None) -> str:
+    """A standardised ratio to two decimal places (0.86): 1 is England and Wales rates."""
+    return "–" if value is None else f"{value:.2f}"
+
+
+ENV.filters.update(number=number, pct1=pct1, interval=interval, ratio=ratio_text)
 ENV.globals.update(
     version=__version__, offence_url=offence_url, rank_text=rank_text, ordinal=ordinal, definitions=DEFINITIONS,
+    reader_notes=READER_NOTES,
 )
 
 
@@ -196,7 +203,7 @@ def force_page(request: Request) -> Response:
     return render(
         request, "force.html", view=view, story=sj, slug=canonical, charts=charts_for(ex, name, view, sj),
         forces=compared, offences=shown_offences, hidden_offences=len(sj["offences"]) - len(shown_offences),
-        form=form_context(ex, view, f"/force/{canonical}"),
+        form=form_context(ex, view, f"/force/{canonical}"), similar=tb.similar_table(sj).records(),
     )
 
 
@@ -281,12 +288,13 @@ def data_page(request: Request) -> Response:
 
 
 TABLE_INFO: list[tuple[str, str, str]] = [
-    ("forces", "All forces: count, denominator, share, interval, ranks, funnel verdict and limits", ""),
+    ("forces", "All forces: count, denominator, share, interval, ranks, funnel verdict and limits, verdict against the widened limits, expected count and ratio", ""),
     ("national-years", "England and Wales by year", ""),
     ("national-offences", "England and Wales by offence", ""),
     ("force-years", "One force by year, with England and Wales beside it", "force"),
     ("force-offences", "One force by offence", "force"),
     ("force-notable", "One force's notable offences, with the rules behind each", "force"),
+    ("force-similar", "One force and the forces most like it in the crime they deal with: shares and ratios to expected", "force"),
     ("offence-forces", "One offence by force", "code"),
     ("offence-years", "One offence in England and Wales by year", "code"),
     ("compare", "Forces side by side (repeat force=)", "force"),
@@ -344,6 +352,8 @@ def build_table(ex: Explorer, request: Request, name: str, view: View) -> tuple[
         slug = FORCES[force].slug
         if name == "force-years":
             return tb.year_table(sj, name), slug
+        if name == "force-similar":
+            return tb.similar_table(sj, name), slug
         return tb.offence_table(sj, "notable" if name == "force-notable" else "offences", name), slug
     if name.startswith("offence-"):
         code = (request.query_params.get("code") or "").strip()

@@ -81,7 +81,7 @@ def offence_table(story_json: dict[str, Any], key: str, name: str) -> Table:
 
 FORCE_COLUMNS = (
     "force", "slug", "kind", "count", "denominator", "share", "ci95_low", "ci95_high", "rank_by_share", "rank_by_count",
-    "small", "verdict", "national_share", "lower95", "upper95", "lower998", "upper998",
+    "small", "verdict", "national_share", "lower95", "upper95", "lower998", "upper998", "adjusted_verdict", "expected", "ratio",
 )
 
 
@@ -98,8 +98,29 @@ def forces_table(story_json: dict[str, Any], name: str = "forces") -> Table:
         rows.append((
             c["force"], slug, c["kind"], c["count"], c["denominator"], c["share"], *_ci(c["ci95"]),
             c["rank_by_share"], c["rank_by_count"], c["small"], c["verdict"], p0, *lim,
+            c.get("adjusted_verdict"), c.get("expected"), c.get("ratio"),
         ))
     return Table(name, f"All forces: {story_json['outcome']['label']}, {_period(story_json)}", FORCE_COLUMNS, rows)
+
+
+SIMILAR_COLUMNS = ("force", "slug", "this_force", "distance", "count", "denominator", "share", "expected", "ratio", "adjusted_verdict")
+
+
+def similar_table(story_json: dict[str, Any], name: str = "force-similar") -> Table:
+    """The force and its most similar forces (story JSON ``similar``): shares and standardised ratios side by side."""
+    from crime_outcomes.normalise.forces import FORCES
+
+    force = story_json["force"]
+    st = story_json.get("standardised") or {}
+    rows: list[tuple[Any, ...]] = []
+    similar = story_json.get("similar")
+    if similar:
+        verdict = ((story_json.get("funnel") or {}).get("adjusted") or {}).get("verdict")
+        rows.append((force["name"], force["slug"], True, None, story_json["count"], story_json["denominator"], story_json["share"], st.get("expected"), st.get("ratio"), verdict))
+        for f in similar["forces"]:
+            slug = FORCES[f["force"]].slug if f["force"] in FORCES else None
+            rows.append((f["force"], slug, False, f["distance"], f["count"], f["denominator"], f["share"], f["expected"], f["ratio"], f["adjusted_verdict"]))
+    return Table(name, f"{force['display']} and the forces most like it: {story_json['outcome']['label']}, {_period(story_json)}", SIMILAR_COLUMNS, rows)
 
 
 def offence_forces_table(view_json: dict[str, Any], name: str = "offence-forces") -> Table:
