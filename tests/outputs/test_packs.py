@@ -25,12 +25,14 @@ from typing import Any
 
 import pytest
 from docx import Document
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml.ns import qn
 from python_calamine import CalamineWorkbook
 
 from crime_outcomes.analysis.story import story
 from crime_outcomes.store.ingest import ingest_file
 from crime_outcomes.normalise.forces import FORCES, england_and_wales_forces
-from crime_outcomes.outputs.packs import CHART_FILES, PACK_FILES, md_escape, write_all, write_pack
+from crime_outcomes.outputs.packs import CHART_FILES, PACK_FILES, Table, column_widths, md_escape, text_width_pt, write_all, write_pack
 from crime_outcomes.sample import open_sample_store
 from crime_outcomes.store import Store
 from crime_outcomes.testing.workbooks import HEADERS_2019
@@ -248,6 +250,93 @@ def test_workbook_numbers_equal_story_json(west_midlands):
         assert 'state="frozen"' in xml and 'ySplit="1"' in xml
         if index > 1:
             assert "<autoFilter" in xml
+
+
+def test_word_brief_is_a4_with_tables_that_fit(west_midlands):
+    result, sj = west_midlands
+    doc = Document(str(result.folder / "brief.docx"))
+    for section in doc.sections:
+        assert (round(section.page_width.cm, 1), round(section.page_height.cm, 1)) in ((21.0, 29.7), (29.7, 21.0))
+        assert round(section.left_margin.cm, 1) == round(section.right_margin.cm, 1) == 2.0
+    room = doc.sections[0].page_width - doc.sections[0].left_margin - doc.sections[0].right_margin
+    # the look comes from built-in styles a newsroom can change in one place
+    styles = {p.style.name for p in doc.paragraphs}
+    assert {"Title", "Subtitle", "Heading 1", "Caption", "List Bullet", "List Number"} <= styles
+    offences = next(t for t in doc.tables if t.rows[0].cells[0].text == "Offence" and t.rows[0].cells[2].text == "Number")
+    assert offences.style.name == "Light List Accent 1"
+    header, first = offences.rows[0], offences.rows[1]
+    assert header._tr.trPr.find(qn("w:tblHeader")) is not None  # repeated on every page
+    assert all(row._tr.trPr.find(qn("w:cantSplit")) is not None for row in offences.rows)  # rows never split
+    widths = [c.width for c in offences.columns]
+    assert widths[0] == max(widths) and sum(widths) <= room  # the offence column is the widest; the table fits
+    top = next(o for o in sj["offences"] if o["count"] > 0)
+    assert first.cells[0].text == top["description"] and first.cells[2].text == uk_int(top["count"])
+    assert first.cells[2].paragraphs[0].style.name == "Table Number"  # numbers right-aligned by style
+    assert doc.styles["Table Number"].paragraph_format.alignment == WD_ALIGN_PARAGRAPH.RIGHT
+    # the notable table names each rule by id; the full wording follows the table
+    notable = next(t for t in doc.tables if t.rows[0].cells[-1].text == "Rules")
+    labels = {r["id"]: r["label"] for o in sj["notable"] for r in o["rules"]}
+    for row, o in zip(notable.rows[1:], sj["notable"]):
+        assert row.cells[0].text == o["description"] and row.cells[-1].text == ", ".join(r["id"] for r in o["rules"])
+    text = "\n".join(p.text for p in doc.paragraphs)
+    for rule_id, label in labels.items():
+        assert f"{rule_id}: {label}" in text
+        assert not any(label in c.text for row in notable.rows for c in row.cells)
+
+
+def test_column_widths_come_from_the_content():
+    t = Table(["Offence", "Code", "Number"], [["Possession of controlled drugs (Cannabis)", "92E", "6,884"], ["Harassment", "8L", "81"]], ["l", "l", "r"])
+    roomy = column_widths(t, 1000.0)
+    assert roomy is not None and roomy[0] > roomy[2] > roomy[1] * 0.9  # everything on one line: the offence column widest
+    assert roomy[0] >= text_width_pt("Possession of controlled drugs (Cannabis)")
+    tight = column_widths(t, 180.0)
+    assert tight is not None and abs(sum(tight) - 180.0) < 1e-6
+    assert tight[0] >= text_width_pt("Harassment") and tight[2] >= text_width_pt("Number", bold=True)  # no word broken
+    assert column_widths(t, 150.0) is None  # cannot fit without breaking words: the caller turns the page
+
+
+def test_a_table_too_wide_for_portrait_gets_a_landscape_page_of_its_own():
+    from crime_outcomes.outputs.packs import _docx_styles, _docx_table, _page
+
+    doc = Document()
+    _docx_styles(doc)
+    _page(doc.sections[0], landscape=False)
+    narrow = Table(["Offence", "Number"], [["Harassment", "81"]], ["l", "r"])
+    wide = Table([f"Column {i}" for i in range(9)], [[f"{i}00,000" for i in range(9)]], ["r"] * 9)
+    for t in (narrow, wide, narrow):
+        _docx_table(doc, t)
+    orientation = [(round(s.page_width.cm, 1), round(s.page_height.cm, 1)) for s in doc.sections]
+    assert orientation == [(21.0, 29.7), (29.7, 21.0), (21.0, 29.7)]  # portrait, the wide table turned, portrait again
+    body = doc.element.body
+    tables = body.findall(qn("w:tbl"))
+    assert len(tables) == 3
+    landscape_room = doc.sections[1].page_width - doc.sections[1].left_margin - doc.sections[1].right_margin
+    assert sum(int(g.get(qn("w:w"))) for g in tables[1].iter(qn("w:gridCol"))) * 635 <= landscape_room  # twips to EMU
+
+
+def test_workbook_prints_on_a4_and_fits_the_width(west_midlands):
+    result, sj = west_midlands
+    path = result.folder / "data.xlsx"
+    with zipfile.ZipFile(path) as zf:
+        book = zf.read("xl/workbook.xml").decode("utf-8")
+    for index in range(1, 7):
+        xml = sheet_xml(path, index)
+        setup = re.search(r"<pageSetup [^>]*>", xml).group(0)
+        assert 'paperSize="9"' in setup and 'fitToHeight="0"' in setup and 'fitToPage="1"' in xml
+        assert 'fitToWidth="0"' not in setup  # fitToWidth defaults to one page
+    assert book.count("_xlnm.Print_Titles") == 6 and "$1:$1" in book  # header row repeated on each printed page
+    # widths from the content: the Offence column is as wide as its longest name (up to a limit) and wraps beyond it
+    offences = sheet_xml(path, 3)
+    widths = {int(m[0]): float(m[1]) for m in re.findall(r'<col min="(\d+)" max="\1" width="([\d.]+)"', offences)}
+    longest = max(len(o["description"] or "") for o in sj["offences"])
+    assert widths[2] >= min(longest, 48) and widths[1] < 12
+    # the story lines on the Summary tab wrap across the three columns, each row as tall as its text
+    summary = sheet_xml(path, 1)
+    merged = re.findall(r'<mergeCell ref="A(\d+):C\1"/>', summary)
+    assert len(merged) == len(sj["lines"]) + 1  # the lines and the edition
+    heights = {m[0]: float(m[1]) for m in re.findall(r'<row r="(\d+)"[^>]* ht="([\d.]+)"', summary)}
+    longest_line = max(range(len(sj["lines"])), key=lambda i: len(sj["lines"][i]))
+    assert heights[merged[longest_line]] >= 30
 
 
 def test_national_pack(sample_store, tmp_path):

@@ -29,6 +29,7 @@ import json
 import multiprocessing
 import os
 import re
+import textwrap
 import time
 import zipfile
 from collections.abc import Callable, Sequence
@@ -135,6 +136,7 @@ class Brief:
     offences_note: str
     notable: Table | None
     notable_intro: str
+    notable_rules: list[tuple[str, str]]  # (rule id, its full wording), for the rules the notable table names
     comparison: list[str]
     largest: Table | None
     forces: Table | None
@@ -172,13 +174,17 @@ def _rank_text(rank: int | None, of: int, tied: bool) -> str:
     return f"{'joint ' if tied else ''}{ordinal(rank)} of {of}"
 
 
+def _rules_shown(rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rules given as why an offence is notable. Rules that govern these outcomes and years
+    come first and alone when any do; otherwise rules about no outcome in particular (editorial
+    lists) are preferred, so a rule about another outcome (an adult-caution statute beside
+    community resolutions) is given only when nothing else marks the offence, and then only as what it is."""
+    return [r for r in rules if r.get("applies")] or [r for r in rules if not r.get("governs")] or rules
+
+
 def _rules_behind(rules: list[dict[str, Any]]) -> str:
-    """The "why it is notable" cell. Rules that govern these outcomes and years come first and
-    alone when any do; otherwise rules about no outcome in particular (editorial lists) are
-    preferred, so a rule about another outcome (an adult-caution statute beside community
-    resolutions) is printed only when nothing else marks the offence, and then only as what it is."""
-    shown = [r for r in rules if r.get("applies")] or [r for r in rules if not r.get("governs")] or rules
-    return "; ".join(f"{r['label']} [{r['id']}]" for r in shown)
+    """Why an offence is notable, in full: the wording of each rule shown, with its id."""
+    return "; ".join(f"{r['label']} [{r['id']}]" for r in _rules_shown(rules))
 
 
 def _offence_name(o: dict[str, Any]) -> str:
@@ -389,16 +395,19 @@ def build_brief(sj: StoryJSON, charts: dict[str, ChartRef]) -> Brief:
         "outcomes for that offence; E&W: England and Wales. Every offence is in data.xlsx (tab 'By offence')."
     )
 
-    # Notable offences.
+    # Notable offences: the table names each rule by its short id; the full wording follows it.
     notable = None
+    notable_rules: dict[tuple[str, str], list[str]] = {}  # (rule id, wording) -> offence codes; one rule may be worded per offence
     if sj["notable"]:
         rows = []
         for o in sj["notable"]:
-            rules = _rules_behind(o["rules"])
+            shown = _rules_shown(o["rules"])
+            for r in shown:
+                notable_rules.setdefault((r["id"], r["label"]), []).append(o["code"])
             row = [_offence_name(o), o["code"], number(o["count"])]
             if not national:
                 row.append(_pct(o["share_of_national"]))
-            row.append(rules)
+            row.append(", ".join(r["id"] for r in shown))
             rows.append(row)
         headers = ["Offence", "Code", "Number"] + ([] if national else ["Share of E&W"]) + ["Why it is notable"]
         notable = Table(headers, rows, ["l", "l", "r"] + ([] if national else ["r"]) + ["l"], f"Notable offences: serious offences that got {out_label}")
@@ -500,6 +509,7 @@ def build_brief(sj: StoryJSON, charts: dict[str, ChartRef]) -> Brief:
         offences_note=offences_note,
         notable=notable,
         notable_intro=notable_intro,
+        notable_rules=list(notable_rules.items()),
         comparison=comparison,
         largest=largest,
         forces=forces_table if national else None,
@@ -618,92 +628,235 @@ def _docx_text(value: object) -> str:
     return _XML_ILLEGAL.sub("", "" if value is None else str(value))
 
 
-def write_docx(brief: Brief, path: Path, folder: Path) -> None:
-    """The brief as a Word document: headings, lines, tables, figures with alt text, footer credit."""
-    from docx import Document
-    from docx.enum.table import WD_TABLE_ALIGNMENT
+A4_CM = (21.0, 29.7)
+DOCX_MARGIN_CM = 2.0
+TABLE_FONT_PT = 9.0
+_CELL_PAD_PT = 12.0  # left and right cell margins together, with room for a border
+# Advance widths in em, per kind of character, a little above DejaVu Sans (LibreOffice's stand-in
+# for Calibri when Calibri is not installed, and wider than it), so an estimate never falls short.
+_NARROW = frozenset("il.,:;'|!()[]/ ")
+_WIDE = frozenset("mwMW%&@")
+
+
+def text_width_pt(text: str, bold: bool = False, size: float = TABLE_FONT_PT) -> float:
+    """Estimated width of a piece of text on one line, in points: never less than Word or LibreOffice need."""
+    em = 0.0
+    for ch in text:
+        if ch in _NARROW:
+            em += 0.36
+        elif ch in _WIDE:
+            em += 1.02
+        elif ch.isupper():
+            em += 0.76
+        else:  # lower case, digits and the rest
+            em += 0.64
+    return em * size * (1.1 if bold else 1.0)
+
+
+def column_widths(t: Table, available_pt: float) -> list[float] | None:
+    """Column widths in points from the content, or None when the table cannot fit ``available_pt``.
+
+    Numbers (and 'n' columns) are as wide as their widest value and never wrap; a header may
+    wrap between words. Text columns are at least as wide as their longest word, so no word is
+    ever broken, and share the room left in proportion to how much more they would use.
+    """
+    need: list[float] = []  # the narrowest each column can be without breaking a word
+    values_fit: list[float] = []  # wide enough for every value on one line
+    header_fits: list[float] = []  # and for the header on one line too
+    for i, (header, align) in enumerate(zip(t.headers, t.align)):
+        values = [row[i] for row in t.rows]
+        header_word = max((text_width_pt(w, bold=True) for w in header.split()), default=0.0)
+        if align in ("r", "n"):  # bold in a highlighted row, so measured bold
+            need.append(max([header_word] + [text_width_pt(v, bold=True) for v in values]) + _CELL_PAD_PT)
+        else:
+            longest = max((text_width_pt(w, bold=t.highlight is not None) for v in values for w in v.split()), default=0.0)
+            need.append(max(header_word, longest) + _CELL_PAD_PT)
+        values_fit.append(max([need[-1]] + [text_width_pt(v) + _CELL_PAD_PT for v in values]))
+        header_fits.append(max(values_fit[-1], text_width_pt(header, bold=True) + _CELL_PAD_PT))
+    widths = need
+    for target in (values_fit, header_fits):  # values first: an offence name on one line beats a header on one line
+        spare = available_pt - sum(widths)
+        if spare < 0:
+            return None
+        growth = sum(w - n for w, n in zip(target, widths))
+        if growth <= spare:
+            widths = target
+        else:
+            return [n + spare * (w - n) / growth for w, n in zip(target, widths)]
+    return widths
+
+
+def _docx_styles(doc: Any) -> None:
+    """Set the look through styles, not direct formatting, so a newsroom can restyle the whole brief."""
+    from docx.enum.style import WD_STYLE_TYPE
     from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.shared import Inches, Pt, RGBColor
+    from docx.shared import Pt
+
+    styles = doc.styles
+    styles["Normal"].font.name = "Calibri"
+    styles["Normal"].font.size = Pt(10.5)
+    styles["Caption"].paragraph_format.keep_with_next = True
+    styles["Footer"].font.size = Pt(8)
+    cell = styles.add_style("Table Text", WD_STYLE_TYPE.PARAGRAPH)
+    cell.base_style = styles["Normal"]
+    cell.font.size = Pt(TABLE_FONT_PT)
+    cell.paragraph_format.space_before = Pt(1)
+    cell.paragraph_format.space_after = Pt(1)
+    cell.paragraph_format.line_spacing = 1.0
+    figures = styles.add_style("Table Number", WD_STYLE_TYPE.PARAGRAPH)
+    figures.base_style = cell
+    figures.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+
+
+def _page(section: Any, landscape: bool) -> None:
+    """A4, portrait or landscape, with the same margins."""
+    from docx.enum.section import WD_ORIENT
+    from docx.shared import Cm
+
+    short, long = Cm(A4_CM[0]), Cm(A4_CM[1])
+    section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = (long, short) if landscape else (short, long)
+    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
+        setattr(section, side, Cm(DOCX_MARGIN_CM))
+
+
+def _on(element: Any, tag: str) -> None:
+    """Add an on/off property (present means on), such as a row's w:tblHeader."""
+    from docx.oxml import OxmlElement
+
+    element.append(OxmlElement(tag))
+
+
+def _docx_table(doc: Any, t: Table) -> None:
+    """A table with widths from its content; header row repeated, rows never split across pages.
+
+    A table too wide for a portrait page goes on a landscape page of its own.
+    """
+    from docx.enum.section import WD_SECTION
+    from docx.enum.table import WD_TABLE_ALIGNMENT
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Cm, Pt
+
+    def room(landscape: bool) -> float:
+        page = A4_CM[1] if landscape else A4_CM[0]
+        return Cm(page - 2 * DOCX_MARGIN_CM).pt
+
+    widths = column_widths(t, room(False))
+    landscape = widths is None
+    if landscape:
+        _page(doc.add_section(WD_SECTION.NEW_PAGE), landscape=True)
+        widths = column_widths(t, room(True))
+        if widths is None:  # wider than any page: scale to fit; words may then wrap
+            natural = column_widths(t, float("inf")) or []
+            widths = [w * room(True) / sum(natural) for w in natural]
+
+    if t.caption:
+        doc.add_paragraph(_docx_text(t.caption), style="Caption")
+    tbl = doc.add_table(rows=1, cols=len(t.headers))
+    tbl.style = "Light List Accent 1"
+    tbl.alignment = WD_TABLE_ALIGNMENT.LEFT
+    tbl.autofit = False
+    look = tbl._tbl.tblPr.find(qn("w:tblLook"))
+    if look is None:
+        look = OxmlElement("w:tblLook")
+        tbl._tbl.tblPr.append(look)
+    # Header row and row banding from the table style; no emphasis on the first column. Word reads
+    # the named attributes, LibreOffice the older bit mask in w:val (0x0020 first row, 0x0400 no column bands).
+    for key, value in (("w:val", "0420"), ("w:firstRow", "1"), ("w:lastRow", "0"), ("w:firstColumn", "0"), ("w:lastColumn", "0"), ("w:noHBand", "0"), ("w:noVBand", "1")):
+        look.set(qn(key), value)
+    for column, width in zip(tbl.columns, widths):
+        column.width = Pt(width)
+    tbl_width = tbl._tbl.tblPr.find(qn("w:tblW"))
+    if tbl_width is None:
+        tbl_width = OxmlElement("w:tblW")
+        tbl._tbl.tblPr.append(tbl_width)
+    tbl_width.set(qn("w:type"), "dxa")  # twentieths of a point
+    tbl_width.set(qn("w:w"), str(round(sum(widths) * 20)))
+
+    def fill(row: Any, values: Sequence[str], strong: bool) -> None:
+        _on(row._tr.get_or_add_trPr(), "w:cantSplit")
+        for i, (cell, value) in enumerate(zip(row.cells, values)):
+            cell.width = Pt(widths[i])
+            para = cell.paragraphs[0]
+            para.style = "Table Number" if t.align[i] == "r" else "Table Text"
+            run = para.add_run(_docx_text(value))
+            if strong:
+                run.style = "Strong"
+
+    fill(tbl.rows[0], t.headers, False)
+    _on(tbl.rows[0]._tr.get_or_add_trPr(), "w:tblHeader")
+    for r, row in enumerate(t.rows):
+        fill(tbl.add_row(), row, t.highlight == r)
+    if landscape:
+        _page(doc.add_section(WD_SECTION.NEW_PAGE), landscape=False)
+    else:
+        doc.add_paragraph()
+
+
+def write_docx(brief: Brief, path: Path, folder: Path) -> None:
+    """The brief as a Word document on A4: headings, lines, tables, figures with alt text, footer credit."""
+    from docx import Document
+    from docx.shared import Cm
 
     doc = Document()
-    normal = doc.styles["Normal"]
-    normal.font.name = "Calibri"
-    normal.font.size = Pt(10.5)
+    _docx_styles(doc)
+    _page(doc.sections[0], landscape=False)
     props = doc.core_properties
     props.title = _docx_text(brief.title)
     props.author = "crime-outcomes"
     props.comments = _docx_text(brief.credit)
 
     doc.add_heading(_docx_text(brief.title), level=0)
-    sub = doc.add_paragraph(_docx_text(brief.subtitle))
-    sub.runs[0].font.color.rgb = RGBColor(0x59, 0x59, 0x59)
+    doc.add_paragraph(_docx_text(brief.subtitle), style="Subtitle")
     if brief.sample_notice:
-        p = doc.add_paragraph()
-        p.add_run("Sample data. ").bold = True
+        p = doc.add_paragraph(style="Intense Quote")
+        p.add_run("Sample data. ", style="Strong")
         p.add_run(_docx_text(brief.sample_notice))
-
-    def table(t: Table) -> None:
-        if t.caption:
-            cap = doc.add_paragraph(_docx_text(t.caption))
-            cap.runs[0].bold = True
-        tbl = doc.add_table(rows=1, cols=len(t.headers))
-        tbl.style = "Table Grid"
-        tbl.alignment = WD_TABLE_ALIGNMENT.LEFT
-        for i, h in enumerate(t.headers):
-            cell = tbl.rows[0].cells[i]
-            cell.text = ""
-            run = cell.paragraphs[0].add_run(_docx_text(h))
-            run.bold = True
-            run.font.size = Pt(9)
-        for r, row in enumerate(t.rows):
-            cells = tbl.add_row().cells
-            for i, value in enumerate(row):
-                para = cells[i].paragraphs[0]
-                run = para.add_run(_docx_text(value))
-                run.font.size = Pt(9)
-                run.bold = t.highlight == r
-                if t.align[i] == "r":
-                    para.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-        doc.add_paragraph()
 
     def figure(name: str) -> None:
         ref = brief.charts.get(name)
         if ref is None:
             return
-        doc.add_picture(str(folder / ref.png_path), width=Inches(6.25))
+        doc.add_picture(str(folder / ref.png_path), width=Cm(15.5))
+        doc.paragraphs[-1].paragraph_format.keep_with_next = True
         shape = doc.inline_shapes[-1]
         shape._inline.docPr.set("descr", _docx_text(ref.alt))  # alt text for screen readers
         shape._inline.docPr.set("title", _docx_text(ref.title))
-        cap = doc.add_paragraph(_docx_text(f"Figure: {ref.title}. Files: {ref.svg_path}, {ref.png_path}."))
-        cap.runs[0].italic = True
-        cap.runs[0].font.size = Pt(8.5)
+        doc.add_paragraph(_docx_text(f"Figure: {ref.title}. Files: {ref.svg_path}, {ref.png_path}."), style="Caption")
 
     doc.add_heading("The story in brief", level=1)
     for line in brief.lines:
         doc.add_paragraph(_docx_text(line), style="List Bullet")
     doc.add_heading("Key figures", level=1)
-    table(brief.figures)
+    _docx_table(doc, brief.figures)
     doc.add_heading("Year by year", level=1)
     if brief.change:
-        doc.add_paragraph(_docx_text(brief.change))
-    table(brief.years)
+        doc.add_paragraph(_docx_text(brief.change)).paragraph_format.keep_with_next = True
+    _docx_table(doc, brief.years)
     figure("year-series")
     doc.add_heading("Offences", level=1)
-    table(brief.offences)
+    _docx_table(doc, brief.offences)
     doc.add_paragraph(_docx_text(brief.offences_note))
     figure("offences")
     doc.add_heading("Notable offences", level=1)
-    doc.add_paragraph(_docx_text(brief.notable_intro))
+    intro = doc.add_paragraph(_docx_text(brief.notable_intro))
     if brief.notable:
-        table(brief.notable)
+        intro.paragraph_format.keep_with_next = True  # the heading and its introduction start the page with the table
+        _docx_table(doc, brief.notable)
+        doc.add_paragraph("Rules behind these flags:", style="Caption")
+        for rule_id, label in brief.notable_rules:
+            p = doc.add_paragraph(style="List Bullet")
+            p.add_run(_docx_text(rule_id) + ": ", style="Strong")
+            p.add_run(_docx_text(label))
     doc.add_heading("National comparison" if not brief.is_national else "Forces compared", level=1)
     for para in brief.comparison:
         doc.add_paragraph(_docx_text(para))
     figure("funnel")
     if brief.largest:
-        table(brief.largest)
+        _docx_table(doc, brief.largest)
     if brief.forces:
-        table(brief.forces)
+        _docx_table(doc, brief.forces)
     doc.add_heading("Caveats", level=1)
     for c in brief.caveats:
         doc.add_paragraph(_docx_text(c), style="List Bullet")
@@ -713,7 +866,7 @@ def write_docx(brief: Brief, path: Path, folder: Path) -> None:
     doc.add_heading("Methodology", level=1)
     for term, text in brief.methodology:
         p = doc.add_paragraph()
-        p.add_run(_docx_text(term) + ". ").bold = True
+        p.add_run(_docx_text(term) + ". ", style="Strong")
         p.add_run(_docx_text(text))
     doc.add_heading("Source and licence", level=1)
     doc.add_paragraph(_docx_text(brief.credit))
@@ -723,12 +876,15 @@ def write_docx(brief: Brief, path: Path, folder: Path) -> None:
 
     footer = doc.sections[0].footer.paragraphs[0]
     footer.text = _docx_text(f"{brief.edition} {brief.credit}")
-    for run in footer.runs:
-        run.font.size = Pt(8)
+    footer.style = "Footer"
     doc.save(str(path))
 
 
 # ---------------------------------------------------------------------------- workbook
+
+
+_PORTRAIT_COLUMNS = 110.0
+"""Total column width (characters) beyond which a sheet prints landscape, so fitting it to the width keeps text legible."""
 
 
 def write_xlsx(sj: StoryJSON, brief: Brief, path: Path) -> None:
@@ -738,31 +894,86 @@ def write_xlsx(sj: StoryJSON, brief: Brief, path: Path) -> None:
     wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False})
     wb.set_properties({"title": brief.title, "author": "crime-outcomes", "comments": brief.credit})
     head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "bottom": 1, "text_wrap": True, "valign": "top"})
-    integer = wb.add_format({"num_format": "#,##0"})
-    pct = wb.add_format({"num_format": "0.00%"})
-    bold = wb.add_format({"bold": True})
-    bold_int = wb.add_format({"bold": True, "num_format": "#,##0"})
-    bold_pct = wb.add_format({"bold": True, "num_format": "0.00%"})
+    # Every cell top-aligned, so a row whose offence name wraps still reads across.
+    plain = wb.add_format({"valign": "top"})
+    integer = wb.add_format({"num_format": "#,##0", "valign": "top"})
+    pct = wb.add_format({"num_format": "0.00%", "valign": "top"})
+    bold = wb.add_format({"bold": True, "valign": "top"})
+    bold_int = wb.add_format({"bold": True, "num_format": "#,##0", "valign": "top"})
+    bold_pct = wb.add_format({"bold": True, "num_format": "0.00%", "valign": "top"})
     wrap = wb.add_format({"text_wrap": True, "valign": "top"})
+    bold_wrap = wb.add_format({"bold": True, "text_wrap": True, "valign": "top"})
     title_fmt = wb.add_format({"bold": True, "font_size": 13})
+    # Per sheet: the widest value written to each column (in characters), each column's limit, and
+    # the cells that wrap (row, first and last column, text, bold): neither Excel nor LibreOffice
+    # grows a row to fit wrapped text when it opens a file, so each such row is given its height.
+    widest: dict[str, dict[int, float]] = {}
+    limit: dict[str, list[float]] = {}
+    wrapped: dict[str, list[tuple[int, int, int, str, bool]]] = {}
+
+    def seen(ws: Any, c: int, chars: float) -> None:
+        cols = widest.setdefault(ws.name, {})
+        cols[c] = max(cols.get(c, 0.0), chars)
 
     def text(ws: Any, r: int, c: int, value: object, fmt: Any = None) -> None:
+        fmt = plain if fmt is None else fmt
         if value is None or value == "":
             ws.write_blank(r, c, None, fmt)
-        else:
-            ws.write_string(r, c, safe_cell(str(value)), fmt)
+            return
+        value = safe_cell(str(value))
+        cap = limit[ws.name][c]
+        strong = fmt in (bold, bold_wrap)
+        if len(value) > cap or fmt is wrap:  # wraps within the column's limit rather than being cut off by the next cell
+            fmt = bold_wrap if strong else wrap
+            wrapped.setdefault(ws.name, []).append((r, c, c, value, strong))
+        seen(ws, c, min(len(value), cap) * (1.1 if strong else 1.0))
+        ws.write_string(r, c, value, fmt)
+
+    def paragraph(ws: Any, r: int, first: int, last: int, value: str) -> None:
+        """Text across several columns, wrapped (a story line under the figures)."""
+        value = safe_cell(value)
+        ws.merge_range(r, first, r, last, value, wrap)
+        wrapped.setdefault(ws.name, []).append((r, first, last, value, False))
 
     def num(ws: Any, r: int, c: int, value: float | int | None, fmt: Any) -> None:
         if value is None:
             ws.write_blank(r, c, None, fmt)
-        else:
-            ws.write_number(r, c, value, fmt)
+            return
+        shown = f"{value * 100:,.2f}%" if fmt in (pct, bold_pct) else f"{value:,.0f}"
+        seen(ws, c, len(shown) * (1.1 if fmt in (bold_int, bold_pct) else 1.0))
+        ws.write_number(r, c, value, fmt)
 
-    def header(ws: Any, names: Sequence[str], widths: Sequence[float]) -> None:
-        for c, (name, width) in enumerate(zip(names, widths)):
+    def header(ws: Any, names: Sequence[str], caps: Sequence[float]) -> None:
+        """The header row, frozen; ``caps`` are the widest each column may grow before its text wraps."""
+        limit[ws.name] = list(caps)
+        for c, name in enumerate(names):
             ws.write_string(0, c, name, head)
-            ws.set_column(c, c, width)
+            seen(ws, c, max(len(w) for w in name.split()) * 1.1)  # the header wraps between words
+            wrapped.setdefault(ws.name, []).append((0, c, c, name, True))
         ws.freeze_panes(1, 0)
+
+    def finish(ws: Any) -> None:
+        """Column widths and wrapped rows' heights from what was written, and a print setup:
+        A4, fitted to the page width, the header row repeated on every page."""
+        widths = {c: max(6.0, chars + 2) for c, chars in widest.get(ws.name, {}).items()}
+        for c, width in widths.items():
+            ws.set_column(c, c, width)
+        lines: dict[int, int] = {}
+        for r, first, last, value, strong in wrapped.get(ws.name, []):
+            across = sum(widths.get(c, 8.43) for c in range(first, last + 1))
+            # A column width counts characters as wide as "0"; text runs about a tenth narrower, bold text not.
+            n = len(textwrap.wrap(value, width=max(1, int(across / (1.0 if strong else 0.9)) - 1), break_long_words=False))
+            lines[r] = max(lines.get(r, 1), n)
+        for r, n in lines.items():
+            if n > 1:
+                ws.set_row(r, 15.0 * n)
+        ws.set_paper(9)  # A4
+        if sum(widths.values()) > _PORTRAIT_COLUMNS:
+            ws.set_landscape()
+        ws.fit_to_pages(1, 0)
+        ws.repeat_rows(0)
+        ws.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.7)
+        ws.set_footer("&L&A&RPage &P of &N")
 
     national = sj["force"]["kind"] == "national"
     nat = sj["national"]
@@ -772,7 +983,7 @@ def write_xlsx(sj: StoryJSON, brief: Brief, path: Path) -> None:
 
     # Summary: one figure a row, with the story JSON field it comes from.
     ws = wb.add_worksheet("Summary")
-    header(ws, ["Figure", "Value", "Story JSON field"], [44, 22, 26])
+    header(ws, ["Figure", "Value", "Story JSON field"], [44, 30, 30])
     rows: list[tuple[str, Any, str, str]] = [
         ("Force", sj["force"]["name"], "force.name", "text"),
         ("Outcome", sj["outcome"]["label"], "outcome.label", "text"),
@@ -802,22 +1013,24 @@ def write_xlsx(sj: StoryJSON, brief: Brief, path: Path) -> None:
             ("Funnel 99.8% limit, upper", limits.get("upper998"), "funnel.limits.upper998", "pct"),
         ]
     for r, (label, value, key, kind) in enumerate(rows, start=1):
-        ws.write_string(r, 0, label)
+        text(ws, r, 0, label)
         if kind == "text":
             text(ws, r, 1, value)
         else:
             num(ws, r, 1, value, integer if kind == "int" else pct)
-        ws.write_string(r, 2, key)
+        text(ws, r, 2, key)
     r = len(rows) + 2
     ws.write_string(r, 0, "Story lines", bold)
+    # Each story line, and the edition, spans the three columns and wraps.
     for i, line in enumerate(sj["lines"], start=r + 1):
-        text(ws, i, 0, line)
-    ws.write_string(i + 2 if sj["lines"] else r + 2, 0, brief.edition)
+        paragraph(ws, i, 0, 2, line)
+    paragraph(ws, r + len(sj["lines"]) + 2, 0, 2, brief.edition)
+    finish(ws)
 
     # By year.
     ws = wb.add_worksheet("By year")
     cols = ["Year", "Count", "Denominator", "Share", "Share 95% low", "Share 95% high", "E&W count", "E&W denominator", "E&W share", "Cells without a number"]
-    header(ws, cols, [10, 12, 14, 10, 12, 12, 12, 16, 10, 14])
+    header(ws, cols, [20] * len(cols))
     for r, y in enumerate(sj["by_year"], start=1):
         text(ws, r, 0, y["year"])
         num(ws, r, 1, y["count"], integer)
@@ -830,6 +1043,7 @@ def write_xlsx(sj: StoryJSON, brief: Brief, path: Path) -> None:
         num(ws, r, 8, y["national_share"], pct)
         num(ws, r, 9, y["missing_cells"], integer)
     ws.autofilter(0, 0, max(1, len(sj["by_year"])), len(cols) - 1)
+    finish(ws)
 
     # By offence.
     ws = wb.add_worksheet("By offence")
@@ -837,7 +1051,7 @@ def write_xlsx(sj: StoryJSON, brief: Brief, path: Path) -> None:
         "Code", "Offence", "Group", "Subgroup", "Expired code", "Count", "E&W count", "Share of E&W", "Force outcomes for offence",
         "Rate", "E&W outcomes for offence", "E&W rate", "Serious", "Rules",
     ]
-    header(ws, cols, [8, 40, 26, 26, 9, 10, 11, 11, 14, 9, 14, 9, 9, 50])
+    header(ws, cols, [10, 48, 36, 36, 9, 14, 14, 14, 14, 14, 14, 14, 9, 30])
     for r, o in enumerate(sj["offences"], start=1):
         text(ws, r, 0, o["code"])
         text(ws, r, 1, o.get("description"))
@@ -854,11 +1068,12 @@ def write_xlsx(sj: StoryJSON, brief: Brief, path: Path) -> None:
         text(ws, r, 12, "yes" if o["serious"] else "")
         text(ws, r, 13, "; ".join(h["id"] for h in o["rules"]))
     ws.autofilter(0, 0, max(1, len(sj["offences"])), len(cols) - 1)
+    finish(ws)
 
     # Notable offences.
     ws = wb.add_worksheet("Notable offences")
     cols = ["Code", "Offence", "Group", "Count", "E&W count", "Share of E&W", "Rule ids", "Rules"]
-    header(ws, cols, [8, 40, 26, 10, 11, 11, 24, 80])
+    header(ws, cols, [10, 48, 36, 14, 14, 14, 30, 60])
     for r, o in enumerate(sj["notable"], start=1):
         text(ws, r, 0, o["code"])
         text(ws, r, 1, o.get("description"))
@@ -869,11 +1084,12 @@ def write_xlsx(sj: StoryJSON, brief: Brief, path: Path) -> None:
         text(ws, r, 6, "; ".join(h["id"] for h in o["rules"]))
         text(ws, r, 7, "; ".join(h["label"] for h in o["rules"]), wrap)
     ws.autofilter(0, 0, max(1, len(sj["notable"])), len(cols) - 1)
+    finish(ws)
 
     # All forces compared.
     ws = wb.add_worksheet("All forces compared")
     cols = ["Force", "Kind", "Count", "Denominator", "Share", "Share 95% low", "Share 95% high", "Rank by share", "Rank by count", "Too few to rank", "Funnel plot verdict"]
-    header(ws, cols, [26, 15, 11, 13, 9, 12, 12, 12, 12, 12, 20])
+    header(ws, cols, [36, 20, 14, 14, 14, 14, 14, 14, 14, 14, 24])
     compared = sj.get("forces_compared", [])
     for r, c in enumerate(compared, start=1):
         me = c["force"] == sj["force"]["name"]
@@ -889,10 +1105,11 @@ def write_xlsx(sj: StoryJSON, brief: Brief, path: Path) -> None:
         text(ws, r, 9, "yes" if c["small"] else "")
         text(ws, r, 10, c["verdict"])
     ws.autofilter(0, 0, max(1, len(compared)), len(cols) - 1)
+    finish(ws)
 
     # Notes.
     ws = wb.add_worksheet("Notes")
-    header(ws, ["Section", "Note"], [22, 120])
+    header(ws, ["Section", "Note"], [30, 100])
     r = 1
     sections: list[tuple[str, list[str]]] = [
         ("Title", [brief.title]),
@@ -910,6 +1127,7 @@ def write_xlsx(sj: StoryJSON, brief: Brief, path: Path) -> None:
             text(ws, r, 1, note, wrap)
             r += 1
     ws.autofilter(0, 0, max(1, r - 1), 1)
+    finish(ws)
     wb.close()
 
 
