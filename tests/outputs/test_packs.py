@@ -274,13 +274,18 @@ def test_word_brief_is_a4_with_tables_that_fit(west_midlands):
     assert first.cells[2].paragraphs[0].style.name == "Table Number"  # numbers right-aligned by style
     assert doc.styles["Table Number"].paragraph_format.alignment == WD_ALIGN_PARAGRAPH.RIGHT
     # the notable table names each rule by id; the full wording follows the table
-    notable = next(t for t in doc.tables if t.rows[0].cells[-1].text == "Rules")
-    labels = {r["id"]: r["label"] for o in sj["notable"] for r in o["rules"]}
+    notable = next(t for t in doc.tables if t.rows[0].cells[-1].text == "Why it is notable")
+    wordings: dict[tuple[str, str], list[str]] = {}  # a rule may be worded differently for different offences
     for row, o in zip(notable.rows[1:], sj["notable"]):
-        assert row.cells[0].text == o["description"] and row.cells[-1].text == ", ".join(r["id"] for r in o["rules"])
+        # the rules given are those about these outcomes and years when any fired, else the editorial lists
+        shown = [r for r in o["rules"] if r["applies"]] or [r for r in o["rules"] if not r["governs"]] or o["rules"]
+        assert row.cells[0].text == o["description"] and row.cells[-1].text == ", ".join(r["id"] for r in shown)
+        for r in shown:
+            wordings.setdefault((r["id"], r["label"]), []).append(o["code"])
+    assert len(notable.rows) == 1 + len(sj["notable"])
     text = "\n".join(p.text for p in doc.paragraphs)
-    for rule_id, label in labels.items():
-        assert f"{rule_id}: {label}" in text
+    for (rule_id, label), codes in wordings.items():
+        assert f"{rule_id} ({', '.join(codes)}): {label}" in text
         assert not any(label in c.text for row in notable.rows for c in row.cells)
 
 

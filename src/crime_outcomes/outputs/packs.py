@@ -136,7 +136,7 @@ class Brief:
     offences_note: str
     notable: Table | None
     notable_intro: str
-    notable_rules: list[tuple[str, str]]  # (rule id, its full wording), for the rules the notable table names
+    notable_rules: list[tuple[str, list[str], str]]  # (rule id, offence codes, full wording): one per wording the notable table refers to
     comparison: list[str]
     largest: Table | None
     forces: Table | None
@@ -509,7 +509,7 @@ def build_brief(sj: StoryJSON, charts: dict[str, ChartRef]) -> Brief:
         offences_note=offences_note,
         notable=notable,
         notable_intro=notable_intro,
-        notable_rules=list(notable_rules.items()),
+        notable_rules=_rule_wordings(notable_rules),
         comparison=comparison,
         largest=largest,
         forces=forces_table if national else None,
@@ -522,6 +522,14 @@ def build_brief(sj: StoryJSON, charts: dict[str, ChartRef]) -> Brief:
         generated=f"Made with {generated.get('tool', 'crime-outcomes')} {generated.get('version', __version__)}; story JSON schema {sj['schema_version']}.",
         charts=charts,
     )
+
+
+def _rule_wordings(found: dict[tuple[str, str], list[str]]) -> list[tuple[str, list[str], str]]:
+    """(rule id, offence codes, wording), the wordings of one rule together, rules in order of first appearance."""
+    first: dict[str, int] = {}
+    for i, (rule_id, _) in enumerate(found):
+        first.setdefault(rule_id, i)
+    return [(rule_id, codes, label) for (rule_id, label), codes in sorted(found.items(), key=lambda item: first[item[0][0]])]
 
 
 _TERMS = {
@@ -845,10 +853,10 @@ def write_docx(brief: Brief, path: Path, folder: Path) -> None:
         intro.paragraph_format.keep_with_next = True  # the heading and its introduction start the page with the table
         _docx_table(doc, brief.notable)
         doc.add_paragraph("Rules behind these flags:", style="Caption")
-        for rule_id, label in brief.notable_rules:
+        for rule_id, codes, label in brief.notable_rules:
             p = doc.add_paragraph(style="List Bullet")
-            p.add_run(_docx_text(rule_id) + ": ", style="Strong")
-            p.add_run(_docx_text(label))
+            p.add_run(_docx_text(rule_id), style="Strong")
+            p.add_run(_docx_text(f" ({', '.join(codes)}): {label}"))
     doc.add_heading("National comparison" if not brief.is_national else "Forces compared", level=1)
     for para in brief.comparison:
         doc.add_paragraph(_docx_text(para))
