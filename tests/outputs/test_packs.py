@@ -30,11 +30,11 @@ from docx.oxml.ns import qn
 from python_calamine import CalamineWorkbook
 
 from crime_outcomes.analysis.story import story
-from crime_outcomes.store.ingest import ingest_file
 from crime_outcomes.normalise.forces import FORCES, england_and_wales_forces
 from crime_outcomes.outputs.packs import CHART_FILES, PACK_FILES, Table, column_widths, md_escape, text_width_pt, write_all, write_pack
 from crime_outcomes.sample import open_sample_store
 from crime_outcomes.store import Store
+from crime_outcomes.store.ingest import ingest_file
 from crime_outcomes.testing.workbooks import HEADERS_2019
 
 SCRIPT = "<script>alert(1)</script>"
@@ -276,7 +276,7 @@ def test_word_brief_is_a4_with_tables_that_fit(west_midlands):
     # the notable table names each rule by id; the full wording follows the table
     notable = next(t for t in doc.tables if t.rows[0].cells[-1].text == "Why it is notable")
     wordings: dict[tuple[str, str], list[str]] = {}  # a rule may be worded differently for different offences
-    for row, o in zip(notable.rows[1:], sj["notable"]):
+    for row, o in zip(notable.rows[1:], sj["notable"], strict=True):
         # the rules given are those about these outcomes and years when any fired, else the editorial lists
         shown = [r for r in o["rules"] if r["applies"]] or [r for r in o["rules"] if not r["governs"]] or o["rules"]
         assert row.cells[0].text == o["description"] and row.cells[-1].text == ", ".join(r["id"] for r in shown)

@@ -94,13 +94,25 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     office = sorted(str(p) for p in flat.iterdir() if p.suffix != ".html")
     subprocess.run(
         [soffice, f"-env:UserInstallation={profile}", "--headless", "--convert-to", "pdf", "--outdir", str(pdf_dir), *office],
-        check=True, capture_output=True, timeout=600,
+        check=True,
+        capture_output=True,
+        timeout=600,
     )
     for html in sorted(flat.glob("*.html")):
         subprocess.run(
-            [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer", f"--user-data-dir={root / 'chromium'}",
-             f"--print-to-pdf={pdf_dir / (html.stem + '.pdf')}", html.as_uri()],
-            check=True, capture_output=True, timeout=300,
+            [
+                chromium,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--no-pdf-header-footer",
+                f"--user-data-dir={root / 'chromium'}",
+                f"--print-to-pdf={pdf_dir / (html.stem + '.pdf')}",
+                html.as_uri(),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=300,
         )
     missing = [str(p) for p in pdfs.values() if not p.exists()]
     assert not missing, f"LibreOffice wrote no PDF for {missing}"

@@ -44,9 +44,9 @@ from markupsafe import Markup
 
 from crime_outcomes import __version__
 from crime_outcomes.errors import NotFoundError
+from crime_outcomes.outputs.format import number, ordinal, percent, safe_cell
 from crime_outcomes.store import Store
 from crime_outcomes.store.bundled import SAMPLE_CREDIT
-from crime_outcomes.outputs.format import number, ordinal, percent, safe_cell
 
 StoryJSON = dict[str, Any]
 
@@ -671,7 +671,7 @@ def column_widths(t: Table, available_pt: float) -> list[float] | None:
     need: list[float] = []  # the narrowest each column can be without breaking a word
     values_fit: list[float] = []  # wide enough for every value on one line
     header_fits: list[float] = []  # and for the header on one line too
-    for i, (header, align) in enumerate(zip(t.headers, t.align)):
+    for i, (header, align) in enumerate(zip(t.headers, t.align, strict=True)):
         values = [row[i] for row in t.rows]
         header_word = max((text_width_pt(w, bold=True) for w in header.split()), default=0.0)
         if align in ("r", "n"):  # bold in a highlighted row, so measured bold
@@ -686,11 +686,11 @@ def column_widths(t: Table, available_pt: float) -> list[float] | None:
         spare = available_pt - sum(widths)
         if spare < 0:
             return None
-        growth = sum(w - n for w, n in zip(target, widths))
+        growth = sum(w - n for w, n in zip(target, widths, strict=True))
         if growth <= spare:
             widths = target
         else:
-            return [n + spare * (w - n) / growth for w, n in zip(target, widths)]
+            return [n + spare * (w - n) / growth for w, n in zip(target, widths, strict=True)]
     return widths
 
 
@@ -773,7 +773,7 @@ def _docx_table(doc: Any, t: Table) -> None:
     # the named attributes, LibreOffice the older bit mask in w:val (0x0020 first row, 0x0400 no column bands).
     for key, value in (("w:val", "0420"), ("w:firstRow", "1"), ("w:lastRow", "0"), ("w:firstColumn", "0"), ("w:lastColumn", "0"), ("w:noHBand", "0"), ("w:noVBand", "1")):
         look.set(qn(key), value)
-    for column, width in zip(tbl.columns, widths):
+    for column, width in zip(tbl.columns, widths, strict=True):
         column.width = Pt(width)
     tbl_width = tbl._tbl.tblPr.find(qn("w:tblW"))
     if tbl_width is None:
@@ -784,7 +784,7 @@ def _docx_table(doc: Any, t: Table) -> None:
 
     def fill(row: Any, values: Sequence[str], strong: bool) -> None:
         _on(row._tr.get_or_add_trPr(), "w:cantSplit")
-        for i, (cell, value) in enumerate(zip(row.cells, values)):
+        for i, (cell, value) in enumerate(zip(row.cells, values, strict=True)):
             cell.width = Pt(widths[i])
             para = cell.paragraphs[0]
             para.style = "Table Number" if t.align[i] == "r" else "Table Text"
