@@ -410,14 +410,14 @@ def build_brief(sj: StoryJSON, charts: dict[str, ChartRef]) -> Brief:
             row.append(", ".join(r["id"] for r in shown))
             rows.append(row)
         headers = ["Offence", "Code", "Number"] + ([] if national else ["Share of E&W"]) + ["Why it is notable"]
-        notable = Table(headers, rows, ["l", "l", "r"] + ([] if national else ["r"]) + ["l"], f"Notable offences: serious offences that got {out_label}")
+        notable = Table(headers, rows, ["l", "l", "r"] + ([] if national else ["r"]) + ["l"], f"Notable offences that got {out_label}")
     rules_src = sj.get("source", {}).get("rules", {}).get("source", "built-in")
     notable_intro = (
-        f"Offences the seriousness rules ({rules_src}) mark as serious that received {out_label} {_when(sj)}. "
+        f"Offences the seriousness rules ({rules_src}) mark as notable that received {out_label} {_when(sj)}. "
         "The rule behind each says what it rests on (the law, national guidance or an editorial list); only a rule about "
         "these outcomes and years is worded as restricting them, and the figures cannot show the circumstances of any case."
         if sj["notable"]
-        else f"No offence the seriousness rules ({rules_src}) mark as serious received {out_label} {_when(sj)}."
+        else f"No offence the seriousness rules ({rules_src}) mark as notable received {out_label} {_when(sj)}."
     )
 
     # National comparison.
