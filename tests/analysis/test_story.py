@@ -576,9 +576,20 @@ def test_greater_manchester_and_recorded_basis_caveats(tmp_path: Path) -> None:
         assert kent.years == ["2014/15", "2019/20"]
         assert kent.years_not_loaded == ["2015/16", "2016/17", "2017/18", "2018/19"]
         joined = " ".join(kent.caveats)
-        assert "lack Greater Manchester from July 2019" in joined
-        assert "2014/15 has gaps" in joined
+        # Both breaks are other forces': named, sourced, and said to affect the England and Wales totals.
+        assert (
+            "Greater Manchester could not supply data from July 2019, after a change of crime-recording IT system, so its "
+            "2019/20 figures cover April to June 2019 only; the published file has no marker for the gap. The England and "
+            "Wales totals for 2019/20 are affected. Source: Home Office"
+        ) in joined
+        assert "Metropolitan Police and South Yorkshire did not supply recorded-basis outcomes data for some quarters of 2014/15" in joined
+        assert "The England and Wales totals for 2014/15 are affected." in joined
         assert "2015/16, 2016/17, 2017/18 and 2018/19 are not loaded" in joined
+        assert [(scope, a["id"]) for scope, a in ((x["scope"], x) for x in kent.to_json()["annotations"])] == [
+            ("national", "recorded-basis-gaps-2014-15"), ("national", "greater-manchester-2019-systems"),
+        ]
         gm = story(store, force="GMP")
-        assert any("Greater Manchester Police could not supply data from July 2019" in c for c in gm.caveats)
-        assert not any("2014/15 has gaps" in c for c in gm.caveats)  # closed basis
+        assert [(x["scope"], x["id"]) for x in gm.to_json()["annotations"]] == [("force", "greater-manchester-2019-systems")]
+        assert any(c.startswith("Greater Manchester could not supply data from July 2019") and "are affected" not in c for c in gm.caveats)
+        assert not any("recorded-basis" in c for c in gm.caveats)  # closed basis: the recorded-basis gaps do not apply
+        assert gm.to_json()["annotations"][0]["link"].startswith("https://www.gov.uk/")

@@ -1,7 +1,8 @@
 """Story sentences and caveats, built only from a Story's findings.
 
-The register is a local news story's: whole percentages, UK number style (24,647; 3%;
-2014/15), the force's everyday name, one fact per sentence where possible. Every number in a
+The register is a local news story's: UK number style (24,647; 1.3%; 2014/15), every
+percentage at the story's one precision (``Story.percent_places``), the force's everyday name,
+one fact per sentence where possible. Every number in a
 sentence comes from a field of the Story, so the text and the JSON cannot disagree. Caveats
 are written alongside because a line read without them can mislead (a share built on missing
 quarters, a code change, sexual offences that may involve children).
@@ -34,13 +35,7 @@ TOP_OFFENCES_IN_LINE = 3
 NOTABLE_IN_LINE = 6
 LARGEST_SHARES_IN_LINE = 3
 
-GREATER_MANCHESTER_GAP_YEAR = "2019/20"
-RECORDED_GAPS_YEAR = "2014/15"
-RECORDED_GAPS_FORCES = (
-    "Bedfordshire", "British Transport Police", "Cumbria", "Dyfed-Powys", "Hertfordshire",
-    "Leicestershire", "Metropolitan Police", "South Yorkshire",
-)
-"""Forces that did not supply recorded-basis data for some quarters of 2014/15 (Home Office notes)."""
+SEXUAL_OFFENCES_GROUP = "sexual offences"
 
 
 def display_name(force: str) -> str:
@@ -48,17 +43,11 @@ def display_name(force: str) -> str:
     return FORCE_DISPLAY.get(force, f"{force} Police")
 
 
-def pct(fraction: float | None) -> str:
-    """A share for a sentence: whole per cent, half up (4.6% -> 5%), but one decimal place below
-    1%, where a whole number would print 0.52% as 1% beside a national 0.7%."""
-    if fraction is None:
-        return percent(None)
+def pct(fraction: float | None, places: int) -> str:
+    """A share for a sentence, at the story's one precision."""
     if fraction == 0:
         return "0%"
-    one = percent(fraction, 1)
-    if one.startswith("less") or abs(float(one.rstrip("%"))) < 1:
-        return one
-    return percent(fraction)
+    return percent(fraction, places)
 
 
 def _cap(text: str) -> str:
@@ -104,6 +93,8 @@ def quarters_phrase(quarters: tuple[int, ...] | list[int]) -> str:
 def build_lines(s: Story) -> list[str]:
     """The story's sentences, in the order a reporter would use them."""
     lines = [_headline(s)]
+    if s.definition:
+        lines.append(s.definition)
     for maker in (
         _change_line, _comparison_line, _count_rank_line, _funnel_line, _standardised_line, _similar_line,
         _drivers_line, _top_offences_line, _notable_lines, _largest_shares_line,
@@ -128,20 +119,20 @@ def _headline(s: Story) -> str:
         if s.per == "recorded-crime":
             return (
                 f"Of the {number(s.denominator)} crimes {who} recorded {when}, {number(s.count)} "
-                f"({pct(s.share)}) had ended in {s.outcome_label} by the time the figures were published."
+                f"({pct(s.share, s.percent_places)} of them) had ended in {s.outcome_label} by the time the figures were published."
             )
         return (
             f"Of the crimes {who} recorded {when}, {number(s.count)} had ended in {s.outcome_label} by the time the "
-            f"figures were published — {pct(s.share)} of the {number(s.denominator)} that had an outcome."
+            f"figures were published — {pct(s.share, s.percent_places)} of the {number(s.denominator)} that had an outcome."
         )
     if s.per == "recorded-crime":
-        tail = f"equivalent to {pct(s.share)} of the {number(s.denominator)} crimes recorded{area or (' in England and Wales' if national else '')}"
+        tail = f"equivalent to {pct(s.share, s.percent_places)} of the {number(s.denominator)} crimes recorded{area or (' in England and Wales' if national else '')}"
         if s.count == 0:
             return f"{subject} {verb} no {s.outcome_label} {when}, against {number(s.denominator)} crimes recorded{area}."
         return f"{subject} {verb} {number(s.count)} {s.outcome_label} {when} — {tail}."
     if s.count == 0:
         return f"{subject} {verb} no {s.outcome_label} {when}, out of {its}{number(s.denominator)} crime outcomes{area}."
-    return f"{subject} {verb} {number(s.count)} {s.outcome_label} {when} — {pct(s.share)} of all {its}{number(s.denominator)} crime outcomes{area}."
+    return f"{subject} {verb} {number(s.count)} {s.outcome_label} {when} — {pct(s.share, s.percent_places)} of all {its}{number(s.denominator)} crime outcomes{area}."
 
 
 def _share_noun(s: Story) -> str:
@@ -154,7 +145,7 @@ def _change_line(s: Story) -> str | None:
         return None
     parts: list[str] = []
     if c.share_from is not None and c.share_to is not None:
-        a, b = pct(c.share_from), pct(c.share_to)
+        a, b = pct(c.share_from, s.percent_places), pct(c.share_to, s.percent_places)
         if a == b:
             parts.append(f"Their {_share_noun(s)} was {b} in both {c.first_year} and {c.last_year}")
         else:
@@ -164,19 +155,21 @@ def _change_line(s: Story) -> str | None:
         parts.append(f"the number was unchanged at {number(c.count_to)}")
     else:
         direction = "rose" if c.count_change > 0 else "fell"
-        rel = f" ({'up' if c.count_change > 0 else 'down'} {pct(abs(c.count_change_fraction))})" if c.count_change_fraction is not None else ""
+        rel = f" ({'up' if c.count_change > 0 else 'down'} {pct(abs(c.count_change_fraction), s.percent_places)})" if c.count_change_fraction is not None else ""
         parts.append(f"the number {direction} from {number(c.count_from)} to {number(c.count_to)}{rel}")
     sentence = ", while ".join(parts) if len(parts) == 2 else parts[0]
     return _cap(sentence) + "."
 
 
-def _rank_words(rank: int, of: int, tied: bool) -> str:
-    phrase = rank_phrase(rank, of)
-    if not phrase.endswith(f" of {of}"):
-        phrase += f" of {of}"
-    if tied:
-        phrase = phrase.replace("the ", "the joint ", 1)
-    return phrase + " forces"
+def lowest_position(s: Story, rank: int, by: str) -> int:
+    """The rank counted from the bottom (1 = lowest); for a tie, the tied group's best place from the bottom."""
+    key = "rank_by_share" if by == "share" else "rank_by_count"
+    below = sum(1 for c in s.comparison if getattr(c, key) is not None and getattr(c, key) > rank)
+    return below + 1
+
+
+def _rank_words(s: Story, rank: int, of: int, tied: bool, by: str) -> str:
+    return rank_phrase(rank, of, lowest=lowest_position(s, rank, by), tied=tied) + " forces"
 
 
 def _left_out(s: Story) -> str:
@@ -193,16 +186,19 @@ def _left_out(s: Story) -> str:
 def _comparison_line(s: Story) -> str | None:
     if s.force.is_national or s.share is None:
         return None
-    ours, theirs = pct(s.share), pct(s.national.share)
-    if ours == theirs and s.share != s.national.share:
-        # Whole percentages would read "2% compared with 2%" beside a verdict that they differ.
-        base = f"To one decimal place that was {percent(s.share, 1)}, against {percent(s.national.share, 1)} across England and Wales"
+    theirs = pct(s.national.share, s.percent_places)
+    # The story's precision is chosen so that different shares never print alike (format.choose_places).
+    if s.share == s.national.share:
+        base = "That was the same as the share across England and Wales"
+    elif pct(s.share, s.percent_places) == theirs:
+        # Alike even at the finest precision a story uses: say so rather than print a false contrast.
+        base = f"That was almost exactly the share across England and Wales, {theirs}"
     else:
         base = f"That compared with {theirs} across England and Wales"
     r = s.rank
     if r is not None and r.by_share is not None:
         noun = "rate" if s.per == "recorded-crime" else "share"
-        return f"{base}; its {noun} was {_rank_words(r.by_share, r.of, r.tied_share)}{_left_out(s)}."
+        return f"{base}; its {noun} was {_rank_words(s, r.by_share, r.of, r.tied_share, 'share')}{_left_out(s)}."
     if r is not None and r.reason:
         if r.small:
             return f"{base}; {s.force.display} had too few to be ranked against other forces."
@@ -214,7 +210,7 @@ def _count_rank_line(s: Story) -> str | None:
     r = s.rank
     if s.force.is_national or r is None or r.by_count is None:
         return None
-    return f"Its total of {number(s.count)} was {_rank_words(r.by_count, r.of, r.tied_count)} by number."
+    return f"Its total of {number(s.count)} was {_rank_words(s, r.by_count, r.of, r.tied_count, 'count')} by number."
 
 
 _FUNNEL_WORDS = {
@@ -352,9 +348,9 @@ def _notable_lines(s: Story) -> list[str]:
         item = f"{_times(o.count)} for {_offence_name(o)}"
         if not s.force.is_national and o.share_of_national is not None:
             if i == 0:
-                item += f" ({pct(o.share_of_national)} of all such {s.outcome_label} in England and Wales)"
+                item += f" ({pct(o.share_of_national, s.percent_places)} of all such {s.outcome_label} in England and Wales)"
             else:
-                item += f" ({pct(o.share_of_national)})"
+                item += f" ({pct(o.share_of_national, s.percent_places)} of the England and Wales total)"
         items.append(item)
     rest = s.notable[NOTABLE_IN_LINE:]
     if rest:
@@ -375,10 +371,10 @@ def _largest_shares_line(s: Story) -> str | None:
     shown = s.largest_shares[:LARGEST_SHARES_IN_LINE]
     o = shown[0]
     text = (
-        f"{_cap(s.force.display)} accounted for {pct(o.share_of_national)} of all {s.outcome_label} for "
+        f"{_cap(s.force.display)} accounted for {pct(o.share_of_national, s.percent_places)} of all {s.outcome_label} for "
         f"{_offence_name(o)} in England and Wales ({number(o.count)} of {number(o.national_count)})"
     )
-    others = [f"{pct(x.share_of_national)} of those for {_offence_name(x)} ({number(x.count)} of {number(x.national_count)})" for x in shown[1:]]
+    others = [f"{pct(x.share_of_national, s.percent_places)} of those for {_offence_name(x)} ({number(x.count)} of {number(x.national_count)})" for x in shown[1:]]
     if others:
         text += (" and " if len(others) == 1 else ", ") + _join(others)
     return text + "."
@@ -396,6 +392,23 @@ def _missing_places(groups: list[MissingGroup]) -> list[str]:
     for force, years in sorted(by_force.items()):
         spans = "; ".join(f"{y}, {quarters_phrase(sorted(qs))}" for y, qs in sorted(years.items()))
         out.append(f"{force} ({spans})")
+    return out
+
+
+def notable_sexual_offences(s: Story) -> list[OffenceFigures]:
+    """Notable (serious) sexual offences with the outcome: the trigger for the caveat and press question about children."""
+    return [o for o in s.notable if o.count > 0 and (o.group or "").strip().lower() == SEXUAL_OFFENCES_GROUP]
+
+
+def annotation_caveats(s: Story) -> list[str]:
+    """One caveat per known break in the data that touches these figures, with its source."""
+    out = []
+    for scope, a in s.annotations:
+        text = a.sentence()
+        if scope == "national" and not s.force.is_national:
+            years = _join([y for y in a.years if y in s.years])
+            text += f" The England and Wales totals for {years} are affected."
+        out.append(f"{text} Source: {a.source}.")
     return out
 
 
@@ -432,11 +445,7 @@ def build_caveats(s: Story) -> list[str]:
             f"{number(s.missing_denominator_cells)} recorded-crime cells were published without a number; "
             "the recorded-crime denominator leaves them out."
         )
-    if s.basis == "recorded" and RECORDED_GAPS_YEAR in s.years:
-        out.append(
-            f"On the recorded basis {RECORDED_GAPS_YEAR} has gaps: {_join(list(RECORDED_GAPS_FORCES))} did not supply "
-            "data for some quarters."
-        )
+    out.extend(annotation_caveats(s))
     if s.basis == "recorded":
         out.append(
             "Recorded-basis figures count the outcomes crimes had when the data were extracted: recent years rise in "
@@ -447,17 +456,6 @@ def build_caveats(s: Story) -> list[str]:
             "Outcomes closed in a year can relate to crimes recorded in earlier years, so the rate per recorded crime "
             "is a ratio, not the share of those crimes."
         )
-    if GREATER_MANCHESTER_GAP_YEAR in s.years:
-        if s.force.name == "Greater Manchester":
-            out.append(
-                f"Greater Manchester Police could not supply data from July 2019, so its {GREATER_MANCHESTER_GAP_YEAR} "
-                "figures cover April to June 2019 only; the gap has no marker in the published file."
-            )
-        else:
-            out.append(
-                f"England and Wales totals for {GREATER_MANCHESTER_GAP_YEAR} lack Greater Manchester from July 2019 "
-                "(it could not supply data); the gap has no marker in the published file."
-            )
     expired = [o for o in s.offences if o.expired and o.count != 0]
     if expired:
         n = sum(o.count for o in expired)
@@ -467,7 +465,7 @@ def build_caveats(s: Story) -> list[str]:
             "recorded under an old code keep it when they are closed, so old and new codes (such as the burglary "
             "codes replaced in April 2017) appear side by side."
         )
-    if any(o.count > 0 and (o.group or "").strip().lower() == "sexual offences" for o in s.offences):
+    if notable_sexual_offences(s):
         out.append(
             f"Some {s.outcome_label} for sexual offences may involve children: in 2019 forces said such cases "
             "included sexual activity between young people and sexting, and the data do not give the offender's age."

@@ -29,8 +29,11 @@ from crime_outcomes.analysis.drivers import DriverType
 from crime_outcomes.analysis.standardise import Standardised
 from crime_outcomes.analysis.seriousness import RuleHit, RuleSet, load_rules
 from crime_outcomes.errors import NotFoundError
+from crime_outcomes.normalise.annotations import Annotation, annotations_for
 from crime_outcomes.normalise.forces import ALIAS_INDEX, FORCES, FRAUD, TERRITORIAL, alias_key, canonical_force, territorial_forces
+from crime_outcomes.normalise.glossary import OutcomeEntry, load_glossary
 from crime_outcomes.normalise.outcome_types import OUTCOME_TYPES, parse_outcome_selector
+from crime_outcomes.outputs.format import choose_places
 from crime_outcomes.store import Store
 
 SCHEMA_VERSION = "1.0"
@@ -50,6 +53,15 @@ this many of the selected outcomes for it: 2 of 3 is a big share of very little.
 LARGEST_SHARES_TOP = 5
 """How many offences the largest-shares list keeps."""
 
+LARGEST_SHARES_MIN_COUNT = 10
+"""An offence is offered as a largest share only if the force itself had at least this many:
+6 of 751 is a share of England and Wales, but not a story."""
+
+LARGEST_SHARES_MIN_RATIO = 3
+"""...and only if its share of the national count for that offence is at least this many times
+its share of all the selected outcomes nationally: a force with 2% of all community
+resolutions holding 2% of those for one offence is simply its size, not a finding."""
+
 DEFINITIONS: dict[str, str] = {
     "basis": "Which published count is used. 'closed' (default): outcomes for investigations closed in the period "
     "('Force outcomes recorded in quarter'), i.e. decisions made in the period whatever the recording date; stable "
@@ -60,8 +72,12 @@ DEFINITIONS: dict[str, str] = {
     "denominator": "per='outcomes' (default): all outcomes, types 1-22, on the same basis, for the same force and "
     "years; never type 0 (not yet assigned) and never 1a/2a/3a (alternate-offence subsets). per='recorded-crime': "
     "recorded offences from the police force area table for the same force and years.",
-    "share": "count / denominator, as a fraction (0.0167 = 1.67%). Text rounds whole percentages half up "
-    "(0.045 prints as 5%).",
+    "share": "count / denominator, as a fraction (0.0167 = 1.67%). Text prints every percentage of a story at one "
+    "precision, percent_places, rounded half up (0.045 prints as 5% at 0 places).",
+    "percent_places": "Decimal places (0, 1 or 2) at which every percentage of this story is printed, in text, packs, web "
+    "pages and charts: the fewest at which the shares the story compares (force and England and Wales; first and last "
+    "year) print as different numbers when they differ, each with at least two significant figures, and the 95% "
+    "interval's ends differ.",
     "national": "England and Wales: the 43 territorial forces plus British Transport Police (44 forces). The fraud "
     "reporting bodies (Action Fraud, CIFAS, UK Finance) are not forces and are excluded.",
     "force": "The force's canonical name, display name, slug and kind (territorial or non-territorial). For a "
@@ -92,9 +108,17 @@ DEFINITIONS: dict[str, str] = {
     "effective_from/effective_to, and applies (true only when the rule governs every selected outcome type and was "
     "in force for every year of the period). Only a rule that applies is worded as the law or guidance restricting "
     "the outcome; the figures cannot show whether the exceptions the law or guidance allows were met.",
-    "largest_shares": f"Offences where the force holds the largest share of all such outcomes in England and Wales, "
-    f"among offences with at least {LARGEST_SHARES_MIN_NATIONAL} nationally (top {LARGEST_SHARES_TOP}); empty for a "
-    "national story.",
+    "largest_shares": "Offences where the force's share of all such outcomes in England and Wales is notable: at least "
+    f"{LARGEST_SHARES_MIN_RATIO} times its share of all the selected outcomes nationally (count / national.count), with at "
+    f"least {LARGEST_SHARES_MIN_COUNT} of its own and {LARGEST_SHARES_MIN_NATIONAL} nationally; largest share first "
+    f"(top {LARGEST_SHARES_TOP}); empty for a national story.",
+    "annotations": "Known breaks in the data (a force not supplying data for a period, a change to the outcomes "
+    "framework) that touch these figures, from the shipped annotations file, each with its source and link. scope "
+    "'force': the force's own figures; scope 'national': the England and Wales totals (another force's break).",
+    "glossary": "Plain-English definitions of the selected outcome types, from the shipped glossary: what each is, who "
+    "decides, whether the victim is consulted, whether it is a conviction and whether it shows on a standard DBS check, "
+    "with sources; 'unsourced' names the answers no listed source states outright. definition is the story's "
+    "one-sentence explanation of the selection.",
     "missing": "Cells published as a marker rather than a number (e.g. 'N/A - data not provided') are missing, not "
     "zero: they are counted and reported in caveats naming force, year and quarter. Markers of expired offence "
     "codes are not counted as missing.",
@@ -362,6 +386,13 @@ class Story:
     similar: fr.Similar | None = None
     drivers: list[DriverType] | None = None
     share_spread: fr.fn.Overdispersion | None = None  # phi and tau^2 of the shares: charts draw adjusted limits with it
+    annotations: list[tuple[str, Annotation]] = field(default_factory=list)  # (scope, event)
+    definition: str = ""
+    percent_places: int = 1  # the one precision every percentage of this story is printed at
+
+    @property
+    def glossary(self) -> list[OutcomeEntry]:
+        return load_glossary().for_types(self.outcome_types)
 
     def to_json(self) -> dict[str, Any]:
         """The documented, versioned JSON (see DEFINITIONS); floats are not rounded."""
@@ -400,6 +431,9 @@ class Story:
             },
             "lines": list(self.lines),
             "caveats": list(self.caveats),
+            "percent_places": self.percent_places,
+            "annotations": [{"scope": scope, **a.to_json()} for scope, a in self.annotations],
+            "glossary": {"definition": self.definition, "outcomes": [e.to_json() for e in self.glossary]},
             "source": {
                 "store": self.store_label,
                 "sample": self.is_sample,
@@ -562,7 +596,12 @@ def story(
     notable = [o for o in offences if o.count > 0 and o.serious]
     largest: list[OffenceFigures] = []
     if name is not None:
-        candidates = [o for o in offences if o.count > 0 and o.national_count >= LARGEST_SHARES_MIN_NATIONAL and o.share_of_national is not None]
+        overall = Fraction(count, national.count) if national.count > 0 and count > 0 else None
+        candidates = [
+            o for o in offences
+            if overall is not None and o.count >= LARGEST_SHARES_MIN_COUNT and o.national_count >= LARGEST_SHARES_MIN_NATIONAL
+            and Fraction(o.count, o.national_count) >= LARGEST_SHARES_MIN_RATIO * overall
+        ]
         candidates.sort(key=lambda o: (-Fraction(o.count, o.national_count), -o.count, o.code))
         largest = candidates[:LARGEST_SHARES_TOP]
 
@@ -595,9 +634,24 @@ def story(
         rules_source=rules.source, rules_fingerprint=rules.fingerprint,
         standardised=fair.standardised, similar=fair.similar, drivers=fair.drivers, share_spread=fair.share_spread,
     )
+    result.annotations = _annotations(name, years, basis, types)
+    compared = [(result.share, national.share)] if name is not None else []
+    if change is not None:
+        compared.append((change.share_from, change.share_to))
+    result.percent_places = choose_places(compared=compared, intervals=[result.ci95])
+    result.definition = load_glossary().definition(types)
     result.lines = build_lines(result)
     result.caveats = build_caveats(result)
     return result
+
+
+def _annotations(name: str | None, years: list[str], basis: str, types: tuple[int, ...]) -> list[tuple[str, Annotation]]:
+    """Known breaks touching the force's own figures ('force') or only the England and Wales totals ('national')."""
+    if name is None:
+        return [("national", a) for a in annotations_for(force=None, years=years, basis=basis, outcome_types=types)]
+    own = annotations_for(force=name, years=years, basis=basis, outcome_types=types)
+    others = [a for a in annotations_for(force=None, years=years, basis=basis, outcome_types=types) if a not in own]
+    return [("force", a) for a in own] + [("national", a) for a in others]
 
 
 def _group_missing(cells: list[q.MissingCell]) -> list[MissingGroup]:

@@ -41,16 +41,22 @@ def ordinal(n: int) -> str:
     return f"{n}{suffix}"
 
 
-def rank_phrase(rank: int, of: int) -> str:
-    """'the highest', 'the second highest', '12th highest of 43'."""
-    words = {1: "the highest", 2: "the second highest", 3: "the third highest"}
-    if rank in words:
-        return words[rank]
-    if rank == of:
-        return "the lowest"
-    if rank == of - 1:
-        return "the second lowest"
-    return f"the {ordinal(rank)} highest of {of}"
+def rank_phrase(rank: int, of: int, *, lowest: int | None = None, tied: bool = False) -> str:
+    """House style for a rank: 'the highest', 'the 4th highest of 43' in the top half, 'the 5th
+    lowest of 43' in the bottom half, 'the lowest'; ordinals always as numerals.
+
+    ``rank`` counts from the top (1 = highest, ties share the best place); ``lowest`` is the
+    position counted from the bottom, which differs from ``of - rank + 1`` only for a tie.
+    """
+    bottom = lowest if lowest is not None else of - rank + 1
+    joint = "joint " if tied else ""
+    if rank == 1:
+        return f"the {joint}highest of {of}"
+    if bottom == 1:
+        return f"the {joint}lowest of {of}"
+    if rank <= bottom:
+        return f"the {joint}{ordinal(rank)} highest of {of}"
+    return f"the {joint}{ordinal(bottom)} lowest of {of}"
 
 
 def period(first: str, last: str) -> str:
@@ -62,3 +68,63 @@ def safe_cell(text: str) -> str:
     if text and text[0] in "=+-@\t\r":
         return "'" + text
     return text
+
+
+# ------------------------------------------------------------------------------------ house style
+#
+# A story prints every percentage at ONE precision, chosen once from its figures
+# (``choose_places``) and carried in the story JSON (``percent_places``), so the CLI, the packs,
+# the web and the charts agree and no quantity appears at two precisions. Rounding is monotone,
+# so a share printed at the same precision as its interval always lies inside it.
+
+PLACES = (0, 1, 2)
+"""Decimal places a story may print percentages at."""
+
+
+def _distinct(a: float, b: float, places: int) -> bool:
+    return percent(a, places) != percent(b, places)
+
+
+def _two_figures(value: float, places: int) -> bool:
+    """True when the value keeps at least two significant figures at this precision (0 passes)."""
+    pct = abs(value) * 100
+    return pct == 0 or pct >= 10 ** (1 - places)
+
+
+def choose_places(
+    *,
+    compared: list[tuple[float | None, float | None]] | tuple[()] = (),
+    intervals: list[tuple[float, float] | None] | tuple[()] = (),
+) -> int:
+    """The fewest decimal places (0-2) at which a story's percentages cannot mislead.
+
+    Every pair of shares the story compares (force against England and Wales, first year against
+    last) must print as two different numbers when they differ, and each with at least two
+    significant figures (1.26% against 2.13% must not read "1% against 2%", which looks like
+    half); the headline share's 95% interval must print with two different ends.
+    """
+    for places in PLACES:
+        ok = True
+        for a, b in compared:
+            if a is None or b is None:
+                continue
+            if (a != b and not _distinct(a, b, places)) or not (_two_figures(a, places) and _two_figures(b, places)):
+                ok = False
+        for ci in intervals:
+            if ci is not None and ci[0] != ci[1] and not _distinct(ci[0], ci[1], places):
+                ok = False
+        if ok:
+            return places
+    return PLACES[-1]
+
+
+def interval(ci: tuple[float, float] | list[float] | None, places: int) -> str:
+    """A 95% interval at the story's precision: '1.2% to 1.3%'. A lower end that rounds to nothing
+    prints as 0 (an interval 'from less than 0.01%' reads as if the share could be below it)."""
+    if not ci:
+        return "–"
+    low = percent(ci[0], places)
+    if low.startswith("less than"):
+        low = percent(0.0, places)
+    return f"{low} to {percent(ci[1], places)}"
+

@@ -300,7 +300,7 @@ def right_of_reply(sj: StoryJSON) -> list[str]:
                 f"{_offence_name(o).lower() if _plain(o) else _offence_name(o)} in England and Wales ({number(o['count'])} of "
                 f"{number(o['national_count'])}). Why is its use for this offence so much higher than other forces'?"
             )
-    if any(o["count"] > 0 and (o.get("group") or "").strip().lower() == "sexual offences" for o in sj["offences"]):
+    if any(o["count"] > 0 and (o.get("group") or "").strip().lower() == "sexual offences" for o in sj["notable"]):
         qs.append(
             f"How many of the {out_label} for sexual offences involved children or young people as offenders (for example "
             "sharing images), and how does the force decide those cases?"

@@ -9,31 +9,21 @@ into markup or break a table.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
+from crime_outcomes.analysis.lines import lowest_position
 from crime_outcomes.analysis.story import Story
-from crime_outcomes.outputs.format import number, ordinal, percent, signed_points
+from crime_outcomes.outputs.format import interval, number, percent, rank_phrase, signed_points
 
 TEXT_OFFENCE_ROWS = 15
 """Offence rows shown in text and Markdown; the JSON holds every row."""
 
 
-def _p1(fraction: float | None) -> str:
-    return percent(fraction, 1)
-
-
-def _p2(fraction: float | None) -> str:
-    return percent(fraction, 2)
-
-
-def _interval(ci: tuple[float, float] | None, places: int = 1) -> str:
-    return f"{percent(ci[0], places)} to {percent(ci[1], places)}" if ci else "–"
-
-
-def _rank(rank: int | None, of: int, tied: bool) -> str:
+def _rank(s: Story, rank: int | None, of: int, tied: bool, by: str) -> str:
+    """House style, as in the sentences: '5th lowest of 43'."""
     if rank is None:
         return "not ranked"
-    return f"{'joint ' if tied else ''}{ordinal(rank)} of {of}"
+    return rank_phrase(rank, of, lowest=lowest_position(s, rank, by), tied=tied).removeprefix("the ")
 
 
 def _title(s: Story) -> str:
@@ -46,17 +36,22 @@ def _denominator_label(s: Story) -> str:
 
 
 def _figures(s: Story) -> list[tuple[str, str]]:
+    places = s.percent_places
+
+    def _p2(fraction: float | None) -> str:
+        return percent(fraction, places)
+
     rows = [
         ("Outcome types", ", ".join(str(t) for t in s.outcome_types)),
         ("Basis", f"{s.basis} ({'investigations closed in the period' if s.basis == 'closed' else 'crimes recorded in the period'})"),
         ("Count", number(s.count)),
         (_denominator_label(s), number(s.denominator)),
-        ("Share", f"{_p2(s.share)} (95% interval {_interval(s.ci95, 2)})"),
+        ("Share", f"{_p2(s.share)} (95% interval {interval(s.ci95, places)})"),
         ("England and Wales", f"{number(s.national.count)} of {number(s.national.denominator)} ({_p2(s.national.share)})"),
     ]
     if s.rank is not None:
-        rows.append(("Rank by share", _rank(s.rank.by_share, s.rank.of, s.rank.tied_share)))
-        rows.append(("Rank by count", _rank(s.rank.by_count, s.rank.of, s.rank.tied_count)))
+        rows.append(("Rank by share", _rank(s, s.rank.by_share, s.rank.of, s.rank.tied_share, "share")))
+        rows.append(("Rank by count", _rank(s, s.rank.by_count, s.rank.of, s.rank.tied_count, "count")))
         if s.rank.reason:
             rows.append(("Not ranked because", s.rank.reason))
         if s.rank.flagged_small:
@@ -70,19 +65,25 @@ def _figures(s: Story) -> list[tuple[str, str]]:
         pts = "–"
         if c.share_change is not None:
             sign = "+" if c.share_change > 0 else "-" if c.share_change < 0 else ""
-            pts = sign + signed_points(c.share_change, 1)
-        rows.append((f"Change {c.first_year} to {c.last_year}", f"{number(c.count_from)} to {number(c.count_to)} ({c.count_change:+,}); share {_p1(c.share_from)} to {_p1(c.share_to)} ({pts})"))
+            pts = sign + signed_points(c.share_change, places)
+        rows.append((f"Change {c.first_year} to {c.last_year}", f"{number(c.count_from)} to {number(c.count_to)} ({c.count_change:+,}); share {_p2(c.share_from)} to {_p2(c.share_to)} ({pts})"))
     return rows
 
 
 def _year_rows(s: Story) -> tuple[list[str], list[list[str]]]:
     head = ["Year", "Count", "Outcomes" if s.per == "outcomes" else "Recorded crimes", "Share", "95% interval", "E&W share", "Missing cells"]
-    rows = [[y.year, number(y.count), number(y.denominator), _p1(y.share), _interval(y.ci95), _p1(y.national_share), number(y.missing_cells)] for y in s.by_year]
+    p = s.percent_places
+    rows = [[y.year, number(y.count), number(y.denominator), percent(y.share, p), interval(y.ci95, p), percent(y.national_share, p), number(y.missing_cells)] for y in s.by_year]
     return head, rows
 
 
 def _offence_rows(s: Story, escape: bool) -> tuple[list[str], list[list[str]]]:
     esc = md_escape if escape else (lambda t: t)
+    p = s.percent_places
+
+    def _p1(fraction: float | None) -> str:
+        return percent(fraction, p)
+
     head = ["Code", "Offence", "Count", "E&W count", "Share of E&W", "Rate", "E&W rate", "Serious"]
     rows = []
     for o in [o for o in s.offences if o.count != 0][:TEXT_OFFENCE_ROWS]:
@@ -101,6 +102,10 @@ def _source_lines(s: Story) -> list[str]:
     out.append(f"Seriousness rules: {s.rules_source} (sha256 {s.rules_fingerprint[:12]})")
     out.append("Home Office, Police recorded crime and outcomes open data tables; Open Government Licence v3.0.")
     return out
+
+
+def _share_formatter(s: Story) -> Callable[[float | None], str]:
+    return lambda fraction: percent(fraction, s.percent_places)
 
 
 # ---------------------------------------------------------------------------------- text
@@ -132,6 +137,7 @@ def render_text(s: Story) -> str:
         heading = f"Offences (top {len(rows)} of {shown})"
         out += ["", heading, "-" * len(heading)]
         out += _text_table(head, rows, left={0, 1, 7})
+    _p1 = _share_formatter(s)
     if s.notable:
         out += ["", "Notable offences", "----------------"]
         for o in s.notable:
@@ -186,6 +192,7 @@ def render_markdown(s: Story) -> str:
     if rows:
         out += ["", "## Offences", ""]
         out += _md_table(head, rows, right={2, 3, 4, 5, 6})
+    _p1 = _share_formatter(s)
     if s.notable:
         out += ["", "## Notable offences", ""]
         for o in s.notable:
