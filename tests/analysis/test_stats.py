@@ -106,20 +106,20 @@ def test_share_refuses_to_divide_by_zero() -> None:
 
 
 @pytest.mark.parametrize(
-    ("fraction", "text"),
+    ("fraction", "places", "text"),
     [
-        (0.046, "5%"),  # 4.6% prints as 5% where whole percentages are used
-        (0.045, "5%"),  # half up, not half to even
-        (0.0449, "4%"),
-        (0.0167, "2%"),
-        (0.025, "3%"),
-        (0.0052, "0.5%"),  # below 1% a whole number would mislead: one decimal place
-        (0.0, "0%"),
-        (1.0, "100%"),
+        (0.046, 0, "5%"),  # 4.6% prints as 5% in a story printed in whole percentages
+        (0.045, 0, "5%"),  # half up, not half to even
+        (0.0449, 0, "4%"),
+        (0.0167, 1, "1.7%"),
+        (0.025, 0, "3%"),
+        (0.0052, 2, "0.52%"),
+        (0.0, 1, "0%"),  # nothing is nothing at any precision
+        (1.0, 0, "100%"),
     ],
 )
-def test_sentence_percentages_round_half_up(fraction: float, text: str) -> None:
-    assert pct(fraction) == text
+def test_sentence_percentages_round_half_up(fraction: float, places: int, text: str) -> None:
+    assert pct(fraction, places) == text
 
 
 def test_format_percent_half_up() -> None:

@@ -227,12 +227,19 @@ def test_wilson_interval_and_funnel_limits_in_the_story(wm: Story) -> None:
 
 
 def test_lines_are_built_from_the_figures(wm: Story) -> None:
-    assert wm.lines[0] == "West Midlands Police issued 3,834 community resolutions in 2017/18 — 2% of all 229,297 crime outcomes in its area."
-    assert wm.lines[1].startswith("To one decimal place that was 1.7%, against 2.1% across England and Wales; its share was the 33rd highest of 43 forces")
+    # 1.67% against 2.13%: whole per cent would read "2% compared with 2%", so the story prints one place throughout.
+    assert wm.percent_places == 1
+    assert wm.lines[0] == "West Midlands Police issued 3,834 community resolutions in 2017/18 — 1.7% of all 229,297 crime outcomes in its area."
+    assert wm.lines[1] == wm.definition and wm.definition.startswith("A community resolution is an informal way")
+    # 33rd highest of 43 is in the bottom half: read from the bottom, 43 - 33 + 1 = 11th lowest (no tie).
+    assert wm.rank is not None and wm.rank.by_share == 33 and not wm.rank.tied_share
+    assert wm.lines[2].startswith("That compared with 2.1% across England and Wales; its share was the 11th lowest of 43 forces")
     # Inside the limits widened for the spread between forces (issue 12), though outside the binomial ones.
     assert "within the normal spread between forces" in " ".join(wm.lines)
     c11a = next(o for o in wm.notable if o.code == "11A")
-    assert f"{c11a.count} times for cruelty to children/young persons ({round(100 * c11a.share_of_national)}% of all such community resolutions in England and Wales)" in " ".join(wm.lines)
+    assert f"{c11a.count} times for cruelty to children/young persons ({100 * c11a.share_of_national:.1f}% of all such community resolutions in England and Wales)" in " ".join(wm.lines)
+    # West Midlands has a notable sexual offence (22B), so the caveat about children applies.
+    assert any(o.code == "22B" for o in wm.notable)
     assert any("may involve children" in c for c in wm.caveats)
     assert any("2017/18 sample; expired offence codes absent" in c for c in wm.caveats)
 
@@ -470,9 +477,12 @@ def test_multi_year_series_change_and_totals(multi: Store) -> None:
     assert (c.first_year, c.last_year, c.count_from, c.count_to, c.count_change) == ("2016/17", "2017/18", 46, 45, -1)
     assert c.share_change == pytest.approx(-0.001) and c.share_points == pytest.approx(-0.1)
     assert c.count_change_fraction == pytest.approx(-1 / 46)
-    # 4.6%, 4.5% and 4.55% all print as 5%.
-    assert s.lines[0] == "West Midlands Police issued 91 community resolutions between 2016/17 and 2017/18 — 5% of all 2,000 crime outcomes in its area."
-    assert s.lines[1] == "Their share of outcomes was 5% in both 2016/17 and 2017/18, while the number fell from 46 to 45 (down 2%)."
+    # Whole per cent would print 4.6%, 4.5% and 4.55% all as 5% ("5% in both years" beside a fall), and 4.55%
+    # against the national 11.19% with one significant figure: the story's precision is one decimal place.
+    assert s.percent_places == 1
+    assert s.lines[0] == "West Midlands Police issued 91 community resolutions between 2016/17 and 2017/18 — 4.6% of all 2,000 crime outcomes in its area."
+    assert s.lines[1].startswith("A community resolution is ")
+    assert s.lines[2] == "Their share of outcomes fell from 4.6% in 2016/17 to 4.5% in 2017/18, while the number fell from 46 to 45 (down 2.2%)."
 
 
 def test_multi_year_burglary_code_change(multi: Store) -> None:

@@ -57,7 +57,7 @@ def west_midlands_sums() -> tuple[int, int, int]:
 def test_story_text_for_west_midlands(invoke) -> None:
     result = invoke("story", "--force", "West Midlands")
     assert result.exit_code == 0, result.output
-    assert "West Midlands Police issued 3,834 community resolutions in 2017/18 — 2% of all 229,297 crime outcomes in its area." in result.stdout
+    assert "West Midlands Police issued 3,834 community resolutions in 2017/18 — 1.7% of all 229,297 crime outcomes in its area." in result.stdout
     assert "Rank by share" in result.stdout and "Caveats" in result.stdout
     assert "bundled 2017/18 sample" in result.stderr
 

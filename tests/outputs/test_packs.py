@@ -201,7 +201,8 @@ def test_brief_figures_equal_story_json(west_midlands):
     assert f"| Community resolutions | {uk_int(count)} | {uk_int(nat['count'])} |" in md
     assert f"| All crime outcomes | {uk_int(den)} | {uk_int(nat['denominator'])} |" in md
     assert f"| Share | {uk_pct(share)} | {uk_pct(nat['share'])} |" in md
-    assert f"| Rank by share (1 = highest) | 33rd of {sj['rank']['of']} | – |" in md and sj["rank"]["by_share"] == 33
+    # 33rd highest of 43, read from the nearer end as the story's sentences read it.
+    assert f"| Rank by share (1 = highest) | 11th lowest of {sj['rank']['of']} | – |" in md and sj["rank"]["by_share"] == 33
     assert f"| Funnel plot | {sj['funnel']['verdict']} | – |" in md
     for line in sj["lines"]:
         assert md_escape(line) in md
@@ -369,7 +370,7 @@ def test_questions_follow_the_findings(west_midlands):
     assert "lower than the England and Wales share (2.1%) by more than chance" in section
     top = sj["notable"][0]
     assert f"{uk_int(top['count'])} offences of {top['description'].lower()} ({top['code']})" in section
-    assert "accounted for 83% of all community resolutions for cruelty to children/young persons" in section
+    assert "accounted for 83.3% of all community resolutions for cruelty to children/young persons" in section  # 604 of 725
 
 
 # ----------------------------------------------------------------------------- hostile text

@@ -44,7 +44,7 @@ from markupsafe import Markup
 
 from crime_outcomes import __version__
 from crime_outcomes.errors import NotFoundError
-from crime_outcomes.outputs.format import number, ordinal, percent, safe_cell
+from crime_outcomes.outputs.format import interval, number, ordinal, percent, rank_phrase, safe_cell
 from crime_outcomes.store import Store
 from crime_outcomes.store.bundled import SAMPLE_CREDIT
 
@@ -164,14 +164,22 @@ def _cap(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _pct(value: float | None) -> str:
-    return percent(value, 1)
+def _places(sj: StoryJSON) -> int:
+    """The story's one precision for percentages (house style; ``percent_places`` in the JSON)."""
+    return int(sj.get("percent_places", 1))
 
 
-def _rank_text(rank: int | None, of: int, tied: bool) -> str:
+def _pct(sj: StoryJSON, value: float | None) -> str:
+    return percent(value, _places(sj))
+
+
+def _rank_text(sj: StoryJSON, rank: int | None, of: int, tied: bool, by: str = "share") -> str:
+    """House style, as the story's sentences: '5th lowest of 43'."""
     if rank is None:
         return "not ranked"
-    return f"{'joint ' if tied else ''}{ordinal(rank)} of {of}"
+    key = "rank_by_share" if by == "share" else "rank_by_count"
+    lowest = sum(1 for c in sj.get("forces_compared", []) if c.get(key) is not None and c[key] > rank) + 1
+    return rank_phrase(rank, of, lowest=lowest, tied=tied).removeprefix("the ")
 
 
 def _rules_shown(rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -249,8 +257,8 @@ def right_of_reply(sj: StoryJSON) -> list[str]:
             hi = max(compared, key=lambda c: c["share"])
             lo = min(compared, key=lambda c: c["share"])
             qs.append(
-                f"The share of crime outcomes that were {out_label} {when} ranged from {_pct(lo['share'])} ({lo['force']}) to "
-                f"{_pct(hi['share'])} ({hi['force']}). Why does their use vary so much between forces, and is that variation monitored?"
+                f"The share of crime outcomes that were {out_label} {when} ranged from {_pct(sj, lo['share'])} ({lo['force']}) to "
+                f"{_pct(sj, hi['share'])} ({hi['force']}). Why does their use vary so much between forces, and is that variation monitored?"
             )
         if sj["notable"]:
             total = sum(o["count"] for o in sj["notable"])
@@ -263,27 +271,27 @@ def right_of_reply(sj: StoryJSON) -> list[str]:
 
     force = sj["force"]["display"]
     qs.append(
-        f"Does {force} recognise these figures: {number(sj['count'])} {out_label} {when}, {_pct(sj['share'])} of its "
+        f"Does {force} recognise these figures: {number(sj['count'])} {out_label} {when}, {_pct(sj, sj['share'])} of its "
         f"{number(sj['denominator'])} {'recorded crimes' if sj.get('per') == 'recorded-crime' else 'crime outcomes'}? They come from the data "
         f"the force supplied to the Home Office, as published in {edition}."
     )
     verdict = (sj.get("funnel") or {}).get("verdict", "")
-    nat = _pct(sj["national"]["share"])
+    nat = _pct(sj, sj["national"]["share"])
     if verdict.startswith("above"):
         qs.append(
-            f"The force's share ({_pct(sj['share'])}) is higher than the England and Wales share ({nat}) by more than chance "
+            f"The force's share ({_pct(sj, sj['share'])}) is higher than the England and Wales share ({nat}) by more than chance "
             f"would explain for a force of its size. Why does it use {out_label} more than forces elsewhere?"
         )
     elif verdict.startswith("below"):
         qs.append(
-            f"The force's share ({_pct(sj['share'])}) is lower than the England and Wales share ({nat}) by more than chance "
+            f"The force's share ({_pct(sj, sj['share'])}) is lower than the England and Wales share ({nat}) by more than chance "
             f"would explain. Does it have a policy that limits {out_label}, and what outcomes do these crimes get instead?"
         )
     change = sj.get("change")
     if change and change.get("share_points") is not None and abs(change["share_points"]) >= 0.5:
         direction = "rose" if change["share_points"] > 0 else "fell"
         qs.append(
-            f"The share {direction} from {_pct(change['share_from'])} in {change['from']} to {_pct(change['share_to'])} in "
+            f"The share {direction} from {_pct(sj, change['share_from'])} in {change['from']} to {_pct(sj, change['share_to'])} in "
             f"{change['to']}. What changed: policy, training, how crimes are recorded, or the crimes reported?"
         )
     for o in sj["notable"][:3]:
@@ -296,7 +304,7 @@ def right_of_reply(sj: StoryJSON) -> list[str]:
     for o in sj.get("largest_shares", [])[:1]:
         if (o.get("share_of_national") or 0) >= 0.25:
             qs.append(
-                f"The force accounted for {percent(o['share_of_national'])} of all {out_label} for "
+                f"The force accounted for {_pct(sj, o['share_of_national'])} of all {out_label} for "
                 f"{_offence_name(o).lower() if _plain(o) else _offence_name(o)} in England and Wales ({number(o['count'])} of "
                 f"{number(o['national_count'])}). Why is its use for this offence so much higher than other forces'?"
             )
@@ -337,8 +345,8 @@ def build_brief(sj: StoryJSON, charts: dict[str, ChartRef]) -> Brief:
         fig_rows = [
             [_cap(out_label), number(sj["count"])],
             [den_noun, number(sj["denominator"])],
-            ["Share", _pct(sj["share"])],
-            ["95% interval on the share", _interval(sj["ci95"])],
+            ["Share", _pct(sj, sj["share"])],
+            ["95% interval on the share", _interval(sj, sj["ci95"])],
         ]
         figures = Table(["Figure", "England and Wales"], fig_rows, ["l", "r"], f"Key figures, {period}")
     else:
@@ -347,21 +355,21 @@ def build_brief(sj: StoryJSON, charts: dict[str, ChartRef]) -> Brief:
         fig_rows = [
             [_cap(out_label), number(sj["count"]), number(nat["count"])],
             [den_noun, number(sj["denominator"]), number(nat["denominator"])],
-            ["Share", _pct(sj["share"]), _pct(nat["share"])],
-            ["95% interval on the share", _interval(sj["ci95"]), "–"],
-            ["Rank by share (1 = highest)", _rank_text(rank.get("by_share"), of, rank.get("tied_share", False)), "–"],
-            ["Rank by number", _rank_text(rank.get("by_count"), of, rank.get("tied_count", False)), "–"],
+            ["Share", _pct(sj, sj["share"]), _pct(sj, nat["share"])],
+            ["95% interval on the share", _interval(sj, sj["ci95"]), "–"],
+            ["Rank by share (1 = highest)", _rank_text(sj, rank.get("by_share"), of, rank.get("tied_share", False)), "–"],
+            ["Rank by number", _rank_text(sj, rank.get("by_count"), of, rank.get("tied_count", False), "count"), "–"],
             ["Funnel plot", (sj.get("funnel") or {}).get("verdict", "–"), "–"],
         ]
         figures = Table(["Figure", who, "England and Wales"], fig_rows, ["l", "r", "r"], f"Key figures, {period}")
 
     # Year series.
     if national:
-        year_rows = [[y["year"], number(y["count"]), number(y["denominator"]), _pct(y["share"])] for y in sj["by_year"]]
+        year_rows = [[y["year"], number(y["count"]), number(y["denominator"]), _pct(sj, y["share"])] for y in sj["by_year"]]
         years = Table(["Year", _cap(out_label), den_noun, "Share"], year_rows, ["l", "r", "r", "r"], "By year")
     else:
         year_rows = [
-            [y["year"], number(y["count"]), number(y["denominator"]), _pct(y["share"]), _pct(y["national_share"])] for y in sj["by_year"]
+            [y["year"], number(y["count"]), number(y["denominator"]), _pct(sj, y["share"]), _pct(sj, y["national_share"])] for y in sj["by_year"]
         ]
         years = Table(["Year", _cap(out_label), den_noun, "Share", "England and Wales share"], year_rows, ["l", "r", "r", "r", "r"], "By year")
     change = _change_sentence(sj)
@@ -371,7 +379,7 @@ def build_brief(sj: StoryJSON, charts: dict[str, ChartRef]) -> Brief:
     shown = offences_all[:BRIEF_TOP_OFFENCES]
     if national:
         off_rows = [
-            [_offence_name(o), o["code"], o.get("group") or "–", number(o["count"]), _pct(o["national_rate"]), "yes" if o["serious"] else ""]
+            [_offence_name(o), o["code"], o.get("group") or "–", number(o["count"]), _pct(sj, o["national_rate"]), "yes" if o["serious"] else ""]
             for o in shown
         ]
         offences = Table(
@@ -381,8 +389,8 @@ def build_brief(sj: StoryJSON, charts: dict[str, ChartRef]) -> Brief:
     else:
         off_rows = [
             [
-                _offence_name(o), o["code"], number(o["count"]), number(o["national_count"]), _pct(o["share_of_national"]),
-                _pct(o["force_rate"]), _pct(o["national_rate"]), "yes" if o["serious"] else "",
+                _offence_name(o), o["code"], number(o["count"]), number(o["national_count"]), _pct(sj, o["share_of_national"]),
+                _pct(sj, o["force_rate"]), _pct(sj, o["national_rate"]), "yes" if o["serious"] else "",
             ]
             for o in shown
         ]
@@ -406,7 +414,7 @@ def build_brief(sj: StoryJSON, charts: dict[str, ChartRef]) -> Brief:
                 notable_rules.setdefault((r["id"], r["label"]), []).append(o["code"])
             row = [_offence_name(o), o["code"], number(o["count"])]
             if not national:
-                row.append(_pct(o["share_of_national"]))
+                row.append(_pct(sj, o["share_of_national"]))
             row.append(", ".join(r["id"] for r in shown))
             rows.append(row)
         headers = ["Offence", "Code", "Number"] + ([] if national else ["Share of E&W"]) + ["Why it is notable"]
@@ -429,14 +437,14 @@ def build_brief(sj: StoryJSON, charts: dict[str, ChartRef]) -> Brief:
         rank = sj.get("rank") or {}
         its = "of the crimes recorded in its area" if sj.get("per") == "recorded-crime" else "of all its crime outcomes"
         comparison.append(
-            f"{_cap(who)}: {_pct(sj['share'])} {its} were {out_label} ({number(sj['count'])} of {number(sj['denominator'])}), "
-            f"against {_pct(nat['share'])} across England and Wales ({number(nat['count'])} of {number(nat['denominator'])})."
+            f"{_cap(who)}: {_pct(sj, sj['share'])} {its} were {out_label} ({number(sj['count'])} of {number(sj['denominator'])}), "
+            f"against {_pct(sj, nat['share'])} across England and Wales ({number(nat['count'])} of {number(nat['denominator'])})."
         )
         if rank.get("by_share") is not None:
             comparison.append(
                 f"Rank among the {rank['of']} ranked territorial forces (1 = highest): "
-                f"{_rank_text(rank['by_share'], rank['of'], rank.get('tied_share', False))} by share, "
-                f"{_rank_text(rank['by_count'], rank['of'], rank.get('tied_count', False))} by number."
+                f"{_rank_text(sj, rank['by_share'], rank['of'], rank.get('tied_share', False))} by share, "
+                f"{_rank_text(sj, rank['by_count'], rank['of'], rank.get('tied_count', False), 'count')} by number."
             )
         elif rank.get("reason"):
             comparison.append(f"Not ranked: {rank['reason']}.")
@@ -445,14 +453,14 @@ def build_brief(sj: StoryJSON, charts: dict[str, ChartRef]) -> Brief:
         if limits:
             comparison.append(
                 f"Funnel plot: the share is {funnel_sentence(funnel['verdict'])}. For a force with {number(limits['n'])} outcomes, "
-                f"chance alone around the national {percent(limits['target'], 2)} would give a share between "
-                f"{percent(limits['lower95'], 2)} and {percent(limits['upper95'], 2)} (95% limits), or between "
-                f"{percent(limits['lower998'], 2)} and {percent(limits['upper998'], 2)} (99.8% limits)."
+                f"chance alone around the national {_pct(sj, limits['target'])} would give a share between "
+                f"{_pct(sj, limits['lower95'])} and {_pct(sj, limits['upper95'])} (95% limits), or between "
+                f"{_pct(sj, limits['lower998'])} and {_pct(sj, limits['upper998'])} (99.8% limits)."
             )
         if sj.get("largest_shares"):
             largest = Table(
                 ["Offence", "Code", who, "England and Wales", "Share of E&W"],
-                [[_offence_name(o), o["code"], number(o["count"]), number(o["national_count"]), _pct(o["share_of_national"])] for o in sj["largest_shares"]],
+                [[_offence_name(o), o["code"], number(o["count"]), number(o["national_count"]), _pct(sj, o["share_of_national"])] for o in sj["largest_shares"]],
                 ["l", "l", "r", "r", "r"],
                 f"Where {who} holds the largest share of all such {out_label} in England and Wales",
             )
@@ -461,14 +469,14 @@ def build_brief(sj: StoryJSON, charts: dict[str, ChartRef]) -> Brief:
         above = sum(1 for c in compared if c["kind"] == "territorial" and c["verdict"].startswith("above 99.8"))
         below = sum(1 for c in compared if c["kind"] == "territorial" and c["verdict"].startswith("below 99.8"))
         comparison.append(
-            f"Across England and Wales {_pct(sj['share'])} of {den_noun.lower()} were {out_label}. Of the territorial forces, "
+            f"Across England and Wales {_pct(sj, sj['share'])} of {den_noun.lower()} were {out_label}. Of the territorial forces, "
             f"{above} lie above the 99.8% funnel limit around that share and {below} below it; {len(ranked)} are ranked."
         )
     if compared:
         ordered = sorted(compared, key=lambda c: (c["rank_by_share"] is None, c["rank_by_share"] or 0, -(c["share"] or 0.0), c["force"]))
         rows = [
             [
-                c["force"], number(c["count"]), number(c["denominator"]), _pct(c["share"]),
+                c["force"], number(c["count"]), number(c["denominator"]), _pct(sj, c["share"]),
                 ordinal(c["rank_by_share"]) if c["rank_by_share"] is not None else ("too few" if c["small"] else "not ranked"),
                 c["verdict"],
             ]
@@ -542,8 +550,8 @@ _TERMS = {
 """Headings for the story's definition keys where the key itself reads badly."""
 
 
-def _interval(ci: list[float] | None) -> str:
-    return "–" if not ci else f"{percent(ci[0], 2)} to {percent(ci[1], 2)}"
+def _interval(sj: StoryJSON, ci: list[float] | None) -> str:
+    return interval(ci, _places(sj))
 
 
 def _change_sentence(sj: StoryJSON) -> str | None:
@@ -552,7 +560,7 @@ def _change_sentence(sj: StoryJSON) -> str | None:
         return None
     parts = [f"From {c['from']} to {c['to']} the number went from {number(c['count_from'])} to {number(c['count_to'])}"]
     if c.get("share_from") is not None and c.get("share_to") is not None:
-        parts.append(f"the share from {_pct(c['share_from'])} to {_pct(c['share_to'])}")
+        parts.append(f"the share from {_pct(sj, c['share_from'])} to {_pct(sj, c['share_to'])}")
     return ", ".join(parts) + "."
 
 
@@ -1355,8 +1363,8 @@ def write_index(out_dir: Path, national: PackResult, packs: Sequence[PackResult]
             "slug": p.slug,
             "count": number(s["count"]),
             "denominator": number(s["denominator"]),
-            "share": _pct(s["share"]),
-            "rank": _rank_text(rank.get("by_share"), rank.get("of", 0), rank.get("tied_share", False)),
+            "share": _pct(s, s["share"]),
+            "rank": _rank_text(s, rank.get("by_share"), rank.get("of", 0), rank.get("tied_share", False)),
             "verdict": (s.get("funnel") or {}).get("verdict", "–"),
             "notable": number(sum(o["count"] for o in s["notable"])),
         })
@@ -1365,7 +1373,7 @@ def write_index(out_dir: Path, national: PackResult, packs: Sequence[PackResult]
         outcome=sj["outcome"]["label"],
         period=_period_text(sj),
         basis=sj["basis"],
-        national={"slug": national.slug, "count": number(sj["count"]), "share": _pct(sj["share"]), "denominator": number(sj["denominator"])},
+        national={"slug": national.slug, "count": number(sj["count"]), "share": _pct(sj, sj["share"]), "denominator": number(sj["denominator"])},
         rows=rows,
         skipped=list(skipped),
         credit=credit_line(sj),

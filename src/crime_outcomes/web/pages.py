@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from jinja2 import Environment, PackageLoader, StrictUndefined, pass_context
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -25,7 +25,8 @@ from crime_outcomes.analysis.story import BASES, DEFINITIONS, NATIONAL_SLUG, PER
 from crime_outcomes.errors import NotFoundError
 from crime_outcomes.normalise.forces import FORCES, FRAUD
 from crime_outcomes.normalise.outcome_types import ALL_OUTCOMES, OUTCOME_GROUPS, OUTCOME_TYPES
-from crime_outcomes.outputs.format import number, ordinal, percent
+from crime_outcomes.outputs.format import interval as format_interval
+from crime_outcomes.outputs.format import number, ordinal, percent, rank_phrase
 from crime_outcomes.web import tables as tb
 from crime_outcomes.web.api import TABLES, explorer_of, force_slugs, view_of
 from crime_outcomes.web.charts import InlineChart, bar_chart, counts_alt, story_charts, year_chart
@@ -41,21 +42,44 @@ ENV = Environment(
 )
 
 
-def pct1(fraction: float | None) -> str:
-    """A share to one decimal place (1.7%): shares on the pages."""
-    return percent(fraction, 1)
+DEFAULT_PLACES = 1
+"""Precision for shares on a page that shows no story (the offence page)."""
 
 
-def interval(ci: list[float] | None) -> str:
-    """A 95% interval to two decimal places, as the CLI and the packs print it: at one place a
-    narrow interval reads "2.1% to 2.1%"."""
-    return f"{percent(ci[0], 2)} to {percent(ci[1], 2)}" if ci else "–"
+def _story_places(ctx: Any) -> int:
+    story = ctx.get("story")
+    return int(story.get("percent_places", DEFAULT_PLACES)) if isinstance(story, dict) else DEFAULT_PLACES
 
 
-def rank_text(rank: int | None, of: int, tied: bool = False) -> str:
+@pass_context
+def pct1(ctx: Any, fraction: float | None) -> str:
+    """A share at the page's story precision (house style: the CLI and the packs print the same)."""
+    return percent(fraction, _story_places(ctx))
+
+
+@pass_context
+def interval(ctx: Any, ci: list[float] | None) -> str:
+    """A 95% interval at the same precision as the share it belongs to."""
+    return format_interval(ci, _story_places(ctx))
+
+
+def pct_at(fraction: float | None, places: int) -> str:
+    """A share at a given story's precision (the compare page shows several stories)."""
+    return percent(fraction, places)
+
+
+def interval_at(ci: list[float] | None, places: int) -> str:
+    return format_interval(ci, places)
+
+
+def rank_text(rank: int | None, of: int, tied: bool = False, story: dict[str, Any] | None = None, by: str = "share") -> str:
+    """House style, as the story's sentences: '5th lowest of 43'."""
     if rank is None:
         return "not ranked"
-    return f"{'joint ' if tied else ''}{ordinal(rank)} of {of}"
+    key = "rank_by_share" if by == "share" else "rank_by_count"
+    compared = (story or {}).get("forces_compared", [])
+    lowest = sum(1 for c in compared if c.get(key) is not None and c[key] > rank) + 1 if compared else None
+    return rank_phrase(rank, of, lowest=lowest, tied=tied).removeprefix("the ")
 
 
 def offence_url(code: str, view: View | None = None) -> str:
@@ -67,7 +91,7 @@ def ratio_text(value: float | None) -> str:
     return "–" if value is None else f"{value:.2f}"
 
 
-ENV.filters.update(number=number, pct1=pct1, interval=interval, ratio=ratio_text)
+ENV.filters.update(number=number, pct1=pct1, interval=interval, pct_at=pct_at, interval_at=interval_at, ratio=ratio_text)
 ENV.globals.update(
     version=__version__, offence_url=offence_url, rank_text=rank_text, ordinal=ordinal, definitions=DEFINITIONS,
     reader_notes=READER_NOTES,
@@ -217,7 +241,7 @@ def offence_page(request: Request) -> Response:
     def make_charts() -> dict[str, InlineChart]:
         slug = "offence"
         year_rows = [(y["year"], y["share"] or 0.0) for y in oj["by_year"]]
-        year_text = [f"{pct1(y['share'])} ({number(y['count'])} of {number(y['denominator'])})" for y in oj["by_year"]]
+        year_text = [f"{pct_at(y['share'], DEFAULT_PLACES)} ({number(y['count'])} of {number(y['denominator'])})" for y in oj["by_year"]]
         top = [f for f in oj["forces"] if f["count"] > 0][:15]
         force_rows = [(f["force"], float(f["count"])) for f in top]
         force_text = [number(f["count"]) for f in top]
