@@ -114,7 +114,7 @@ def test_share_refuses_to_divide_by_zero() -> None:
         (0.0167, 1, "1.7%"),
         (0.025, 0, "3%"),
         (0.0052, 2, "0.52%"),
-        (0.0, 1, "0%"),  # nothing is nothing at any precision
+        (0.0, 1, "0.0%"),  # at the story's precision, like every other percentage in it
         (1.0, 0, "100%"),
     ],
 )

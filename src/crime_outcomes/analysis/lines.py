@@ -44,9 +44,7 @@ def display_name(force: str) -> str:
 
 
 def pct(fraction: float | None, places: int) -> str:
-    """A share for a sentence, at the story's one precision."""
-    if fraction == 0:
-        return "0%"
+    """A share for a sentence, at the story's one precision (nothing too: 0.0% in a story printed to one place)."""
     return percent(fraction, places)
 
 
@@ -244,8 +242,9 @@ def _standardised_line(s: Story) -> str | None:
     if st.observed == expected:
         diff = "the same number"
     else:
-        gap = pct(abs(st.ratio - 1))
-        diff = f"{gap} {'more' if st.observed > st.expected else 'fewer'}" if gap not in ("0%", "0.0%") else "about the same number"
+        gap = pct(abs(st.ratio - 1), s.percent_places)
+        nothing = gap.rstrip("%").strip("0.") == ""
+        diff = "about the same number" if nothing or gap.startswith("less than") else f"{gap} {'more' if st.observed > st.expected else 'fewer'}"
     sentence = (
         f"At England and Wales rates for the same crimes, {s.force.display} {would} about {number(expected)} "
         f"{s.outcome_label} {_when(s)}; it {verb} {number(st.observed)}, {diff}"
@@ -265,7 +264,7 @@ def _similar_line(s: Story) -> str | None:
     shares = [f.share for f in sim.forces if f.share is not None]
     text = f"The {_count_word(len(sim.forces))} forces whose crime is most like {s.force.display}'s, by offence mix and volume, are {names}"
     if shares:
-        low, high = pct(min(shares)), pct(max(shares))
+        low, high = pct(min(shares), s.percent_places), pct(max(shares), s.percent_places)
         spread = f"{low}" if low == high else f"{low} to {high}"
         text += f"; their {_share_noun(s)} ranged from {spread}" if low != high else f"; each had a {_share_noun(s)} of {spread}"
     if is_far(sim):
@@ -289,9 +288,9 @@ def _drivers_line(s: Story) -> str | None:
             chosen.append(over)
     parts: list[str] = []
     for d in chosen:
-        part = f"{d.label} made up {pct(d.share_of_group)} of {'' if s.force.is_national else 'its '}{s.outcome_label}"
+        part = f"{d.label} made up {pct(d.share_of_group, s.percent_places)} of {'' if s.force.is_national else 'its '}{s.outcome_label}"
         if not s.force.is_national:
-            part += f" ({pct(d.national_share_of_group)} across England and Wales)"
+            part += f" ({pct(d.national_share_of_group, s.percent_places)} of those across England and Wales)"
         if d.offences:
             o = d.offences[0]
             part += f", most often for {_offence_name_text(o.description, o.code)} ({number(o.count)} of {number(d.count)})"
