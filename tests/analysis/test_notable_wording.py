@@ -21,11 +21,12 @@ import pytest
 
 from crime_outcomes.analysis.seriousness import RuleSet, load_rules
 from crime_outcomes.analysis.story import Story, story
-from crime_outcomes.store.ingest import ingest_file
 from crime_outcomes.normalise.outcome_types import parse_outcome_selector
-from crime_outcomes.outputs.packs import _rules_behind, build_brief, render_markdown
+from crime_outcomes.outputs.packs import build_brief, render_markdown
+from crime_outcomes.outputs.packs.brief import rules_behind
 from crime_outcomes.sample import open_sample_store
 from crime_outcomes.store import Store
+from crime_outcomes.store.ingest import ingest_file
 from crime_outcomes.testing.workbooks import HEADERS_2019, write_outcomes_workbook
 
 pytestmark = pytest.mark.slow
@@ -65,8 +66,8 @@ def texts(s: Story) -> list[str]:
     out = list(s.lines) + list(s.caveats)
     for o in sj["notable"]:
         out += [r["label"] for r in o["rules"]]
-        out.append(_rules_behind(o["rules"]))
-    out.append(render_markdown(build_brief(sj, {})))
+    out += [rules_behind(o.rules) for o in s.notable]
+    out.append(render_markdown(build_brief(s, {})))
     return out
 
 
@@ -85,8 +86,8 @@ def check(s: Story, rules: RuleSet) -> int:
             assert h.applies == (h.rule_id in allowed), (o.code, h.rule_id, s.outcome_types, s.years)
     if 8 in s.outcome_types and s.outcome_types != (8,) or 3 not in s.outcome_types:
         # the pack's "why it is notable" column never gives an adult-caution rule as the reason
-        for o in s.to_json()["notable"]:
-            cell = _rules_behind(o["rules"])
+        for o in s.notable:
+            cell = rules_behind(o.rules)
             assert not re.search(r"the law has allowed|exceptional", cell), cell
     return claims
 

@@ -31,7 +31,8 @@ from python_calamine import CalamineWorkbook
 
 from crime_outcomes.analysis.story import story
 from crime_outcomes.normalise.forces import FORCES, england_and_wales_forces
-from crime_outcomes.outputs.packs import CHART_FILES, PACK_FILES, Table, column_widths, md_escape, text_width_pt, write_all, write_pack
+from crime_outcomes.outputs.packs import CHART_FILES, PACK_FILES, Table, md_escape, write_all, write_pack
+from crime_outcomes.outputs.packs.docx import column_widths, text_width_pt
 from crime_outcomes.sample import open_sample_store
 from crime_outcomes.store import Store
 from crime_outcomes.store.ingest import ingest_file
@@ -193,7 +194,7 @@ def test_html_is_self_contained(west_midlands):
 
 def test_brief_figures_equal_story_json(west_midlands):
     result, sj = west_midlands
-    assert result.story == sj
+    assert result.story.to_json() == sj
     md = (result.folder / "brief.md").read_text(encoding="utf-8")
     count, den, share = sj["count"], sj["denominator"], sj["share"]
     nat = sj["national"]
@@ -302,7 +303,7 @@ def test_column_widths_come_from_the_content():
 
 
 def test_a_table_too_wide_for_portrait_gets_a_landscape_page_of_its_own():
-    from crime_outcomes.outputs.packs import _docx_styles, _docx_table, _page
+    from crime_outcomes.outputs.packs.docx import _docx_styles, _docx_table, _page
 
     doc = Document()
     _docx_styles(doc)
@@ -379,7 +380,7 @@ def test_questions_follow_the_findings(west_midlands):
 def test_hostile_offence_text_is_inert_everywhere(small_store, tmp_path):
     result = write_pack(small_store, "Kent", tmp_path)
     folder = result.folder
-    sj = result.story
+    sj = result.story.to_json()
     hostile = next(o for o in sj["offences"] if o["code"] == "88A")
     assert hostile["description"] == f"{SCRIPT} & grooming" and hostile["group"] == FORMULA and hostile["serious"]
 
@@ -441,12 +442,12 @@ def test_write_all_writes_44_packs_national_and_index(all_packs):
 def test_write_all_packs_equal_single_stories(small_store, all_packs):
     result, _ = all_packs
     kent = next(p for p in result.forces if p.name == "Kent")
-    assert kent.story == story(small_store, force="Kent").to_json()
-    assert result.national.story == story(small_store, force=None).to_json()
+    assert kent.story.to_json() == story(small_store, force="Kent").to_json()
+    assert result.national.story.to_json() == story(small_store, force=None).to_json()
     # two loaded years: the year table has both, and the national figures are the sums of all 44 forces
     s = summary_values(kent.folder / "data.xlsx")
     assert s["count"] == sum(r[1] for r in sheet_rows(kent.folder / "data.xlsx", "By year")[1:])
-    assert s["national.count"] == sum(p.story["count"] for p in result.forces)
+    assert s["national.count"] == sum(p.story.count for p in result.forces)
 
 
 @pytest.mark.slow
@@ -457,7 +458,7 @@ def test_single_process_without_reuse_writes_the_same_packs(small_store, all_pac
     pooled = {p.name: p for p in result.forces}
     for b in again.forces:
         a = pooled[b.name]
-        assert a.story == b.story
+        assert a.story.to_json() == b.story.to_json()
         for rel in ("brief.md", "brief.html", "charts/funnel.svg", "charts/offences.svg", "charts/year-series.svg"):
             assert (a.folder / rel).read_bytes() == (b.folder / rel).read_bytes(), rel
     index = (tmp_path / "index.html").read_text(encoding="utf-8")
@@ -465,7 +466,7 @@ def test_single_process_without_reuse_writes_the_same_packs(small_store, all_pac
 
 
 def test_query_memo_changes_no_story(small_store):
-    from crime_outcomes.outputs.packs import _MemoStore
+    from crime_outcomes.outputs.packs.build import _MemoStore
 
     memo = _MemoStore(small_store)
     for name in [None, *england_and_wales_forces()]:

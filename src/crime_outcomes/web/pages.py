@@ -405,12 +405,12 @@ def pack_download(request: Request) -> Response:
     if name is not None and FORCES[name].slug != slug:
         raise NotFoundError(f"no pack named {slug!r}: use the force's slug, {FORCES[name].slug!r}")
     view = view_of(request)
-    sj = ex.story_json(name, view)
+    story = ex.story(name, view)  # the typed story the packs are built from
 
     def build() -> Path:
         folder = Path(tempfile.mkdtemp(prefix="pack-", dir=ex.scratch_dir()))
         with render_lock():
-            return render_pack(sj, folder).zip_path
+            return render_pack(story, folder).zip_path
 
     zip_path = ex.cached(("pack", name, view), build)
     file_name = tb.filename(tb.Table("pack", "", (), []), view.params(), "zip", slug)

@@ -1,0 +1,257 @@
+"""Writing packs: one force's folder and zip, or every force's with the national pack and an index.
+
+Stories are computed in the main process (through a per-run query memo: every force's story
+asks the store the same national questions) and handed to a pool of worker processes that
+render the files, the slow part (charts, Word, Excel).
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import time
+import zipfile
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from crime_outcomes.analysis.story import Story
+from crime_outcomes.errors import NotFoundError
+from crime_outcomes.outputs.format import number
+from crime_outcomes.outputs.packs.brief import NATIONAL, build_brief, credit_line, edition_line, pct, period_text, rank_text
+from crime_outcomes.outputs.packs.docx import write_docx
+from crime_outcomes.outputs.packs.markup import render_html, render_index, render_markdown
+from crime_outcomes.outputs.packs.model import AllPacks, ChartRef, PackResult, Progress
+from crime_outcomes.outputs.packs.xlsx import write_xlsx
+from crime_outcomes.store import Store
+
+_ZIP_TIME = (2000, 1, 1, 0, 0, 0)
+"""A fixed timestamp for zip entries, so a rebuilt pack with the same content zips identically."""
+
+
+def render_pack(story: Story, out_dir: Path | str) -> PackResult:
+    """Write every file of one pack from its story; safe to run in a worker process."""
+    from crime_outcomes.outputs.charts import story_charts  # here, not at the top: matplotlib takes a second to load
+
+    out_dir = Path(out_dir)
+    slug = story.force.slug
+    folder = out_dir / slug
+    chart_dir = folder / "charts"
+    chart_dir.mkdir(parents=True, exist_ok=True)
+
+    refs: dict[str, ChartRef] = {}
+    alt_index: dict[str, dict[str, str]] = {}
+    for name, chart in story_charts(story.to_json()).items():
+        chart.write(chart_dir, name)
+        refs[name] = ChartRef(name, chart.title, chart.alt, f"charts/{name}.svg", f"charts/{name}.png", chart.inline_svg(f"{slug}-{name}"))
+        alt_index[name] = {"title": chart.title, "alt": chart.alt, "svg": f"{name}.svg", "png": f"{name}.png"}
+        chart.figure.clear()
+    (chart_dir / "alt-text.json").write_text(json.dumps(alt_index, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+    brief = build_brief(story, refs)
+    (folder / "brief.md").write_text(render_markdown(brief), encoding="utf-8")
+    (folder / "brief.html").write_text(render_html(brief), encoding="utf-8")
+    write_docx(brief, folder / "brief.docx", folder)
+    write_xlsx(story, brief, folder / "data.xlsx")
+
+    files = tuple(sorted(p for p in folder.rglob("*") if p.is_file()))
+    zip_path = out_dir / f"{slug}.zip"
+    _zip_folder(folder, files, zip_path)
+    name = NATIONAL if story.force.is_national else story.force.name
+    return PackResult(name, slug, folder, zip_path, files, story)
+
+
+def _zip_folder(folder: Path, files: Sequence[Path], zip_path: Path) -> None:
+    tmp = zip_path.with_name(zip_path.name + ".tmp")
+    with zipfile.ZipFile(tmp, "w") as zf:
+        for path in files:
+            info = zipfile.ZipInfo(f"{folder.name}/{path.relative_to(folder).as_posix()}", date_time=_ZIP_TIME)
+            info.external_attr = 0o644 << 16
+            stored = path.suffix in {".png", ".docx", ".xlsx"}  # already compressed
+            info.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
+            zf.writestr(info, path.read_bytes())
+    os.replace(tmp, zip_path)
+
+
+def _story(store: Any, force: str | None, options: dict[str, Any]) -> Story:
+    from crime_outcomes.analysis.story import story
+
+    return story(store, force=force, **options)
+
+
+def _options(outcome: str, first: str | None, last: str | None, basis: str, per: str, rules_path: Path | None) -> dict[str, Any]:
+    return {"outcome": outcome, "first": first, "last": last, "basis": basis, "per": per, "rules_path": rules_path}
+
+
+def write_pack(
+    store: Any,
+    force: str | None,
+    out_dir: Path | str,
+    *,
+    outcome: str = "8",
+    first: str | None = None,
+    last: str | None = None,
+    basis: str = "closed",
+    per: str = "outcomes",
+    rules_path: Path | None = None,
+) -> PackResult:
+    """Write the pack for one force (None: the national pack) into ``out_dir/<slug>/`` and its zip."""
+    return render_pack(_story(store, force, _options(outcome, first, last, basis, per, rules_path)), out_dir)
+
+
+class _MemoStore:
+    """The store, with identical read queries answered once per run.
+
+    Every force's story repeats the national queries (loaded years, all-force totals, labels,
+    missing cells, editions); for a read-only run the answers cannot change, so the first one
+    is kept. Only ``fetchall`` is memoised; everything else goes to the real store.
+    """
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+        self._memo: dict[tuple[str, tuple[Any, ...]], list[tuple[Any, ...]]] = {}
+        self.hits = 0
+
+    def fetchall(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple[Any, ...]]:
+        key = (sql, tuple(params or ()))
+        found = self._memo.get(key)
+        if found is None:
+            found = self._memo[key] = self._inner.fetchall(sql, list(params or ()))
+        else:
+            self.hits += 1
+        return list(found)
+
+    years = Store.years  # runs Store's query through the memoised fetchall above
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
+def write_all(
+    store: Any,
+    out_dir: Path | str,
+    *,
+    outcome: str = "8",
+    first: str | None = None,
+    last: str | None = None,
+    basis: str = "closed",
+    per: str = "outcomes",
+    rules_path: Path | None = None,
+    forces: Sequence[str] | None = None,
+    workers: int = 2,
+    reuse: bool = True,
+    progress: Progress | None = None,
+) -> AllPacks:
+    """Packs for the 44 forces of England and Wales, the national pack and ``index.html``.
+
+    ``forces`` narrows the run to some forces (names matched as ``story`` matches them), for a
+    regional desk. ``workers`` processes render packs while the main process computes stories
+    (1 renders in-process); ``reuse=False`` turns off the query memo. Both exist for the
+    benchmark; the defaults are the fast path. Forces with no outcomes in the store are
+    skipped and listed in the result and the index, not treated as errors.
+    """
+    from crime_outcomes.analysis.story import resolve_force
+    from crime_outcomes.normalise.forces import england_and_wales_forces
+
+    started = time.perf_counter()
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    options = _options(outcome, first, last, basis, per, rules_path)
+    source = _MemoStore(store) if reuse else store
+    forces = england_and_wales_forces() if forces is None else list(dict.fromkeys(resolve_force(f) for f in forces))
+    total = len(forces) + 1
+    done = 0
+    results: dict[str, PackResult] = {}
+    skipped: list[tuple[str, str]] = []
+
+    def finished(result: PackResult) -> None:
+        nonlocal done
+        done += 1
+        results[result.name] = result
+        if progress:
+            progress(done, total, result.name)
+
+    national_story = _story(source, None, options)  # fails fast on bad options
+    workers = max(1, min(workers, os.cpu_count() or 1))
+    if workers == 1:
+        finished(render_pack(national_story, out_dir))
+        for name in forces:
+            s = _try_story(source, name, options, skipped)
+            if s is None:
+                total -= 1
+                continue
+            finished(render_pack(s, out_dir))
+    else:
+        context = multiprocessing.get_context("spawn")  # no inherited DuckDB threads or locks
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            pending: list[Future[PackResult]] = [pool.submit(render_pack, national_story, out_dir)]
+            pending[0].add_done_callback(_report_to(finished))
+            for name in forces:
+                s = _try_story(source, name, options, skipped)
+                if s is None:
+                    total -= 1
+                    continue
+                fut = pool.submit(render_pack, s, out_dir)
+                fut.add_done_callback(_report_to(finished))
+                pending.append(fut)
+            for fut in pending:
+                fut.result()  # re-raise any worker error here
+    national = results.pop(NATIONAL)
+    ordered = [results[name] for name in forces if name in results]
+    index = write_index(out_dir, national, ordered, skipped)
+    return AllPacks(out_dir, national, ordered, skipped, index, time.perf_counter() - started)
+
+
+def _report_to(finished: Callable[[PackResult], None]) -> Callable[[Future[PackResult]], None]:
+    """A done-callback passing a finished pack on; a failed one is re-raised by the caller's result()."""
+
+    def callback(fut: Future[PackResult]) -> None:
+        if not fut.cancelled() and fut.exception() is None:
+            finished(fut.result())
+
+    return callback
+
+
+def _try_story(store: Any, name: str, options: dict[str, Any], skipped: list[tuple[str, str]]) -> Story | None:
+    try:
+        return _story(store, name, options)
+    except NotFoundError as exc:
+        skipped.append((name, str(exc)))
+        return None
+
+
+def write_index(out_dir: Path, national: PackResult, packs: Sequence[PackResult], skipped: Sequence[tuple[str, str]]) -> Path:
+    """``index.html`` linking the national pack and every force's brief, workbook and zip."""
+    s = national.story
+    rows = []
+    for p in packs:
+        f = p.story
+        rows.append(
+            {
+                "name": p.name,
+                "slug": p.slug,
+                "count": number(f.count),
+                "denominator": number(f.denominator),
+                "share": pct(f, f.share),
+                "rank": rank_text(f, f.rank.by_share, f.rank.of, f.rank.tied_share) if f.rank else "not ranked",
+                "verdict": str(f.funnel.verdict) if f.funnel else "–",
+                "notable": number(sum(o.count for o in f.notable)),
+            }
+        )
+    html = render_index(
+        title=f"Story packs: {s.outcome_label}, {period_text(s)}",
+        outcome=s.outcome_label,
+        period=period_text(s),
+        basis=s.basis,
+        national={"slug": national.slug, "count": number(s.count), "share": pct(s, s.share), "denominator": number(s.denominator)},
+        rows=rows,
+        skipped=list(skipped),
+        credit=credit_line(s),
+        edition=edition_line(s),
+        sample=s.is_sample,
+    )
+    path = out_dir / "index.html"
+    path.write_text(html, encoding="utf-8")
+    return path

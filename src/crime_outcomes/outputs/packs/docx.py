@@ -1,0 +1,282 @@
+"""The brief as a Word document that reads well wherever it is opened (Word, LibreOffice,
+Google Docs) and printed: A4, tables sized from their content, built-in styles a newsroom can
+restyle, literal text (nothing in the data is interpreted)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from crime_outcomes.outputs.packs.model import SOURCE_NAME, SOURCE_PAGE, Brief, Table
+
+_XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _docx_text(value: object) -> str:
+    """Literal text for Word; characters XML cannot hold are dropped rather than failing the pack."""
+    return _XML_ILLEGAL.sub("", "" if value is None else str(value))
+
+
+A4_CM = (21.0, 29.7)
+DOCX_MARGIN_CM = 2.0
+TABLE_FONT_PT = 9.0
+_CELL_PAD_PT = 12.0  # left and right cell margins together, with room for a border
+# Advance widths in em, per kind of character, a little above DejaVu Sans (LibreOffice's stand-in
+# for Calibri when Calibri is not installed, and wider than it), so an estimate never falls short.
+_NARROW = frozenset("il.,:;'|!()[]/ ")
+_WIDE = frozenset("mwMW%&@")
+
+
+def text_width_pt(text: str, bold: bool = False, size: float = TABLE_FONT_PT) -> float:
+    """Estimated width of a piece of text on one line, in points: never less than Word or LibreOffice need."""
+    em = 0.0
+    for ch in text:
+        if ch in _NARROW:
+            em += 0.36
+        elif ch in _WIDE:
+            em += 1.02
+        elif ch.isupper():
+            em += 0.76
+        else:  # lower case, digits and the rest
+            em += 0.64
+    return em * size * (1.1 if bold else 1.0)
+
+
+def column_widths(t: Table, available_pt: float) -> list[float] | None:
+    """Column widths in points from the content, or None when the table cannot fit ``available_pt``.
+
+    Numbers (and 'n' columns) are as wide as their widest value and never wrap; a header may
+    wrap between words. Text columns are at least as wide as their longest word, so no word is
+    ever broken, and share the room left in proportion to how much more they would use.
+    """
+    need: list[float] = []  # the narrowest each column can be without breaking a word
+    values_fit: list[float] = []  # wide enough for every value on one line
+    header_fits: list[float] = []  # and for the header on one line too
+    for i, (header, align) in enumerate(zip(t.headers, t.align, strict=True)):
+        values = [row[i] for row in t.rows]
+        header_word = max((text_width_pt(w, bold=True) for w in header.split()), default=0.0)
+        if align in ("r", "n"):  # bold in a highlighted row, so measured bold
+            need.append(max([header_word] + [text_width_pt(v, bold=True) for v in values]) + _CELL_PAD_PT)
+        else:
+            longest = max((text_width_pt(w, bold=t.highlight is not None) for v in values for w in v.split()), default=0.0)
+            need.append(max(header_word, longest) + _CELL_PAD_PT)
+        values_fit.append(max([need[-1]] + [text_width_pt(v) + _CELL_PAD_PT for v in values]))
+        header_fits.append(max(values_fit[-1], text_width_pt(header, bold=True) + _CELL_PAD_PT))
+    widths = need
+    for target in (values_fit, header_fits):  # values first: an offence name on one line beats a header on one line
+        spare = available_pt - sum(widths)
+        if spare < 0:
+            return None
+        growth = sum(w - n for w, n in zip(target, widths, strict=True))
+        if growth <= spare:
+            widths = target
+        else:
+            return [n + spare * (w - n) / growth for w, n in zip(target, widths, strict=True)]
+    return widths
+
+
+def _docx_styles(doc: Any) -> None:
+    """Set the look through styles, not direct formatting, so a newsroom can restyle the whole brief."""
+    from docx.enum.style import WD_STYLE_TYPE
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Pt
+
+    styles = doc.styles
+    styles["Normal"].font.name = "Calibri"
+    styles["Normal"].font.size = Pt(10.5)
+    styles["Caption"].paragraph_format.keep_with_next = True
+    styles["Footer"].font.size = Pt(8)
+    cell = styles.add_style("Table Text", WD_STYLE_TYPE.PARAGRAPH)
+    cell.base_style = styles["Normal"]
+    cell.font.size = Pt(TABLE_FONT_PT)
+    cell.paragraph_format.space_before = Pt(1)
+    cell.paragraph_format.space_after = Pt(1)
+    cell.paragraph_format.line_spacing = 1.0
+    figures = styles.add_style("Table Number", WD_STYLE_TYPE.PARAGRAPH)
+    figures.base_style = cell
+    figures.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+
+
+def _page(section: Any, landscape: bool) -> None:
+    """A4, portrait or landscape, with the same margins."""
+    from docx.enum.section import WD_ORIENT
+    from docx.shared import Cm
+
+    short, long = Cm(A4_CM[0]), Cm(A4_CM[1])
+    section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = (long, short) if landscape else (short, long)
+    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
+        setattr(section, side, Cm(DOCX_MARGIN_CM))
+
+
+def _on(element: Any, tag: str) -> None:
+    """Add an on/off property (present means on), such as a row's w:tblHeader."""
+    from docx.oxml import OxmlElement
+
+    element.append(OxmlElement(tag))
+
+
+def _scaled(t: Table, available_pt: float) -> list[float]:
+    """Widths for a table wider than any page: the natural widths scaled down; words may then wrap."""
+    natural = column_widths(t, float("inf")) or []
+    return [w * available_pt / sum(natural) for w in natural]
+
+
+def _docx_table(doc: Any, t: Table) -> None:
+    """A table with widths from its content; header row repeated, rows never split across pages.
+
+    A table too wide for a portrait page goes on a landscape page of its own.
+    """
+    from docx.enum.section import WD_SECTION
+    from docx.enum.table import WD_TABLE_ALIGNMENT
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Cm, Pt
+
+    def room(landscape: bool) -> float:
+        page = A4_CM[1] if landscape else A4_CM[0]
+        return Cm(page - 2 * DOCX_MARGIN_CM).pt
+
+    portrait = column_widths(t, room(False))
+    landscape = portrait is None
+    if portrait is None:
+        _page(doc.add_section(WD_SECTION.NEW_PAGE), landscape=True)
+    widths = portrait or column_widths(t, room(True)) or _scaled(t, room(True))
+
+    if t.caption:
+        doc.add_paragraph(_docx_text(t.caption), style="Caption")
+    tbl = doc.add_table(rows=1, cols=len(t.headers))
+    tbl.style = "Light List Accent 1"
+    tbl.alignment = WD_TABLE_ALIGNMENT.LEFT
+    tbl.autofit = False
+    look = tbl._tbl.tblPr.find(qn("w:tblLook"))
+    if look is None:
+        look = OxmlElement("w:tblLook")
+        tbl._tbl.tblPr.append(look)
+    # Header row and row banding from the table style; no emphasis on the first column. Word reads
+    # the named attributes, LibreOffice the older bit mask in w:val (0x0020 first row, 0x0400 no column bands).
+    for key, value in (
+        ("w:val", "0420"),
+        ("w:firstRow", "1"),
+        ("w:lastRow", "0"),
+        ("w:firstColumn", "0"),
+        ("w:lastColumn", "0"),
+        ("w:noHBand", "0"),
+        ("w:noVBand", "1"),
+    ):
+        look.set(qn(key), value)
+    for column, width in zip(tbl.columns, widths, strict=True):
+        column.width = Pt(width)
+    tbl_width = tbl._tbl.tblPr.find(qn("w:tblW"))
+    if tbl_width is None:
+        tbl_width = OxmlElement("w:tblW")
+        tbl._tbl.tblPr.append(tbl_width)
+    tbl_width.set(qn("w:type"), "dxa")  # twentieths of a point
+    tbl_width.set(qn("w:w"), str(round(sum(widths) * 20)))
+
+    def fill(row: Any, values: Sequence[str], strong: bool) -> None:
+        _on(row._tr.get_or_add_trPr(), "w:cantSplit")
+        for i, (cell, value) in enumerate(zip(row.cells, values, strict=True)):
+            cell.width = Pt(widths[i])
+            para = cell.paragraphs[0]
+            para.style = "Table Number" if t.align[i] == "r" else "Table Text"
+            run = para.add_run(_docx_text(value))
+            if strong:
+                run.style = "Strong"
+
+    fill(tbl.rows[0], t.headers, False)
+    _on(tbl.rows[0]._tr.get_or_add_trPr(), "w:tblHeader")
+    for r, row in enumerate(t.rows):
+        fill(tbl.add_row(), row, t.highlight == r)
+    if landscape:
+        _page(doc.add_section(WD_SECTION.NEW_PAGE), landscape=False)
+    else:
+        doc.add_paragraph()
+
+
+def write_docx(brief: Brief, path: Path, folder: Path) -> None:
+    """The brief as a Word document on A4: headings, lines, tables, figures with alt text, footer credit."""
+    from docx import Document
+    from docx.shared import Cm
+
+    doc = Document()
+    _docx_styles(doc)
+    _page(doc.sections[0], landscape=False)
+    props = doc.core_properties
+    props.title = _docx_text(brief.title)
+    props.author = "crime-outcomes"
+    props.comments = _docx_text(brief.credit)
+
+    doc.add_heading(_docx_text(brief.title), level=0)
+    doc.add_paragraph(_docx_text(brief.subtitle), style="Subtitle")
+    if brief.sample_notice:
+        p = doc.add_paragraph(style="Intense Quote")
+        p.add_run("Sample data. ", style="Strong")
+        p.add_run(_docx_text(brief.sample_notice))
+
+    def figure(name: str) -> None:
+        ref = brief.charts.get(name)
+        if ref is None:
+            return
+        doc.add_picture(str(folder / ref.png_path), width=Cm(15.5))
+        doc.paragraphs[-1].paragraph_format.keep_with_next = True
+        shape = doc.inline_shapes[-1]
+        shape._inline.docPr.set("descr", _docx_text(ref.alt))  # alt text for screen readers
+        shape._inline.docPr.set("title", _docx_text(ref.title))
+        doc.add_paragraph(_docx_text(f"Figure: {ref.title}. Files: {ref.svg_path}, {ref.png_path}."), style="Caption")
+
+    doc.add_heading("The story in brief", level=1)
+    for line in brief.lines:
+        doc.add_paragraph(_docx_text(line), style="List Bullet")
+    doc.add_heading("Key figures", level=1)
+    _docx_table(doc, brief.figures)
+    doc.add_heading("Year by year", level=1)
+    if brief.change:
+        doc.add_paragraph(_docx_text(brief.change)).paragraph_format.keep_with_next = True
+    _docx_table(doc, brief.years)
+    figure("year-series")
+    doc.add_heading("Offences", level=1)
+    _docx_table(doc, brief.offences)
+    doc.add_paragraph(_docx_text(brief.offences_note))
+    figure("offences")
+    doc.add_heading("Notable offences", level=1)
+    intro = doc.add_paragraph(_docx_text(brief.notable_intro))
+    if brief.notable:
+        intro.paragraph_format.keep_with_next = True  # the heading and its introduction start the page with the table
+        _docx_table(doc, brief.notable)
+        doc.add_paragraph("Rules behind these flags:", style="Caption")
+        for rule_id, codes, label in brief.notable_rules:
+            p = doc.add_paragraph(style="List Bullet")
+            p.add_run(_docx_text(rule_id), style="Strong")
+            p.add_run(_docx_text(f" ({', '.join(codes)}): {label}"))
+    doc.add_heading("National comparison" if not brief.is_national else "Forces compared", level=1)
+    for para in brief.comparison:
+        doc.add_paragraph(_docx_text(para))
+    figure("funnel")
+    if brief.largest:
+        _docx_table(doc, brief.largest)
+    if brief.forces:
+        _docx_table(doc, brief.forces)
+    doc.add_heading("Caveats", level=1)
+    for c in brief.caveats:
+        doc.add_paragraph(_docx_text(c), style="List Bullet")
+    doc.add_heading(_docx_text(brief.questions_heading), level=1)
+    for q in brief.questions:
+        doc.add_paragraph(_docx_text(q), style="List Number")
+    doc.add_heading("Methodology", level=1)
+    for term, text in brief.methodology:
+        p = doc.add_paragraph()
+        p.add_run(_docx_text(term) + ". ", style="Strong")
+        p.add_run(_docx_text(text))
+    doc.add_heading("Source and licence", level=1)
+    doc.add_paragraph(_docx_text(brief.credit))
+    doc.add_paragraph(_docx_text(f"Source: {SOURCE_NAME} ({SOURCE_PAGE})."))
+    doc.add_paragraph(_docx_text(brief.edition))
+    doc.add_paragraph(_docx_text(brief.generated))
+
+    footer = doc.sections[0].footer.paragraphs[0]
+    footer.text = _docx_text(f"{brief.edition} {brief.credit}")
+    footer.style = "Footer"
+    doc.save(str(path))

@@ -1,0 +1,86 @@
+"""The brief as Markdown and as self-contained HTML, and the packs' index page (Jinja templates
+in ``outputs/templates``). Data text is escaped for each: Markdown syntax backslash-escaped,
+HTML autoescaped."""
+
+from __future__ import annotations
+
+import re
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
+
+from crime_outcomes.outputs.packs.model import SOURCE_NAME, SOURCE_PAGE, Brief, ChartRef, Table
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#])")
+
+
+def md_escape(value: object) -> str:
+    """Text safe in Markdown: syntax characters backslash-escaped, so markup in data stays literal.
+
+    Line breaks become spaces: a value never starts a new block (a heading, a table row).
+    """
+    if value is None:
+        return ""
+    if isinstance(value, Markup):
+        return str(value)
+    return _MD_SPECIAL.sub(r"\\\1", " ".join(str(value).splitlines()))
+
+
+def md_table(t: Table | None) -> Markup:
+    """A Markdown table (GitHub style), every cell escaped; the highlighted row in bold."""
+    if t is None:
+        return Markup("")
+    out: list[str] = []
+    if t.caption:
+        out += [f"**{md_escape(t.caption)}**", ""]
+    out.append("| " + " | ".join(md_escape(h) for h in t.headers) + " |")
+    out.append("|" + "".join(" ---: |" if a == "r" else " --- |" for a in t.align))
+    for i, row in enumerate(t.rows):
+        cells = [md_escape(c) for c in row]
+        if t.highlight == i:
+            cells = [f"**{c}**" if c else c for c in cells]
+        out.append("| " + " | ".join(cells) + " |")
+    return Markup("\n".join(out) + "\n")
+
+
+def md_figure(ref: ChartRef | None) -> Markup:
+    """An image line (PNG, with the alt text) and a caption naming the SVG too."""
+    if ref is None:
+        return Markup("")
+    return Markup(f"![{md_escape(ref.alt)}]({ref.png_path})\n\n*{md_escape(ref.title)}* ({ref.svg_path})\n")
+
+
+def _environment(autoescape: bool) -> Environment:
+    env = Environment(
+        loader=PackageLoader("crime_outcomes.outputs", "templates"),
+        autoescape=autoescape,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        finalize=None if autoescape else md_escape,
+    )
+    env.globals.update(source_name=SOURCE_NAME, source_page=SOURCE_PAGE, md_table=md_table, md_figure=md_figure)
+    return env
+
+
+_ENVS: dict[bool, Environment] = {}
+
+
+def _env(autoescape: bool) -> Environment:
+    if autoescape not in _ENVS:
+        _ENVS[autoescape] = _environment(autoescape)
+    return _ENVS[autoescape]
+
+
+def render_markdown(brief: Brief) -> str:
+    return _env(False).get_template("brief.md.j2").render(b=brief)
+
+
+def render_html(brief: Brief) -> str:
+    return _env(True).get_template("brief.html.j2").render(b=brief)
+
+
+def render_index(**values: object) -> str:
+    """The index page of a run of packs (``index.html``)."""
+    return _env(True).get_template("index.html.j2").render(**values)

@@ -1,0 +1,103 @@
+"""What a pack is made of: the brief as formatted text and tables (one model for every
+rendering), the files a pack holds, and what writing packs returns."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from crime_outcomes.analysis.story import Story
+
+BRIEF_TOP_OFFENCES = 15
+"""Offences listed in the brief; the workbook has every one."""
+
+SOURCE_NAME = "Home Office, Police recorded crime and outcomes open data tables"
+SOURCE_PAGE = "www.gov.uk/government/statistical-data-sets/police-recorded-crime-and-outcomes-open-data-tables"
+OGL_CREDIT = f"Contains public sector information licensed under the Open Government Licence v3.0: {SOURCE_NAME}."
+
+PACK_FILES = ("brief.md", "brief.html", "brief.docx", "data.xlsx")
+CHART_FILES = tuple(f"charts/{name}.{ext}" for name in ("year-series", "offences", "funnel") for ext in ("svg", "png")) + (
+    "charts/alt-text.json",
+)
+
+
+@dataclass
+class Table:
+    """A table as formatted text: the same rows for Markdown, HTML and Word."""
+
+    headers: list[str]
+    rows: list[list[str]]
+    align: list[str]  # per column: 'l' left, 'r' right (numbers), 'n' left and never wrapped
+    caption: str = ""
+    highlight: int | None = None  # row index to emphasise (the force in an all-forces table)
+
+
+@dataclass
+class ChartRef:
+    name: str
+    title: str
+    alt: str
+    svg_path: str  # relative to the pack folder
+    png_path: str
+    inline_svg: str = field(repr=False, default="")
+
+
+@dataclass(kw_only=True)
+class Brief:
+    """Everything a brief says, formatted once (UK number style) for every rendering."""
+
+    title: str
+    subtitle: str
+    force: str
+    slug: str
+    is_national: bool
+    sample_notice: str | None
+    lines: list[str]
+    figures: Table
+    change: str | None
+    years: Table
+    offences: Table
+    offences_note: str
+    notable: Table | None
+    notable_intro: str
+    notable_rules: list[tuple[str, list[str], str]]  # (rule id, offence codes, full wording): one per wording the notable table refers to
+    comparison: list[str]
+    largest: Table | None
+    forces: Table | None
+    caveats: list[str]
+    questions_heading: str
+    questions: list[str]
+    methodology: list[tuple[str, str]]
+    credit: str
+    edition: str
+    generated: str
+    charts: dict[str, ChartRef]
+
+
+@dataclass(frozen=True)
+class PackResult:
+    """One written pack: where its folder and zip are, and the story it was built from."""
+
+    name: str  # canonical force name, or "England and Wales"
+    slug: str
+    folder: Path
+    zip_path: Path
+    files: tuple[Path, ...]
+    story: Story = field(repr=False, compare=False)
+
+
+@dataclass
+class AllPacks:
+    """Every pack ``write_all`` wrote, what it skipped and why, and how long it took."""
+
+    out_dir: Path
+    national: PackResult
+    forces: list[PackResult]
+    skipped: list[tuple[str, str]]  # (force, reason): forces with no outcomes in the store
+    index: Path
+    seconds: float
+
+
+Progress = Callable[[int, int, str], None]
+"""Called as packs finish: (done, total, name)."""
