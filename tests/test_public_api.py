@@ -31,6 +31,8 @@ PUBLIC = {
     "open_store",
     "story",
     "update",
+    "write_all",
+    "write_pack",
 }
 
 

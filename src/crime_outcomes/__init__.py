@@ -9,8 +9,8 @@ The public API, for notebooks and scripts::
     print(kent.count, kent.to_json()["share"])
 
 ``open_store``, ``ingest`` and ``update`` get data into a store (``crime_outcomes.pipeline``);
-``story`` computes a force's findings (``crime_outcomes.analysis``); ``export`` writes every
-table as Parquet or CSV. The CLI and the web explorer are thin layers over these.
+``story`` computes a force's findings (``crime_outcomes.analysis``); ``write_pack`` and
+``write_all`` write story packs; ``export`` writes every table as Parquet or CSV. The CLI and the web explorer are thin layers over these.
 
 The names are loaded on first use, so ``import crime_outcomes`` stays cheap and the modules
 below this one can import ``crime_outcomes.<module>`` without importing the whole library.
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
         NotFoundError,
         StoreError,
     )
+    from crime_outcomes.outputs.packs import write_all, write_pack
     from crime_outcomes.pipeline import ingest, open_store, update
     from crime_outcomes.store import Store
     from crime_outcomes.store.export import export
@@ -54,6 +55,8 @@ __all__ = [
     "open_store",
     "story",
     "update",
+    "write_all",
+    "write_pack",
 ]
 
 # Public name -> the module that defines it.
@@ -64,6 +67,8 @@ _HOMES: dict[str, str] = {
     "story": "crime_outcomes.analysis.story",
     "Story": "crime_outcomes.analysis.story",
     "export": "crime_outcomes.store.export",
+    "write_pack": "crime_outcomes.outputs.packs",
+    "write_all": "crime_outcomes.outputs.packs",
     "Store": "crime_outcomes.store",
     "CrimeOutcomesError": "crime_outcomes.errors",
     "ExportError": "crime_outcomes.errors",
