@@ -36,7 +36,9 @@ class Extract:
         return [f for f in self.forces if f not in NON_TERRITORIAL]
 
     def total(self, force: str | None, types: set[int], code: str | None = None) -> int:
-        return sum(v for (f, c, t), v in self.closed.items() if t in types and (force is None or f == force) and (code is None or c == code))
+        return sum(
+            v for (f, c, t), v in self.closed.items() if t in types and (force is None or f == force) and (code is None or c == code)
+        )
 
 
 def read_extract(path: Path) -> Extract:
@@ -104,7 +106,4 @@ def expected_counts(ex: Extract, types: set[int]) -> dict[str, float]:
             force_den[(f, c)] += v
         if t in types:
             national_count[c] += v
-    return {
-        f: math.fsum(force_den[(f, c)] * national_count[c] / national_den[c] for c in codes if national_den[c] != 0)
-        for f in ex.forces
-    }
+    return {f: math.fsum(force_den[(f, c)] * national_count[c] / national_den[c] for c in codes if national_den[c] != 0) for f in ex.forces}

@@ -93,5 +93,9 @@ def test_adjusted_limits_and_json(wm: Story, ex: Extract) -> None:
 
 def test_forces_compared_carry_the_adjusted_verdict(wm: Story, ex: Extract) -> None:
     expected = funnel_figures(ex, {8})
-    outside = [c for c in wm.comparison if c.force in expected.reference and c.adjusted_verdict in (stats.VERDICT_ABOVE_998, stats.VERDICT_BELOW_998)]
+    outside = [
+        c
+        for c in wm.comparison
+        if c.force in expected.reference and c.adjusted_verdict in (stats.VERDICT_ABOVE_998, stats.VERDICT_BELOW_998)
+    ]
     assert len(outside) == expected.outside_adjusted_998

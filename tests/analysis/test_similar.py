@@ -31,7 +31,14 @@ def sample() -> Iterator[Store]:
 
 def test_distance_by_hand() -> None:
     # Three forces, two subgroups. A: 100 outcomes, mix (0.5, 0.5); B: 100, (0.7, 0.3); C: 10000, (0.5, 0.5).
-    rows = [MixRow("A", "x", 50), MixRow("A", "y", 50), MixRow("B", "x", 70), MixRow("B", "y", 30), MixRow("C", "x", 5000), MixRow("C", "y", 5000)]
+    rows = [
+        MixRow("A", "x", 50),
+        MixRow("A", "y", 50),
+        MixRow("B", "x", 70),
+        MixRow("B", "y", 30),
+        MixRow("C", "x", 5000),
+        MixRow("C", "y", 5000),
+    ]
     pool = sim.profiles(rows, ["A", "B", "C"])
     # Mix variances (population): x: values .5 .7 .5, mean .5667, var = (2*.0667^2 + .1333^2)/3 = 0.008889; y the same.
     mix_spread = 2 * (2 * 0.0266667 / 3)
@@ -61,8 +68,15 @@ def _independent_nearest(ex: Extract, force: str, top: int) -> list[str]:
     mix_spread = 2 * sum(pvar([mix[f][i] for f in forces]) for i in range(len(groups)))
     vol_spread = 2 * pvar([math.log(totals[f]) for f in forces])
     dist = {
-        f: math.sqrt((sum((a - b) ** 2 for a, b in zip(mix[force], mix[f])) / mix_spread + (math.log(totals[force]) - math.log(totals[f])) ** 2 / vol_spread) / 2)
-        for f in forces if f != force
+        f: math.sqrt(
+            (
+                sum((a - b) ** 2 for a, b in zip(mix[force], mix[f], strict=False)) / mix_spread
+                + (math.log(totals[force]) - math.log(totals[f])) ** 2 / vol_spread
+            )
+            / 2
+        )
+        for f in forces
+        if f != force
     }
     return sorted(dist, key=lambda f: (dist[f], f))[:top]
 

@@ -33,7 +33,14 @@ def test_json_is_the_story_figures(invoke) -> None:
     assert s.similar is not None and s.standardised is not None
     assert data["similar"] == json.loads(json.dumps(s.similar.to_json()))
     assert data["this_force"]["count"] == 3834 and data["this_force"]["ratio"] == s.standardised.ratio
-    assert [f["force"] for f in data["similar"]["forces"]] == ["South Yorkshire", "West Yorkshire", "Essex", "Merseyside", "Nottinghamshire", "Thames Valley"]
+    assert [f["force"] for f in data["similar"]["forces"]] == [
+        "South Yorkshire",
+        "West Yorkshire",
+        "Essex",
+        "Merseyside",
+        "Nottinghamshire",
+        "Thames Valley",
+    ]
 
 
 def test_text_table(invoke) -> None:

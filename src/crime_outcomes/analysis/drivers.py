@@ -82,9 +82,20 @@ def drivers(
         national = sum(r.national_count for r in rs)
         ranked = sorted((r for r in rs if r.count > 0), key=lambda r: (-r.count, -r.national_count, r.code))[:top]
         offences = tuple(
-            DriverOffence(r.code, description_of_code(r.code), r.count, stats.share(r.count, count), r.national_count, stats.share(r.national_count, national))
+            DriverOffence(
+                r.code,
+                description_of_code(r.code),
+                r.count,
+                stats.share(r.count, count),
+                r.national_count,
+                stats.share(r.national_count, national),
+            )
             for r in ranked
         )
-        out.append(DriverType(t, label_of_type(t), count, stats.share(count, group_total), national, stats.share(national, national_total), offences))
+        out.append(
+            DriverType(
+                t, label_of_type(t), count, stats.share(count, group_total), national, stats.share(national, national_total), offences
+            )
+        )
     out.sort(key=lambda d: (-d.count, -d.national_count, d.outcome_type))
     return out

@@ -235,7 +235,15 @@ def compute(
         nearest = sim.most_similar(pool, name)
         similar = Similar(
             tuple(
-                SimilarForce(f, d, shares.get(f, (0, 0))[0], shares.get(f, (0, 0))[1], stats.share(*shares.get(f, (0, 0))), by_force_std.get(f), adjusted_by_force.get(f, (None, stats.VERDICT_NO_DATA))[1])
+                SimilarForce(
+                    f,
+                    d,
+                    shares.get(f, (0, 0))[0],
+                    shares.get(f, (0, 0))[1],
+                    stats.share(*shares.get(f, (0, 0))),
+                    by_force_std.get(f),
+                    adjusted_by_force.get(f, (None, stats.VERDICT_NO_DATA))[1],
+                )
                 for f, d in nearest
             ),
             sim.METHOD,

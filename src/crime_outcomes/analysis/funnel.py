@@ -88,9 +88,12 @@ def _limits(target: float, variance: float, n: int, tau2: float, upper_bound: fl
         return min(x, upper_bound) if upper_bound is not None else x
 
     return stats.FunnelLimits(
-        target=target, n=n,
-        lower95=clip(target - stats.Z95 * se), upper95=clip(target + stats.Z95 * se),
-        lower998=clip(target - stats.Z998 * se), upper998=clip(target + stats.Z998 * se),
+        target=target,
+        n=n,
+        lower95=clip(target - stats.Z95 * se),
+        upper95=clip(target + stats.Z95 * se),
+        lower998=clip(target - stats.Z998 * se),
+        upper998=clip(target + stats.Z998 * se),
     )
 
 
@@ -108,7 +111,7 @@ def share_overdispersion(p0: float, reference: Sequence[tuple[int, int]]) -> Ove
     if not 0 < p0 < 1 or not usable:
         return None
     variances = [share_variance(p0, n) for _, n in usable]
-    z = [(c / n - p0) / math.sqrt(v) for (c, n), v in zip(usable, variances)]
+    z = [(c / n - p0) / math.sqrt(v) for (c, n), v in zip(usable, variances, strict=False)]
     return overdispersion(z, variances)
 
 

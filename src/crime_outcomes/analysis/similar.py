@@ -52,8 +52,8 @@ def profiles(rows: Iterable[MixRow], forces: Sequence[str]) -> dict[str, Profile
             by_force[r.force][r.subgroup] += r.denominator
     out: dict[str, Profile] = {}
     for f in forces:
-        counts = by_force.get(f)
-        total = sum(counts.values()) if counts else 0
+        counts = by_force.get(f, {})
+        total = sum(counts.values())
         if total > 0:
             out[f] = Profile(f, total, {g: v / total for g, v in counts.items()})
     return out

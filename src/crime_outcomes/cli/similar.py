@@ -32,8 +32,11 @@ def similar_json(s: Story) -> dict[str, Any]:
         "period": {"from": s.first, "to": s.last},
         "basis": s.basis,
         "this_force": {
-            "count": s.count, "denominator": s.denominator, "share": s.share,
-            "expected": st.expected if st else None, "ratio": st.ratio if st else None,
+            "count": s.count,
+            "denominator": s.denominator,
+            "share": s.share,
+            "expected": st.expected if st else None,
+            "ratio": st.ratio if st else None,
             "adjusted_verdict": s.funnel.adjusted_verdict if s.funnel else None,
         },
         "similar": s.similar.to_json(),
@@ -72,7 +75,9 @@ def similar_command(
     mine = data["this_force"]
     rows.append((f"{s.force.name} (this force)", "", number(s.count), percent(s.share, 1), _ratio(mine["ratio"])))
     for f in s.similar.forces:
-        rows.append((f.force, f"{f.distance:.2f}", number(f.count), percent(f.share, 1), _ratio(f.standardised.ratio if f.standardised else None)))
+        rows.append(
+            (f.force, f"{f.distance:.2f}", number(f.count), percent(f.share, 1), _ratio(f.standardised.ratio if f.standardised else None))
+        )
     rows.append(("England and Wales", "", number(s.national.count), percent(s.national.share, 1), "1.00"))
     widths = [max(len(r[i]) for r in rows) for i in range(5)]
     typer.echo(escape(f"Forces most like {s.force.display} in the crime they deal with: {s.outcome_label}, {period} ({s.basis} basis)"))

@@ -752,10 +752,10 @@ def ratio_chart(
             ax.plot(grid, [getattr(lim, attr_lo) for lim in limits if lim], color=MUTED_COLOUR, linewidth=1.1, linestyle=style)
         ax.legend(loc="upper right", fontsize=8, handlelength=2.4, borderaxespad=0.2)
         others = [p for p in pts if p.name != highlight]
-        ax.scatter([p.expected for p in others], [p.share for p in others], s=26, color=OTHER_COLOUR, edgecolor="white", linewidth=0.6, zorder=3)
+        ax.scatter([p.expected for p in others], [float(p.share or 0.0) for p in others], s=26, color=OTHER_COLOUR, edgecolor="white", linewidth=0.6, zorder=3)
         marked = [p for p in pts if p.name == highlight]
         for p in marked:
-            ax.scatter([p.expected], [p.share], s=90, color=HIGHLIGHT_COLOUR, edgecolor=TEXT_COLOUR, linewidth=0.9, zorder=5)
+            ax.scatter([p.expected], [float(p.share or 0.0)], s=90, color=HIGHLIGHT_COLOUR, edgecolor=TEXT_COLOUR, linewidth=0.9, zorder=5)
         settle_layout(fig)
         legend_box = ax.get_legend().get_window_extent(fig.canvas.get_renderer())  # type: ignore[attr-defined,union-attr]
         taken: list[tuple[float, float, float, float]] = [(legend_box.x0, legend_box.y0, legend_box.x1, legend_box.y1)]
