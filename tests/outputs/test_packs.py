@@ -367,8 +367,9 @@ def test_questions_follow_the_findings(west_midlands):
     result, sj = west_midlands
     md = (result.folder / "brief.md").read_text(encoding="utf-8")
     section = md.split("(right of reply)", 1)[1].split("## Methodology", 1)[0]
-    # below the 99.8% limit -> a question about a policy limiting use; the top notable offence is asked about
-    assert "lower than the England and Wales share (2.1%) by more than chance" in section
+    # below the binomial 99.8% limit but inside the limits widened for the spread between forces (issue 12):
+    # no question says its share differs by more than chance or than the usual differences between forces
+    assert "by more than" not in section and "chance" not in section
     top = sj["notable"][0]
     assert f"{uk_int(top['count'])} offences of {top['description'].lower()} ({top['code']})" in section
     assert "accounted for 83.3% of all community resolutions for cruelty to children/young persons" in section  # 604 of 725

@@ -70,8 +70,8 @@ READER_NOTES: dict[str, str] = {
     "similar": "The most similar forces are those that deal with the most similar crime: the same mix of offence "
     "types and a similar number of cases. They are not chosen on how the force dealt with crime, so a force that "
     "uses an outcome differently from its most similar forces does so while facing similar work. Similarity is "
-    "computed by the tool from the published data; it is not the official 'most similar group' used by HM "
-    "Inspectorate, which also uses population and social data.",
+    "computed by the tool from the published data; it is not the official 'most similar group' of HM "
+    "Inspectorate of Constabulary, which is built from other data.",
     "drivers": "A group of outcomes, such as all out-of-court outcomes, can be high because one kind of outcome is "
     "used a lot for one kind of offence. The split shows which outcomes make up the group for the force and for "
     "England and Wales, and which offences account for most of each.",

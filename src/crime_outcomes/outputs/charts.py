@@ -557,7 +557,7 @@ def funnel_chart(
         for p in marked:
             taken.append(_label_point(ax, p, highlight_label or p.name, pts, taken, lines, bold=True))
         if label_extremes:
-            for p in _extremes(pts, national_share, label_extremes):
+            for p in _extremes(pts, national_share, label_extremes, tau2):
                 taken.append(_label_point(ax, p, p.name, pts, taken, lines, bold=False))
     alt = _funnel_alt(pts, national_share, highlight, highlight_label, outcome_label, period, tau2)
     return Chart("funnel", f"{title}, {period}", alt, fig)
@@ -637,12 +637,13 @@ def _label_point(  # type: ignore[no-untyped-def]
     return box
 
 
-def _extremes(pts: Sequence[FunnelPoint], p0: float, k: int) -> list[FunnelPoint]:
-    """Up to k forces with the highest and k with the lowest shares, among those outside the 99.8% limits."""
-    outside = [
-        p for p in pts
-        if stats.funnel_verdict(p.share, stats.funnel_limits(p0, p.denominator)) in (stats.VERDICT_ABOVE_998, stats.VERDICT_BELOW_998)
-    ]
+def _extremes(pts: Sequence[FunnelPoint], p0: float, k: int, tau2: float | None = None) -> list[FunnelPoint]:
+    """Up to k forces with the highest and k with the lowest shares, among those outside the 99.8% limits drawn."""
+
+    def limits(n: int) -> stats.FunnelLimits | None:
+        return stats.funnel_limits(p0, n) if tau2 is None else adjusted_share_limits(p0, n, tau2)
+
+    outside = [p for p in pts if stats.funnel_verdict(p.share, limits(p.denominator)) in (stats.VERDICT_ABOVE_998, stats.VERDICT_BELOW_998)]
     ordered = sorted(outside, key=lambda p: (-(p.share or 0.0), p.name))
     high = [p for p in ordered[:k] if (p.share or 0.0) > p0]
     low = [p for p in ordered[::-1][:k] if (p.share or 0.0) < p0]
@@ -761,7 +762,7 @@ def ratio_chart(
         taken: list[tuple[float, float, float, float]] = [(legend_box.x0, legend_box.y0, legend_box.x1, legend_box.y1)]
         step = max(1, len(grid) // 40)
         lines = [(n, 1.0) for n in grid[::step]]
-        lines += [(n, lim.upper998) for n, lim in zip(grid[::step], limits[::step]) if lim]
+        lines += [(n, lim.upper998) for n, lim in zip(grid[::step], limits[::step], strict=True) if lim]
         for p in marked:
             taken.append(_label_point(ax, p, highlight_label or p.name, pts, taken, lines, bold=True, value=_ratio_text(p.share)))  # type: ignore[arg-type]
     above = below = 0
