@@ -10,6 +10,7 @@ import re
 from collections.abc import Sequence
 
 from crime_outcomes import __version__
+from crime_outcomes.analysis.fair import READER_NOTES
 from crime_outcomes.analysis.seriousness import RuleHit
 from crime_outcomes.analysis.story import DEFINITIONS, SCHEMA_VERSION, OffenceFigures, Story
 from crime_outcomes.outputs.format import interval, number, ordinal, percent, rank_phrase
@@ -100,6 +101,56 @@ def _verdict(s: Story) -> str:
     return str(s.funnel.verdict) if s.funnel else ""
 
 
+_ADJUSTED_SENTENCES = {
+    "above 99.8% limit": "above the 99.8% limit widened for the usual differences between forces: higher than those differences would explain",
+    "above 95% limit": "above the 95% limit widened for the usual differences between forces, though within the 99.8% one: higher than most forces', a weaker signal",
+    "within limits": "within the 95% limits widened for the usual differences between forces: within the normal spread between forces",
+    "below 95% limit": "below the 95% limit widened for the usual differences between forces, though within the 99.8% one: lower than most forces', a weaker signal",
+    "below 99.8% limit": "below the 99.8% limit widened for the usual differences between forces: lower than those differences would explain",
+    "no outcomes": "not assessed: the force has no outcomes in the period",
+}
+"""The funnel verdict the brief leads with: against the limits widened for overdispersion (analysis.funnel)."""
+
+
+def _adjusted_verdict(s: Story) -> str:
+    """The verdict the words use (``funnel.adjusted.verdict``; the binomial one when there is no estimate)."""
+    return str(s.funnel.adjusted_verdict) if s.funnel else ""
+
+
+def _ratio_text(value: float | None) -> str:
+    return "–" if value is None else f"{value:.2f}"
+
+
+def fair_paragraphs(s: Story) -> list[str]:
+    """The widened funnel limits, the ratio to expected and the most similar forces, from the story."""
+    out: list[str] = []
+    adj = s.funnel.adjusted if s.funnel else None
+    if adj is not None and adj.limits is not None:
+        lim = adj.limits
+        out.append(
+            f"Widened for the usual differences between forces, the funnel limits for this force run from {pct(s, lim.lower95)} "
+            f"to {pct(s, lim.upper95)} (95%) and {pct(s, lim.lower998)} to {pct(s, lim.upper998)} (99.8%). Of the {adj.spread.k} "
+            f"ranked forces, {adj.outside_adjusted[1]} lie outside the widened 99.8% limits and {adj.outside_binomial[1]} outside "
+            "the limits for chance alone."
+        )
+    st = s.standardised
+    if st is not None and st.ci95 is not None:
+        out.append(
+            f"Ratio of the actual number to the number expected at England and Wales rates for the same offences: {_ratio_text(st.ratio)} "
+            f"(95% interval {_ratio_text(st.ci95[0])} to {_ratio_text(st.ci95[1])}; 1 = England and Wales rates)."
+        )
+    if s.similar is not None and s.similar.forces:
+        items = [
+            f"{f.force} ({pct(s, f.share)}, ratio {_ratio_text(f.standardised.ratio if f.standardised else None)})"
+            for f in s.similar.forces
+        ]
+        out.append(
+            f"The forces most like {s.force.display} in the crime they deal with (crime mix and volume), with their share and "
+            f"ratio to expected: {', '.join(items[:-1])} and {items[-1]}."
+        )
+    return out
+
+
 def rules_shown(rules: Sequence[RuleHit]) -> list[RuleHit]:
     """The rules given as why an offence is notable. Rules that govern these outcomes and years
     come first and alone when any do; otherwise rules about no outcome in particular (editorial
@@ -162,7 +213,13 @@ def key_figures(s: Story) -> Table:
         ["Rank by share (1 = highest)", by_share, "–"],
         ["Rank by number", by_count, "–"],
         ["Funnel plot", _verdict(s) or "–", "–"],
+        ["Funnel plot, limits widened for differences between forces", _adjusted_verdict(s) or "–", "–"],
     ]
+    st = s.standardised
+    if st is not None:
+        rows.append(["Expected at England and Wales rates for the same offences", number(round(st.expected)), "–"])
+        ci = st.ci95 or (None, None)
+        rows.append(["Ratio to expected (95% interval)", f"{_ratio_text(st.ratio)} ({_ratio_text(ci[0])} to {_ratio_text(ci[1])})", "1.00"])
     return Table(["Figure", _who(s), NATIONAL], rows, ["l", "r", "r"], f"Key figures, {period_text(s)}")
 
 
@@ -262,12 +319,17 @@ def comparison_paragraphs(s: Story) -> list[str]:
     out_label, nat = s.outcome_label, s.national
     if s.force.is_national:
         ranked = [c for c in s.comparison if c.rank_by_share is not None]
-        territorial = [str(c.verdict) for c in s.comparison if c.kind == "territorial"]
+        widened = s.share_spread is not None
+        territorial = [str(c.adjusted_verdict if widened else c.verdict) for c in s.comparison if c.kind == "territorial"]
         above = sum(1 for v in territorial if v.startswith("above 99.8"))
         below = sum(1 for v in territorial if v.startswith("below 99.8"))
+        chance = sum(1 for c in s.comparison if c.kind == "territorial" and str(c.verdict).startswith(("above 99.8", "below 99.8")))
+        limit_text = "99.8% funnel limit widened for the usual differences between forces" if widened else "99.8% funnel limit"
         return [
             f"Across England and Wales {pct(s, s.share)} of {_denominator_noun(s).lower()} were {out_label}. Of the territorial forces, "
-            f"{above} lie above the 99.8% funnel limit around that share and {below} below it; {len(ranked)} are ranked."
+            f"{above} lie above the {limit_text} around that share and {below} below it"
+            + (f" ({chance} lie outside the limits for chance alone)" if widened else "")
+            + f"; {len(ranked)} are ranked."
         ]
     its = "of the crimes recorded in its area" if s.per == "recorded-crime" else "of all its crime outcomes"
     out = [
@@ -283,13 +345,23 @@ def comparison_paragraphs(s: Story) -> list[str]:
     elif rank and rank.reason:
         out.append(f"Not ranked: {rank.reason}.")
     limits = s.funnel.limits if s.funnel else None
-    if limits:
+    if limits and s.funnel and s.funnel.adjusted:
+        verdict = _adjusted_verdict(s)
+        out.append(f"Funnel plot: the share is {_ADJUSTED_SENTENCES.get(verdict, verdict)}.")
+        out.append(
+            f"For a force with {number(limits.n)} outcomes, chance alone around the national {pct(s, limits.target)} would give a "
+            f"share between {pct(s, limits.lower95)} and {pct(s, limits.upper95)} (95% limits), or between "
+            f"{pct(s, limits.lower998)} and {pct(s, limits.upper998)} (99.8% limits); against those limits alone the share is "
+            f"{_verdict(s)}, as most forces' are."
+        )
+    elif limits:
         out.append(
             f"Funnel plot: the share is {funnel_sentence(_verdict(s))}. For a force with {number(limits.n)} outcomes, "
             f"chance alone around the national {pct(s, limits.target)} would give a share between "
             f"{pct(s, limits.lower95)} and {pct(s, limits.upper95)} (95% limits), or between "
             f"{pct(s, limits.lower998)} and {pct(s, limits.upper998)} (99.8% limits)."
         )
+    out.extend(fair_paragraphs(s))
     return out
 
 
@@ -360,16 +432,17 @@ def right_of_reply(s: Story) -> list[str]:
         f"{number(s.denominator)} {'recorded crimes' if s.per == 'recorded-crime' else 'crime outcomes'}? They come from the data "
         f"the force supplied to the Home Office, as published in {edition}."
     )
-    verdict, nat = _verdict(s), pct(s, s.national.share)
+    verdict, nat = _adjusted_verdict(s), pct(s, s.national.share)
     if verdict.startswith("above"):
         qs.append(
-            f"The force's share ({pct(s, s.share)}) is higher than the England and Wales share ({nat}) by more than chance "
-            f"would explain for a force of its size. Why does it use {out_label} more than forces elsewhere?"
+            f"The force's share ({pct(s, s.share)}) is higher than the England and Wales share ({nat}) by more than the usual "
+            f"differences between forces would explain. Why does it use {out_label} more than forces elsewhere?"
         )
     elif verdict.startswith("below"):
         qs.append(
-            f"The force's share ({pct(s, s.share)}) is lower than the England and Wales share ({nat}) by more than chance "
-            f"would explain. Does it have a policy that limits {out_label}, and what outcomes do these crimes get instead?"
+            f"The force's share ({pct(s, s.share)}) is lower than the England and Wales share ({nat}) by more than the usual "
+            f"differences between forces would explain. Does it have a policy that limits {out_label}, and what outcomes do these "
+            "crimes get instead?"
         )
     c = s.change
     if c and c.share_points is not None and abs(c.share_points) >= 0.5:
@@ -410,8 +483,18 @@ def right_of_reply(s: Story) -> list[str]:
 def methodology(s: Story) -> list[tuple[str, str]]:
     """The story's definitions (as in its JSON), then the rules file it used."""
     terms = [(_TERMS.get(key, key.replace("_", " ").capitalize()), text) for key, text in DEFINITIONS.items()]
+    terms += [(title, READER_NOTES[key]) for key, title in _READER_NOTE_TITLES.items() if key != "drivers" or s.drivers]
     terms.append(("Rules", f"Seriousness rules: {s.rules_source} (fingerprint {(s.rules_fingerprint or '–')[:12]})."))
     return terms
+
+
+_READER_NOTE_TITLES = {
+    "funnel": "Why the funnel limits are widened",
+    "standardised": "Expected numbers: allowing for the offences dealt with",
+    "similar": "Most similar forces",
+    "drivers": "What makes up a group of outcomes",
+}
+"""Plain-English methodology paragraphs for readers (analysis.fair.READER_NOTES), by title."""
 
 
 def sample_notice(s: Story) -> str | None:

@@ -27,6 +27,7 @@ class _Formats:
         self.plain = wb.add_format({"valign": "top"})
         self.integer = wb.add_format({"num_format": "#,##0", "valign": "top"})
         self.pct = wb.add_format({"num_format": "0.00%", "valign": "top"})
+        self.decimal = wb.add_format({"num_format": "#,##0.00", "valign": "top"})
         self.bold = wb.add_format({"bold": True, "valign": "top"})
         self.bold_int = wb.add_format({"bold": True, "num_format": "#,##0", "valign": "top"})
         self.bold_pct = wb.add_format({"bold": True, "num_format": "0.00%", "valign": "top"})
@@ -168,12 +169,27 @@ def _summary(wb: Any, f: _Formats, s: Story, brief: Brief) -> None:
             ("Funnel 99.8% limit, lower", limits.lower998 if limits else None, "funnel.limits.lower998", "pct"),
             ("Funnel 99.8% limit, upper", limits.upper998 if limits else None, "funnel.limits.upper998", "pct"),
         ]
+        adjusted = s.funnel.adjusted if s.funnel else None
+        wide = adjusted.limits if adjusted else None
+        st = s.standardised
+        rows += [
+            (
+                "Funnel verdict, limits widened for differences between forces",
+                adjusted.verdict if adjusted else None,
+                "funnel.adjusted.verdict",
+                "text",
+            ),
+            ("Funnel widened 99.8% limit, lower", wide.lower998 if wide else None, "funnel.adjusted.low998", "pct"),
+            ("Funnel widened 99.8% limit, upper", wide.upper998 if wide else None, "funnel.adjusted.high998", "pct"),
+            ("Expected at England and Wales rates", st.expected if st else None, "standardised.expected", "float"),
+            ("Ratio to expected", st.ratio if st else None, "standardised.ratio", "float"),
+        ]
     for r, (label, value, key, kind) in enumerate(rows, start=1):
         ws.text(r, 0, label)
         if kind == "text":
             ws.text(r, 1, value)
         else:
-            ws.num(r, 1, value, f.integer if kind == "int" else f.pct)
+            ws.num(r, 1, value, f.integer if kind == "int" else f.decimal if kind == "float" else f.pct)
         ws.text(r, 2, key)
     r = len(rows) + 2
     ws.ws.write_string(r, 0, "Story lines", f.bold)
