@@ -149,6 +149,16 @@ def test_forces_and_outcomes_lists(invoke) -> None:
     assert data["types"][0]["in_all_outcomes"] is False and data["types"][8]["in_all_outcomes"] is True
     plain = invoke("outcomes")
     assert "community-resolution" in plain.stdout and "Community Resolution" in plain.stdout
+    # The glossary: every type explained, with its sources; answers no source states are marked.
+    assert data["types"][8]["glossary"]["name"] == "community resolution"
+    assert data["types"][8]["glossary"]["conviction"] == "no"
+    assert all(t["glossary"]["sources"] for t in data["types"])
+    assert all(g["is"] for g in data["groups"].values())
+    for t in range(23):
+        assert f"Type {t}: " in plain.stdout
+    assert "Type 8: community resolution" in plain.stdout and "  Is it a conviction? No." in plain.stdout
+    assert "  Is it a conviction? No, and paying it is not an admission of guilt. (not confirmed by a listed source)" in plain.stdout
+    assert "https://www.gov.uk/government/statistical-data-sets/police-recorded-crime-and-outcomes-open-data-tables" in plain.stdout
 
 
 def test_installed_command(tmp_path: Path) -> None:

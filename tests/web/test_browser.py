@@ -247,6 +247,7 @@ PAGES = [
     ("sample", "/offence/11A", None),
     ("sample", "/compare?force=west-midlands&force=durham", None),
     ("sample", "/methodology", "web-methodology"),
+    ("sample", "/glossary", "web-glossary"),
     ("sample", "/data", "web-data"),
     ("fixture", "/", None),
     ("fixture", "/force/west-midlands?from=2016/17&to=2017/18", None),

@@ -17,7 +17,9 @@ from crime_outcomes.analysis.story import story as build_story
 from crime_outcomes.cli.app import DbOption, app, handle_errors, open_for_reading
 from crime_outcomes.cli.options import BasisOption, FromOption, OutcomeOption, PerOption, RulesOption, ToOption, choice, story_options
 from crime_outcomes.normalise.forces import FORCES, FRAUD
+from crime_outcomes.normalise.glossary import load_glossary
 from crime_outcomes.normalise.outcome_types import ALL_OUTCOMES, OUTCOME_GROUPS, OUTCOME_TYPES
+from crime_outcomes.outputs.glossary_text import outcome_types_json, render_glossary_text
 from crime_outcomes.outputs.story_text import render_markdown, render_text
 
 FORMATS = ("text", "markdown", "json")
@@ -82,14 +84,12 @@ def forces_command(
 def outcomes_command(
     output_format: Annotated[ListFormat, typer.Option("--format", help="text or json.")] = ListFormat.text,
 ) -> None:
-    """List outcome types 0-22 and the named groups --outcome accepts."""
+    """List outcome types 0-22 and the named groups --outcome accepts, each explained in plain English."""
+    glossary = load_glossary()
     if output_format is ListFormat.json:
-        typer.echo(json.dumps({
-            "types": [{"type": t.number, "label": t.label, "group": t.group, "in_all_outcomes": t.number in ALL_OUTCOMES, "note": t.note or None} for t in OUTCOME_TYPES.values()],
-            "groups": {name: {"types": list(types), "label": label} for name, (types, label) in OUTCOME_GROUPS.items()},
-        }, indent=2, ensure_ascii=False))
+        typer.echo(json.dumps(outcome_types_json(), indent=2, ensure_ascii=False))
         return
-    typer.echo("Type  Description")
+    typer.echo("Type  Description (as published)")
     for t in OUTCOME_TYPES.values():
         note = f"  [{t.note}]" if t.note else ""
         typer.echo(f"{str(t.number).rjust(4)}  {t.label}{note}")
@@ -99,3 +99,5 @@ def outcomes_command(
         shown = "1-22" if tuple(types) == ALL_OUTCOMES else ",".join(str(t) for t in types)
         typer.echo(f"  {name.ljust(width)}  {shown.ljust(14)}  {label}")
     typer.echo("\nShares divide by all outcomes, types 1-22 (never type 0, never 1a/2a/3a).")
+    typer.echo("\nWhat each outcome means\n-----------------------\n")
+    typer.echo(render_glossary_text(glossary), nl=False)

@@ -24,6 +24,7 @@ import re
 import textwrap
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -248,8 +249,12 @@ def _axis_places(top: float) -> int:
     return 2
 
 
+_PLACES: ContextVar[int] = ContextVar("percent_places", default=1)
+"""The story's one precision for percentages while its charts are drawn (set by ``story_charts``)."""
+
+
 def _pct(value: float | None) -> str:
-    return percent(value, 1)
+    return percent(value, _PLACES.get())
 
 
 # ------------------------------------------------------------------------ year series
@@ -263,8 +268,10 @@ def year_series_chart(
     force_label: str,
     outcome_label: str,
     counts: Sequence[int] | None = None,
+    breaks: Sequence[str] = (),
 ) -> Chart:
-    """The force's share of outcomes each year beside the England and Wales share.
+    """The force's share of outcomes each year beside the England and Wales share; ``breaks`` are
+    known breaks in the data for those years, printed under the chart and added to its alt text.
 
     Two years or fewer are drawn as labelled pairs of bars (a one-point line says nothing);
     more as two lines with every point labelled when there are few, first and last otherwise.
@@ -283,7 +290,8 @@ def year_series_chart(
     top = max(values, default=0.0)
     with chart_style():
         fig = _new_figure(3.9 if len(years) > 2 else 3.6)
-        _frame(fig, title, subtitle)
+        note = " ".join(f"Known break: {b}" for b in breaks) or None
+        _frame(fig, title, subtitle, note)
         ax = fig.add_subplot()
         ax.yaxis.set_major_formatter(_pct_axis(_axis_places(top)))
         ax.set_ylim(0, top * (1.4 if len(years) <= 2 else 1.22) if top > 0 else 0.01)
@@ -296,6 +304,8 @@ def year_series_chart(
         else:
             _year_lines(ax, years, series)
     alt = _year_alt(years, series, outcome_label, period, counts if not national_only else None, force_label)
+    if breaks:
+        alt += " " + " ".join(f"Known break: {b}" for b in breaks)
     return Chart("year-series", f"{title}: {subtitle}", alt, fig)
 
 
@@ -811,6 +821,14 @@ def story_charts(story_json: dict, *, ratio: bool = False) -> dict[str, Chart]: 
     The funnel draws the limits widened for the spread between the reference forces (the ranked
     territorial forces), computed from ``forces_compared`` as the story computes them.
     """
+    token = _PLACES.set(int(story_json.get("percent_places", 1)))
+    try:
+        return _story_charts(story_json, ratio=ratio)
+    finally:
+        _PLACES.reset(token)
+
+
+def _story_charts(story_json: dict, *, ratio: bool) -> dict[str, Chart]:  # type: ignore[type-arg]
     force = story_json["force"]
     national = force["kind"] == "national"
     label = force["display"] if not national else "England and Wales"
@@ -823,6 +841,10 @@ def story_charts(story_json: dict, *, ratio: bool = False) -> dict[str, Chart]: 
         "year-series": year_series_chart(
             [y["year"] for y in years], [y["share"] for y in years], [y["national_share"] for y in years],
             force_label=label, outcome_label=outcome_label, counts=[y["count"] for y in years],
+            breaks=[
+                f"{', '.join(y for y in a['years'] if y in story_json['period']['years'])}: {a['what']}"
+                for a in story_json.get("annotations", [])
+            ],
         ),
         "offences": offence_chart(
             [OffenceBar(o["description"] or f"Offence code {o['code']}", o["count"], o["serious"]) for o in story_json["offences"]],

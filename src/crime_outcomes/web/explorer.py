@@ -28,7 +28,7 @@ from crime_outcomes.analysis.seriousness import RuleHit, RuleSet, load_rules
 from crime_outcomes.analysis.story import Story, resolve_force, story
 from crime_outcomes.errors import NotFoundError
 from crime_outcomes.normalise.forces import FORCES, FRAUD, TERRITORIAL
-from crime_outcomes.normalise.outcome_types import ALL_OUTCOMES, OUTCOME_GROUPS, OUTCOME_TYPES
+from crime_outcomes.outputs.glossary_text import outcome_types_json  # noqa: F401  (the pages and the API import it from here)
 from crime_outcomes.pipeline import open_store
 from crime_outcomes.store import Store
 from crime_outcomes.web.params import View
@@ -150,18 +150,6 @@ def force_refs() -> list[ForceRef]:
     rows = [f for f in FORCES.values() if f.kind != FRAUD]
     rows.sort(key=lambda f: (f.kind != TERRITORIAL, f.name))
     return [ForceRef(f.name, display_name(f.name), f.slug, f.kind, f.country or None) for f in rows]
-
-
-def outcome_types_json() -> dict[str, Any]:
-    """Outcome types 0-22 and the named groups, in the shape of ``crime-outcomes outcomes --format json``."""
-    return {
-        "types": [
-            {"type": t.number, "label": t.label, "group": t.group, "in_all_outcomes": t.number in ALL_OUTCOMES, "note": t.note or None}
-            for t in OUTCOME_TYPES.values()
-        ],
-        "groups": {name: {"types": list(types), "label": label} for name, (types, label) in OUTCOME_GROUPS.items()},
-    }
-
 
 class Explorer:
     """The store behind the app, its fixed facts, and the cached views."""

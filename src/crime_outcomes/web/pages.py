@@ -24,9 +24,12 @@ from crime_outcomes.analysis.fair import READER_NOTES
 from crime_outcomes.analysis.story import BASES, DEFINITIONS, NATIONAL_SLUG, PERS
 from crime_outcomes.errors import NotFoundError
 from crime_outcomes.normalise.forces import FORCES, FRAUD
+from crime_outcomes.normalise.glossary import load_glossary
 from crime_outcomes.normalise.outcome_types import ALL_OUTCOMES, OUTCOME_GROUPS, OUTCOME_TYPES
 from crime_outcomes.outputs.format import interval as format_interval
 from crime_outcomes.outputs.format import number, ordinal, percent, rank_phrase
+from crime_outcomes.outputs.glossary_text import UNSOURCED_MARK
+from crime_outcomes.outputs.methodology import reader_methodology
 from crime_outcomes.web import tables as tb
 from crime_outcomes.web.api import TABLES, explorer_of, force_slugs, view_of
 from crime_outcomes.web.charts import InlineChart, bar_chart, counts_alt, story_charts, year_chart
@@ -82,6 +85,15 @@ def rank_text(rank: int | None, of: int, tied: bool = False, story: dict[str, An
     return rank_phrase(rank, of, lowest=lowest, tied=tied).removeprefix("the ")
 
 
+def glossary_url(types: list[int] | tuple[int, ...]) -> str:
+    """Where the glossary explains a selection: its outcome type, its named group, or the whole page."""
+    wanted = tuple(sorted(set(types)))
+    if len(wanted) == 1:
+        return f"/glossary#type-{wanted[0]}"
+    group = load_glossary().group_for(wanted)
+    return f"/glossary#group-{group.key}" if group else "/glossary"
+
+
 def offence_url(code: str, view: View | None = None) -> str:
     return "/offence/" + quote(code, safe="/") + (view.query() if view else "")
 
@@ -93,7 +105,7 @@ def ratio_text(value: float | None) -> str:
 
 ENV.filters.update(number=number, pct1=pct1, interval=interval, pct_at=pct_at, interval_at=interval_at, ratio=ratio_text)
 ENV.globals.update(
-    version=__version__, offence_url=offence_url, rank_text=rank_text, ordinal=ordinal, definitions=DEFINITIONS,
+    version=__version__, offence_url=offence_url, glossary_url=glossary_url, rank_text=rank_text, ordinal=ordinal, definitions=DEFINITIONS,
     reader_notes=READER_NOTES,
 )
 
@@ -110,7 +122,7 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
     return HTMLResponse(html, status_code=status)
 
 
-NAV = [("/", "Overview"), ("/compare", "Compare forces"), ("/methodology", "Methodology"), ("/data", "Data")]
+NAV = [("/", "Overview"), ("/compare", "Compare forces"), ("/glossary", "Glossary"), ("/methodology", "Methodology"), ("/data", "Data")]
 
 
 def error_page(request: Request, status: int, title: str, message: str, *, parameter: str | None = None, allowed: list[str] | None = None) -> HTMLResponse:
@@ -298,7 +310,18 @@ def methodology(request: Request) -> Response:
     return render(
         request, "methodology.html", view=view, story=sj, types=outcome_types_json()["types"],
         groups=outcome_types_json()["groups"], rules=ex.rules.enabled_rules, rules_source=ex.rules.source,
+        reader_methodology=reader_methodology(),
         form=form_context(ex, view, "/methodology"),
+    )
+
+
+def glossary_page(request: Request) -> Response:
+    """Every outcome type and group in plain English, with sources: the page every named type links to."""
+    view = view_of(request)
+    glossary = load_glossary()
+    return render(
+        request, "glossary.html", view=view, entries=list(glossary.outcomes.values()), groups=list(glossary.groups.values()),
+        published={t.number: t.label for t in OUTCOME_TYPES.values()}, unsourced_mark=UNSOURCED_MARK,
     )
 
 
@@ -426,6 +449,7 @@ def routes() -> list[BaseRoute]:
         Route("/offence/{code:path}", offence_page, methods=["GET"]),
         Route("/compare", compare_page, methods=["GET"]),
         Route("/methodology", methodology, methods=["GET"]),
+        Route("/glossary", glossary_page, methods=["GET"]),
         Route("/data", data_page, methods=["GET"]),
         Route("/data/pack/{slug}.zip", pack_download, methods=["GET"]),
         Route("/data/{table}.{format}", download, methods=["GET"]),

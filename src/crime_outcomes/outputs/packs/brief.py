@@ -13,7 +13,9 @@ from crime_outcomes import __version__
 from crime_outcomes.analysis.fair import READER_NOTES
 from crime_outcomes.analysis.seriousness import RuleHit
 from crime_outcomes.analysis.story import DEFINITIONS, SCHEMA_VERSION, OffenceFigures, Story
+from crime_outcomes.normalise.glossary import load_glossary
 from crime_outcomes.outputs.format import interval, number, ordinal, percent, rank_phrase
+from crime_outcomes.outputs.methodology import reader_methodology
 from crime_outcomes.outputs.packs.model import BRIEF_TOP_OFFENCES, OGL_CREDIT, Brief, ChartRef, Table
 from crime_outcomes.store.bundled import SAMPLE_CREDIT
 
@@ -481,11 +483,11 @@ def right_of_reply(s: Story) -> list[str]:
 
 
 def methodology(s: Story) -> list[tuple[str, str]]:
-    """The story's definitions (as in its JSON), then the rules file it used."""
-    terms = [(_TERMS.get(key, key.replace("_", " ").capitalize()), text) for key, text in DEFINITIONS.items()]
+    """How the figures were made, for readers (worded for this story), then the rules file it used."""
+    terms = reader_methodology(label=s.outcome_label, types=s.outcome_types, basis=s.basis, per=s.per, places=s.percent_places)
     terms += [(title, READER_NOTES[key]) for key, title in _READER_NOTE_TITLES.items() if key != "drivers" or s.drivers]
     terms.append(("Rules", f"Seriousness rules: {s.rules_source} (fingerprint {(s.rules_fingerprint or '–')[:12]})."))
-    return terms
+    return sorted(terms, key=lambda t: t[0] == "For developers")  # the pointer to the exact definitions last
 
 
 _READER_NOTE_TITLES = {
@@ -495,6 +497,28 @@ _READER_NOTE_TITLES = {
     "drivers": "What makes up a group of outcomes",
 }
 """Plain-English methodology paragraphs for readers (analysis.fair.READER_NOTES), by title."""
+
+
+def definitions(s: Story) -> list[tuple[str, str]]:
+    """The story's definitions as in its JSON: kept for developers (the workbook's Notes)."""
+    return [(_TERMS.get(key, key.replace("_", " ").capitalize()), text) for key, text in DEFINITIONS.items()]
+
+
+def known_breaks(s: Story) -> list[tuple[str, str, str]]:
+    """(what happened, source, link) for each known break in the data touching the story's figures."""
+    return [(a.sentence(), a.source, a.link) for _, a in s.annotations]
+
+
+def years_note(s: Story) -> str | None:
+    """Which rows of the year table a known break in the data touches (see 'Known breaks in the data')."""
+    shown = {y.year for y in s.by_year}
+    notes = []
+    for scope, a in s.annotations:
+        years = [y for y in a.years if y in shown]
+        if years:
+            whose = "England and Wales totals" if scope == "national" else "these figures"
+            notes.append(f"{', '.join(years)}: {whose} are affected by a known break in the data ({a.sentence()})")
+    return "; ".join(notes) + "." if notes else None
 
 
 def sample_notice(s: Story) -> str | None:
@@ -544,4 +568,8 @@ def build_brief(s: Story, charts: dict[str, ChartRef]) -> Brief:
         edition=edition_line(s),
         generated=f"Made with crime-outcomes {__version__}; story JSON schema {SCHEMA_VERSION}.",
         charts=charts,
+        glossary=load_glossary().for_types(s.outcome_types),
+        known_breaks=known_breaks(s),
+        years_note=years_note(s),
+        definitions=definitions(s),
     )

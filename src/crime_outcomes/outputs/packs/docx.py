@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from crime_outcomes.outputs.glossary_text import UNSOURCED_MARK
 from crime_outcomes.outputs.packs.model import SOURCE_NAME, SOURCE_PAGE, Brief, Table
 
 _XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -230,12 +231,23 @@ def write_docx(brief: Brief, path: Path, folder: Path) -> None:
     doc.add_heading("The story in brief", level=1)
     for line in brief.lines:
         doc.add_paragraph(_docx_text(line), style="List Bullet")
+    if brief.glossary:
+        doc.add_heading("What the outcomes mean", level=1)
+        for entry in brief.glossary:
+            p = doc.add_paragraph()
+            p.add_run(_docx_text(f"{entry.name[:1].upper()}{entry.name[1:]} (type {entry.type}). "), style="Strong")
+            p.add_run(_docx_text(entry.sentence()))
+            for question, answer, sourced in entry.facts():
+                doc.add_paragraph(_docx_text(f"{question}? {answer[:1].upper()}{answer[1:]}.{'' if sourced else UNSOURCED_MARK}"), style="List Bullet")
+            doc.add_paragraph(_docx_text("Sources: " + "; ".join(f"{src.title} ({src.link})" for src in entry.sources)), style="Caption")
     doc.add_heading("Key figures", level=1)
     _docx_table(doc, brief.figures)
     doc.add_heading("Year by year", level=1)
     if brief.change:
         doc.add_paragraph(_docx_text(brief.change)).paragraph_format.keep_with_next = True
     _docx_table(doc, brief.years)
+    if brief.years_note:
+        doc.add_paragraph(_docx_text(brief.years_note), style="Caption")
     figure("year-series")
     doc.add_heading("Offences", level=1)
     _docx_table(doc, brief.offences)
@@ -259,6 +271,10 @@ def write_docx(brief: Brief, path: Path, folder: Path) -> None:
         _docx_table(doc, brief.largest)
     if brief.forces:
         _docx_table(doc, brief.forces)
+    if brief.known_breaks:
+        doc.add_heading("Known breaks in the data", level=1)
+        for what, source, link in brief.known_breaks:
+            doc.add_paragraph(_docx_text(f"{what} Source: {source} ({link})."), style="List Bullet")
     doc.add_heading("Caveats", level=1)
     for c in brief.caveats:
         doc.add_paragraph(_docx_text(c), style="List Bullet")

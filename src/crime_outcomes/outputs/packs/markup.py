@@ -9,6 +9,7 @@ import re
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
+from crime_outcomes.outputs.glossary_text import UNSOURCED_MARK
 from crime_outcomes.outputs.packs.model import SOURCE_NAME, SOURCE_PAGE, Brief, ChartRef, Table
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#])")
@@ -60,7 +61,7 @@ def _environment(autoescape: bool) -> Environment:
         keep_trailing_newline=True,
         finalize=None if autoescape else md_escape,
     )
-    env.globals.update(source_name=SOURCE_NAME, source_page=SOURCE_PAGE, md_table=md_table, md_figure=md_figure)
+    env.globals.update(source_name=SOURCE_NAME, source_page=SOURCE_PAGE, md_table=md_table, md_figure=md_figure, unsourced_mark=UNSOURCED_MARK)
     return env
 
 

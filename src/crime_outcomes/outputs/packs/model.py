@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from crime_outcomes.analysis.story import Story
+from crime_outcomes.normalise.glossary import OutcomeEntry
 
 BRIEF_TOP_OFFENCES = 15
 """Offences listed in the brief; the workbook has every one."""
@@ -73,6 +74,10 @@ class Brief:
     edition: str
     generated: str
     charts: dict[str, ChartRef]
+    glossary: list[OutcomeEntry] = field(default_factory=list)  # plain-English definitions of the types covered
+    known_breaks: list[tuple[str, str, str]] = field(default_factory=list)  # (what happened, source, link)
+    years_note: str | None = None  # which years of the table a known break touches
+    definitions: list[tuple[str, str]] = field(default_factory=list)  # the JSON definitions, for developers (workbook Notes)
 
 
 @dataclass(frozen=True)

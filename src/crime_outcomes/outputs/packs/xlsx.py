@@ -13,6 +13,7 @@ from typing import Any
 
 from crime_outcomes.analysis.story import Story
 from crime_outcomes.outputs.format import safe_cell
+from crime_outcomes.outputs.glossary_text import UNSOURCED_MARK
 from crime_outcomes.outputs.packs.model import SOURCE_NAME, SOURCE_PAGE, Brief
 
 _PORTRAIT_COLUMNS = 110.0
@@ -319,7 +320,14 @@ def _notes(wb: Any, f: _Formats, s: Story, brief: Brief) -> None:
         ("Title", [brief.title]),
         ("Caveat", brief.caveats),
         ("Right of reply", brief.questions),
-        *[(f"Definition: {term}", [body]) for term, body in brief.methodology],
+        *[(f"Methodology: {term}", [body]) for term, body in brief.methodology],
+        *[
+            (f"Glossary: type {e.type}, {e.name}", [e.sentence(), *(f"{q}? {a}{'' if ok else UNSOURCED_MARK}" for q, a, ok in e.facts()),
+             "Sources: " + "; ".join(f"{src.title} ({src.link})" for src in e.sources)])
+            for e in brief.glossary
+        ],
+        *[("Known break in the data", [f"{what} Source: {source} ({link})."]) for what, source, link in brief.known_breaks],
+        *[(f"Definition (developers): {term}", [body]) for term, body in brief.definitions],
         ("Source", [f"{SOURCE_NAME} ({SOURCE_PAGE})"]),
         ("Licence", [brief.credit]),
         ("Edition", [brief.edition]),
