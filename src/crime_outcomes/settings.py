@@ -49,6 +49,14 @@ class Limits:
     max_cells: int = 40_000_000  # the grid the reader allocates; a full 13-column sheet is 13.6M
     max_members: int = 10_000  # zip parts; real workbooks have about 12
     max_parse_seconds: float = 600.0  # one call into the native reader; a 700k-row file takes ~6 s
+    # Text bounds, from the longest values in the real 2017/18 file (README, "Errors and limits").
+    max_text_chars: int = 1_000  # descriptions and groups; the longest published is 91
+    max_name_chars: int = 100  # force names, codes, years, quarters, counts; the longest is 24
+    max_header_chars: int = 200  # a header cell; the longest published is 49
+    max_sheet_name_chars: int = 100  # xlsx allows 31; the longest published is 27
+    max_columns: int = 64  # the published sheets have 11-13
+    max_line_bytes: int = 65_536  # one CSV line, checked before parsing; the longest real one is 353
+    max_overlong_share: float = 0.01  # more rows than this share (and more than 10) with an over-long cell: refused
 
 
 class SettingsError(CrimeOutcomesError):

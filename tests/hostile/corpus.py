@@ -645,6 +645,75 @@ def b_overlapping_parts(d: Path) -> Path:
 
 
 # --------------------------------------------------------------------------------------------
+# Text that is too long or that hides what it says (issue 15)
+
+# U+202E right-to-left override, U+200B zero-width space, U+2066/U+2069 a bidi isolate,
+# U+0085 and U+009B C1 controls (allowed in XML, so they reach the parser from xlsx).
+DECEPTIVE_TEXT = "Assault\u202egnp.exe\u200b \u2066x\u2069\u0085\u009b"
+DECEPTIVE_CLEAN = "Assaultgnp.exe x "
+C0_TEXT = "Theft\x1b[31m red\x07\x7f\x01 of a bicycle"
+
+
+def e_deceptive_text(data: list[list[Cell]], h: Sequence[str]) -> list[list[Cell]]:
+    code = data[0][col(h, "Offence Code")]
+    for r in data:
+        r[col(h, "Force Name")] = str(r[col(h, "Force Name")]).replace(" ", "\u200b ", 1)
+        if r[col(h, "Offence Code")] == code:
+            r[col(h, "Offence Description")] = DECEPTIVE_TEXT
+            r[col(h, "Offence Group")] = "Violence\u200d against the person\u202c"
+    return data
+
+
+def e_c0_text(data: list[list[Cell]], h: Sequence[str]) -> list[list[Cell]]:
+    for r in data:
+        r[col(h, "Offence Description")] = C0_TEXT
+    return data
+
+
+def e_long_description(data: list[list[Cell]], h: Sequence[str]) -> list[list[Cell]]:
+    data[4][col(h, "Offence Description")] = "Theft " * 1_000
+    return data
+
+
+def e_long_code(data: list[list[Cell]], h: Sequence[str]) -> list[list[Cell]]:
+    data[2][col(h, "Offence Code")] = "8" * 500
+    return data
+
+
+def e_many_long(data: list[list[Cell]], h: Sequence[str]) -> list[list[Cell]]:
+    for r in data[10:30]:
+        r[col(h, "Offence Subgroup")] = "x" * 2_000
+    return data
+
+
+def b_long_line(d: Path) -> Path:
+    data = rows()
+    data[7][col(HEADERS_CURRENT, "Offence Description")] = "y" * 100_000
+    return write_csv(d / "long-line.csv", data)
+
+
+def b_many_columns(d: Path) -> Path:
+    headers = list(HEADERS_CURRENT) + [f"Extra {i}" for i in range(200)]
+    return write_csv(d / "many-columns.csv", [r + [""] * 200 for r in rows()], headers)
+
+
+def b_long_header(d: Path) -> Path:
+    headers = list(HEADERS_CURRENT)
+    headers[col(headers, "Offence Subgroup")] = "Offence Subgroup " + "z" * 300
+    return valid_xlsx(d / "long-header.xlsx", headers, rows())
+
+
+def b_long_sheet_name(d: Path) -> Path:
+    return valid_ods(d / "long-sheet-name.ods", sheet_name="Outcomes " + "s" * 300)
+
+
+def b_deceptive_sheet_and_header(d: Path) -> Path:
+    headers = list(HEADERS_2019)
+    headers[col(headers, "Offence Description")] = "Offence\u200b Description\u202e"
+    return valid_ods(d / "deceptive-names.ods", headers, rows(HEADERS_2019), sheet_name="Outcomes\u202e_2017-18")
+
+
+# --------------------------------------------------------------------------------------------
 # The corpus
 
 FILE_NAME_2018 = "prc-outcomes-open-data-mar2018-tables-230519.xlsx"
@@ -706,6 +775,16 @@ CASES: list[Case] = [
     Case("unsupported-type", b_not_supported, EXIT_INPUT, REJECTED, "rejected: unsupported file type", ("unsupported file type",)),
     Case("a-folder", b_directory, EXIT_INPUT, REJECTED, "rejected: a folder, not a file", ("folder",)),
     Case("missing-file", b_missing, EXIT_INPUT, REJECTED, "rejected: no such file", ("no such file",)),
+    Case("deceptive-characters-in-text", _edited("deceptive.xlsx", e_deceptive_text), EXIT_OK, LOADED, "loaded; right-to-left override, zero-width and C1 characters removed (count reported); the force name matches once cleaned", rejected_rows=0, stdout=("control, format or bidi",)),
+    Case("c0-controls-in-csv-text", _edited("c0-controls.csv", e_c0_text), EXIT_OK, LOADED, "loaded; escape, bell, DEL and other C0 controls removed (count reported)", rejected_rows=0, stdout=("control, format or bidi",)),
+    Case("description-over-its-bound", _edited("long-description.xlsx", e_long_description), EXIT_OK, QUARANTINED, "loaded; the row quarantined with the length and the limit (1,000 characters), the cell kept cut to the limit", rejected_rows=1, reasons=("6,000 characters", "CRIME_OUTCOMES_MAX_TEXT_CHARS")),
+    Case("code-over-its-bound", _edited("long-code.csv", e_long_code), EXIT_OK, QUARANTINED, "loaded; the row quarantined with the length and the limit (100 characters)", rejected_rows=1, reasons=("500 characters", "CRIME_OUTCOMES_MAX_NAME_CHARS")),
+    Case("many-cells-over-their-bound", _edited("many-long.csv", e_many_long), EXIT_LIMIT, REJECTED, "rejected: more than 1% of rows (and more than 10) have an over-long cell; the first is named", ("20 of 84 rows", "CRIME_OUTCOMES_MAX_OVERLONG_SHARE", "row 12", "Offence Subgroup")),
+    Case("csv-line-over-limit", b_long_line, EXIT_LIMIT, REJECTED, "rejected before parsing: a line longer than 64 KiB (row, column, length and limit named)", ("row 9", "Offence Description", "100,", "CRIME_OUTCOMES_MAX_LINE_BYTES")),
+    Case("csv-213-columns", b_many_columns, EXIT_LIMIT, REJECTED, "rejected before parsing: more columns than CRIME_OUTCOMES_MAX_COLUMNS (64)", ("213 columns", "CRIME_OUTCOMES_MAX_COLUMNS")),
+    Case("header-over-its-bound", b_long_header, EXIT_LIMIT, REJECTED, "rejected: a header longer than 200 characters (sheet, row, column named)", ("column 6", "CRIME_OUTCOMES_MAX_HEADER_CHARS")),
+    Case("sheet-name-over-its-bound", b_long_sheet_name, EXIT_LIMIT, REJECTED, "rejected: a sheet name longer than 100 characters", ("309 characters", "CRIME_OUTCOMES_MAX_SHEET_NAME_CHARS")),
+    Case("deceptive-sheet-name-and-header", b_deceptive_sheet_and_header, EXIT_OK, LOADED, "loaded; zero-width and bidi characters removed from the sheet name and the header (count reported)", rejected_rows=0, stdout=("header row",)),
     Case("xlsx-named-ods", b_ods_that_is_xlsx, EXIT_INPUT, REJECTED, "rejected: the spreadsheet cannot be opened (reader's reason given)", ("cannot be opened",)),
 ]
 

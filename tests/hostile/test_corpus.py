@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from corpus import CASES, LATIN1_TEXT, MARKUP, QUARANTINED, REJECTED, RICH_MARKUP, Case, rows, valid_xlsx, write_csv  # noqa: E402
+from corpus import CASES, DECEPTIVE_CLEAN, LATIN1_TEXT, MARKUP, QUARANTINED, REJECTED, RICH_MARKUP, Case, rows, valid_xlsx, write_csv  # noqa: E402
 
 from crime_outcomes.errors import EXIT_LIMIT, EXIT_OK, EXIT_STORE  # noqa: E402
 from crime_outcomes.store import Store  # noqa: E402
@@ -39,10 +39,23 @@ CLI = [sys.executable, "-m", "crime_outcomes"]
 BIG_ROWS = 150_000  # a few seconds of ingest: long enough to collide with or to kill
 
 
-def run_cli(args: list[str], env: dict[str, str] | None = None, timeout: float = 120, **kw: object) -> subprocess.CompletedProcess[str]:
+# Runs a command and prints its peak memory: a fresh, small process forks it, so the
+# figure is the command's own (Linux keeps a process's peak across fork and exec).
+MEASURE = (
+    "import os, sys\n"
+    "pid = os.fork()\n"
+    "if pid == 0:\n    os.execv(sys.executable, [sys.executable, *sys.argv[1:]])\n"
+    "_, status, usage = os.wait4(pid, 0)\n"
+    "sys.stderr.write(f'\\nMAXRSS_KB={usage.ru_maxrss}\\n')\n"
+    "sys.exit(os.waitstatus_to_exitcode(status))\n"
+)
+
+
+def run_cli(args: list[str], env: dict[str, str] | None = None, timeout: float = 120, measure: bool = False, **kw: object) -> subprocess.CompletedProcess[str]:
     full_env = {**os.environ, "COLUMNS": "1000", "NO_COLOR": "1", "TERM": "dumb", **(env or {})}
     full_env.pop("CRIME_OUTCOMES_DB", None)
-    return subprocess.run([*CLI, *args], capture_output=True, text=True, env=full_env, timeout=timeout, **kw)  # type: ignore[call-overload]
+    command = [sys.executable, "-c", MEASURE, *CLI[1:], *args] if measure else [*CLI, *args]
+    return subprocess.run(command, capture_output=True, text=True, env=full_env, timeout=timeout, **kw)  # type: ignore[call-overload]
 
 
 def flat(text: str) -> str:
@@ -170,6 +183,60 @@ def test_latin1_text_is_decoded(corpus_results: dict[str, Result]) -> None:
     db = corpus_results["csv-latin-1"].db
     got = run_cli(["sql", "SELECT DISTINCT description FROM offences WHERE description LIKE 'Dommage%'", "--db", str(db), "--format", "json"])
     assert json.loads(got.stdout) == [{"description": LATIN1_TEXT}]
+
+
+def _text_values(db: Path) -> list[str]:
+    """Every text value in every table of the store."""
+    with Store.open(db, read_only=True) as store:
+        columns = store.fetchall("SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'main' AND data_type = 'VARCHAR'")
+        return [v for table, column in columns for (v,) in store.fetchall(f'SELECT DISTINCT "{column}" FROM "{table}" WHERE "{column}" IS NOT NULL')]
+
+
+def test_deceptive_characters_never_reach_the_store(corpus_results: dict[str, Result]) -> None:
+    """Right-to-left override, zero-width, bidi isolate, C0 and C1 characters: none is stored,
+    in any table (offences, rejected rows' raw text, sources' sheet names and notes)."""
+    from crime_outcomes.readers.text import count_unsafe
+
+    for name in ("deceptive-characters-in-text", "c0-controls-in-csv-text", "deceptive-sheet-name-and-header"):
+        values = _text_values(corpus_results[name].db)
+        assert values and not [v for v in values if count_unsafe(v)], name
+    values = _text_values(corpus_results["deceptive-characters-in-text"].db)
+    assert DECEPTIVE_CLEAN in values and "Violence against the person" in values
+    assert "Theft[31m red of a bicycle" in _text_values(corpus_results["c0-controls-in-csv-text"].db)
+    assert "Outcomes_2017-18" in _text_values(corpus_results["deceptive-sheet-name-and-header"].db)
+
+
+@pytest.mark.slow
+def test_a_200_mb_description_is_refused_in_seconds_and_little_memory(baseline_store: Path, tmp_path: Path) -> None:
+    """The measured attack: one data row carrying a 200 MB offence description. It is
+    refused before parsing (row, column, length and limit named), in seconds, under 500 MB,
+    and the store is as it was."""
+    column = HEADERS_CURRENT.index("Offence Description")
+    path = tmp_path / "huge-description.csv"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        fh.write(",".join(HEADERS_CURRENT) + "\n")
+        for i, r in enumerate(rows()):
+            cells = ["" if v is None else str(v) for v in r]
+            if i == 10:  # written in pieces: the test itself never holds 200 MB
+                fh.write(",".join(cells[:column]) + ",")
+                for _ in range(200):
+                    fh.write("A" * 1_000_000)
+                fh.write("," + ",".join(cells[column + 1 :]) + "\n")
+            else:
+                fh.write(",".join(cells) + "\n")
+    db = tmp_path / "store.duckdb"
+    shutil.copy(baseline_store, db)
+    start = time.monotonic()
+    proc = run_cli(["ingest", str(path), "--db", str(db)], measure=True)
+    seconds = time.monotonic() - start
+    err = flat(proc.stderr)
+    assert proc.returncode == EXIT_LIMIT, err
+    assert "huge-description.csv', row 12, column 'Offence Description'" in err
+    assert "found 200,000,1" in err and "at most 65,536 bytes" in err and "CRIME_OUTCOMES_MAX_LINE_BYTES" in err
+    peak_kb = int(err.rsplit("MAXRSS_KB=", 1)[1].split()[0])
+    assert seconds < 30, seconds
+    assert peak_kb < 500 * 1024, f"peak {peak_kb / 1024:.0f} MB"
+    assert fingerprint(db) == fingerprint(baseline_store)
 
 
 # --------------------------------------------------------------------------------------------

@@ -13,7 +13,9 @@ import polars as pl
 
 from crime_outcomes.normalise.forces import FORCES, canonical_force
 from crime_outcomes.normalise.headers import OUTCOMES, HeaderMap, map_headers
+from crime_outcomes.normalise.text import bound_cells, clean_cells, refuse_if_mostly_overlong
 from crime_outcomes.readers.base import RawSheet
+from crime_outcomes.settings import limits_from_env
 
 MAX_ABS_COUNT = 10**9  # no cell of a quarterly count comes near; larger values are typos or junk
 _INT_RE = r"^[+-]?\d+(\.0+)?$"
@@ -98,7 +100,11 @@ def normalise_sheet(raw: RawSheet, expected_year: str | None = None) -> Normalis
     rename = {col: fld for fld, col in hmap.columns.items()}
     frame = frame.select([pl.col(c).cast(pl.String).alias(f) for c, f in rename.items()])
     published_cols = list(frame.columns)
+    limits = limits_from_env()
+    frame, text_notes = clean_cells(frame, published_cols, hmap.published)
+    frame, length_checks = bound_cells(frame, published_cols, limits)
     frame = frame.with_row_index("source_row", offset=raw.first_row).with_columns(pl.col("source_row").cast(pl.Int64))
+    refuse_if_mostly_overlong(frame, published_cols, limits, hmap.published, str(raw.path), raw.sheet)
     raw_json = pl.struct([pl.col(f).alias(hmap.published[f]) for f in published_cols]).struct.json_encode().alias("raw")
 
     # Coded columns hold few distinct values (a few years, 44 forces, a few thousand counts)
@@ -115,7 +121,8 @@ def normalise_sheet(raw: RawSheet, expected_year: str | None = None) -> Normalis
     parse("quarter", {"n_quarter": _int_text(s.str.replace(r"^[Qq]\s*", ""))})
     parse("force", {"n_force": pl.col("force").replace_strict(force_map, default=None, return_dtype=pl.String)})
     parse("offence_code", {"n_code": s.str.replace(r"^(\d+)\.0+$", "$1")})
-    checks: list[tuple[str, pl.Expr, str | None]] = [  # (field, failed?, reason; None = from p_<field>)
+    checks: list[tuple[str, pl.Expr, str | pl.Expr | None]] = [  # (field, failed?, reason; None = from p_<field>)
+        *length_checks,  # first: an over-long cell is the reason, whatever else is wrong with the row
         ("financial_year", pl.col("n_year").is_null(), "not a financial year like 2017/18"),
         ("financial_year", pl.lit(expected_year is not None) & (pl.col("n_year") != pl.lit(expected_year)).fill_null(False),
          f"financial year contradicts the file name, which holds {expected_year}"),
@@ -143,7 +150,7 @@ def normalise_sheet(raw: RawSheet, expected_year: str | None = None) -> Normalis
     column_expr = pl.lit(None, dtype=pl.String)
     reason_expr = pl.lit(None, dtype=pl.String)
     for fld, failed, reason in reversed(checks):
-        why = pl.col(f"p_{fld}") if reason is None else pl.lit(reason)
+        why = pl.col(f"p_{fld}") if reason is None else reason if isinstance(reason, pl.Expr) else pl.lit(reason)
         column_expr = pl.when(failed).then(pl.lit(hmap.published[fld])).otherwise(column_expr)
         reason_expr = pl.when(failed).then(why).otherwise(reason_expr)
     frame = frame.with_columns(column_expr.alias("column_name"), reason_expr.alias("reason"))
@@ -178,7 +185,7 @@ def normalise_sheet(raw: RawSheet, expected_year: str | None = None) -> Normalis
 
     offences = _offence_dimension(ok, hmap)
     labels = _outcome_labels(ok, hmap)
-    notes = list(raw.notes)
+    notes = list(raw.notes) + text_notes
     fraud = sorted({f for f in force_map.values() if f and FORCES[f].kind == "fraud"})
     if fraud:
         notes.append("fraud reporting bodies kept apart from force figures: " + ", ".join(fraud))

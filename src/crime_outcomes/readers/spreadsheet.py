@@ -20,7 +20,7 @@ import fastexcel
 import pyarrow as pa
 
 from crime_outcomes.errors import EXIT_LIMIT, InputError, LimitError, Location
-from crime_outcomes.readers.base import HEADER_SCAN_ROWS, RawSheet, SkippedSheet, find_header_row
+from crime_outcomes.readers.base import HEADER_SCAN_ROWS, RawSheet, SkippedSheet, checked_headers, checked_sheet_name, find_header_row
 from crime_outcomes.readers.guards import check_spreadsheet_container
 from crime_outcomes.settings import Limits, limits_from_env
 
@@ -114,6 +114,7 @@ def read_spreadsheet(path: Path, skipped: list[SkippedSheet] | None = None, limi
             error = LimitError if "limit exceeded" in str(exc).lower() else InputError
             raise error(Location(str(path)), "the spreadsheet cannot be opened", found=_short(exc)) from None
         _raise_if_capped(capped, Location(str(path)), limits)
+    names = [checked_sheet_name(path, name, limits) for name in names]
     for index, name in enumerate(names):
         with _watch_reader_warnings() as capped:
             try:
@@ -134,7 +135,7 @@ def read_spreadsheet(path: Path, skipped: list[SkippedSheet] | None = None, limi
         table = pa.Table.from_batches([batch]) if isinstance(batch, pa.RecordBatch) else batch
         if table.num_rows < sheet.total_height:
             raise InputError(Location(str(path), name), "the reader returned fewer rows than the sheet declares", expected=f"{sheet.total_height:,} rows", found=f"{table.num_rows:,}")
-        raw = _locate_header(path, name, table)
+        raw = _locate_header(path, name, table, limits)
         if raw is None:
             if skipped is not None:
                 skipped.append(SkippedSheet(name, f"no data header in its first {HEADER_SCAN_ROWS} rows"))
@@ -142,7 +143,7 @@ def read_spreadsheet(path: Path, skipped: list[SkippedSheet] | None = None, limi
         yield raw
 
 
-def _locate_header(path: Path, sheet: str, table: pa.Table) -> RawSheet | None:
+def _locate_header(path: Path, sheet: str, table: pa.Table, limits: Limits) -> RawSheet | None:
     head = table.slice(0, HEADER_SCAN_ROWS).to_pylist()
     rows = [list(r.values()) for r in head]
     at = find_header_row(rows)
@@ -162,11 +163,11 @@ def _locate_header(path: Path, sheet: str, table: pa.Table) -> RawSheet | None:
                 expected="every value under a named header",
                 found=repr(col[filled].as_py()),
             )
-    headers = ["" if c is None else str(c) for c in header_cells[: last + 1]]
+    headers, notes = checked_headers(Location(str(path), sheet, at + 1), ["" if c is None else str(c) for c in header_cells[: last + 1]], limits)
     body = body.select(list(range(last + 1)))
     body = body.rename_columns([f"c{i}" for i in range(last + 1)])
     body = _drop_trailing_blank_rows(body)
-    return RawSheet(path=path, sheet=sheet, header_row=at + 1, headers=headers, table=body, first_row=at + 2)
+    return RawSheet(path=path, sheet=sheet, header_row=at + 1, headers=headers, table=body, first_row=at + 2, notes=notes)
 
 
 def _drop_trailing_blank_rows(table: pa.Table) -> pa.Table:

@@ -1,0 +1,118 @@
+"""Text cells made safe before anything else looks at them: normal form C, no control,
+format or bidi characters (``readers.text`` says why), and bounded in length.
+
+No published text is longer than 91 characters, yet nothing stopped a 200 MB offence
+description from reaching every page and pack that names the offence. A cell over its
+bound is cut to the bound here (so the row kept in ``rejected_rows`` stays small) and its
+row is quarantined, naming the length and the limit; a file where such rows are more than
+a small share of the whole is refused, as it is not the published data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from crime_outcomes.errors import LimitError, Location
+from crime_outcomes.readers.text import BREAK_PATTERN, UNSAFE_PATTERN
+from crime_outcomes.settings import Limits
+
+# Free text: descriptions and group names. Every other field is a name, code or number.
+LONG_TEXT_FIELDS = frozenset({"offence_description", "offence_group", "offence_subgroup", "outcome_description", "outcome_group"})
+OVERLONG_MIN_ROWS = 10  # a file is refused for over-long cells only past this many rows
+CUT_MARK = "…"
+
+
+@dataclass(frozen=True)
+class Bound:
+    chars: int
+    setting: str
+
+
+def bound_for(field: str, limits: Limits) -> Bound:
+    if field in LONG_TEXT_FIELDS:
+        return Bound(limits.max_text_chars, "CRIME_OUTCOMES_MAX_TEXT_CHARS")
+    return Bound(limits.max_name_chars, "CRIME_OUTCOMES_MAX_NAME_CHARS")
+
+
+def _len_col(field: str) -> str:
+    return f"_len_{field}"
+
+
+def clean_cells(frame: pl.DataFrame, fields: list[str], published: dict[str, str]) -> tuple[pl.DataFrame, list[str]]:
+    """NFC and unsafe characters removed from every text column; notes saying how many."""
+    non_ascii = frame.select([pl.col(f).str.contains(r"[^\x00-\x7F]").any().alias(f) for f in fields]).row(0, named=True)
+    unsafe = frame.select([pl.col(f).str.count_matches(UNSAFE_PATTERN).sum().alias(f) for f in fields]).row(0, named=True)
+    exprs = []
+    for f in fields:
+        col = pl.col(f)
+        if non_ascii[f]:
+            col = col.str.normalize("NFC")
+        if unsafe.get(f):
+            col = col.str.replace_all(BREAK_PATTERN, " ").str.replace_all(UNSAFE_PATTERN, "")
+        if non_ascii[f] or unsafe.get(f):
+            exprs.append(col.alias(f))
+    notes: list[str] = []
+    touched = {f: n for f, n in unsafe.items() if n}
+    if touched:
+        cells = frame.select([pl.col(f).str.contains(UNSAFE_PATTERN).sum().alias(f) for f in touched]).row(0, named=True)
+        where = ", ".join(f"{published[f]!r} ({cells[f]:,} cell(s))" for f in touched)
+        notes.append(
+            f"{sum(touched.values()):,} control, format or bidi character(s) (such as a right-to-left override or a zero-width space) "
+            f"removed from {sum(cells.values()):,} cell(s): {where}; the text is otherwise as published"
+        )
+    return (frame.with_columns(exprs) if exprs else frame), notes
+
+
+def bound_cells(frame: pl.DataFrame, fields: list[str], limits: Limits) -> tuple[pl.DataFrame, list[tuple[str, pl.Expr, pl.Expr]]]:
+    """Cells over their bound cut to it, with one check per field for ``normalise_sheet``.
+
+    Each check is (field, failed, reason); the reason names the length and the limit.
+    """
+    lengths = frame.select([pl.col(f).str.len_chars().alias(_len_col(f)) for f in fields])
+    longest = lengths.max().row(0, named=True)
+    over = [f for f in fields if (longest[_len_col(f)] or 0) > bound_for(f, limits).chars]
+    if not over:
+        return frame, []
+    frame = frame.with_columns(lengths.select([_len_col(f) for f in over]))
+    cut = []
+    checks: list[tuple[str, pl.Expr, pl.Expr]] = []
+    for f in over:
+        b = bound_for(f, limits)
+        n = pl.col(_len_col(f))
+        cut.append(pl.when(n > b.chars).then(pl.col(f).str.slice(0, b.chars) + pl.lit(CUT_MARK)).otherwise(pl.col(f)).alias(f))
+        reason = pl.format(
+            "{} characters, longer than the limit of {} for this column ({}); the row is kept with the cell cut to the limit",
+            _thousands(n), pl.lit(f"{b.chars:,}"), pl.lit(b.setting),
+        )
+        checks.append((f, n > b.chars, reason))
+    return frame.with_columns(cut), checks
+
+
+def _thousands(n: pl.Expr) -> pl.Expr:
+    """An integer expression formatted with thousands separators, as every message prints numbers."""
+    text = n.cast(pl.String)
+    return text.str.reverse().str.replace_all(r"(\d{3})", "$1,").str.reverse().str.strip_chars_start(",")
+
+
+def refuse_if_mostly_overlong(frame: pl.DataFrame, fields: list[str], limits: Limits, published: dict[str, str], path: str, sheet: str | None) -> None:
+    """Refuse the file when over-long cells are not a stray row or two but a pattern."""
+    present = [f for f in fields if _len_col(f) in frame.columns]
+    if not present:
+        return
+    flags = pl.any_horizontal([pl.col(_len_col(f)) > bound_for(f, limits).chars for f in present])
+    bad = frame.filter(flags)
+    share = bad.height / frame.height if frame.height else 0.0
+    if bad.height <= OVERLONG_MIN_ROWS or share <= limits.max_overlong_share:
+        return
+    first = bad.row(0, named=True)
+    field = next(f for f in present if (first[_len_col(f)] or 0) > bound_for(f, limits).chars)
+    b = bound_for(field, limits)
+    raise LimitError(
+        Location(path, sheet, first["source_row"], published[field]),
+        f"{bad.height:,} of {frame.height:,} rows have a cell longer than its limit ({b.setting} for this column); "
+        f"more than the {limits.max_overlong_share:.0%} allowed (CRIME_OUTCOMES_MAX_OVERLONG_SHARE), so this is not the published data",
+        expected=f"at most {b.chars:,} characters",
+        found=f"{first[_len_col(field)]:,} characters here",
+    )
