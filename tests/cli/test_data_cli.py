@@ -84,3 +84,54 @@ def test_export_and_migrate_commands(tmp_path: Path, book: Path):
     assert run("export", "--format", "xml", "--out", str(tmp_path / "x"), db=db).returncode == 2
     current = run("migrate", db=db)
     assert current.returncode == 0 and "is up to date (schema version 2)" in " ".join(current.stdout.split())
+
+
+@pytest.fixture(scope="module")
+def small_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    d = tmp_path_factory.mktemp("sql")
+    book = write_outcomes_workbook(d / "prc-outcomes-open-data-mar2018-tables-200718.ods", ROWS, HEADERS_2019)
+    db = d / "store.duckdb"
+    assert run("ingest", str(book), db=db).returncode == 0
+    return db
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "COPY (SELECT 42) TO '{out}'",
+        "SELECT * FROM read_csv('{secret}')",
+        "SELECT * FROM '{secret}'",
+        "ATTACH '{other}' AS other",
+        "INSTALL httpfs",
+        "LOAD httpfs",
+        "SET enable_external_access = true",
+        "SET threads = 1",
+        "EXPORT DATABASE '{folder}'",
+    ],
+)
+def test_sql_reaches_nothing_but_the_store(tmp_path: Path, small_store: Path, query: str):
+    """Read-only for real: no file is written or read, nothing attached, installed or set."""
+    secret = tmp_path / "secret.csv"
+    secret.write_text("password\nhunter2\n")
+    out, other, folder = tmp_path / "out.csv", tmp_path / "other.duckdb", tmp_path / "export"
+    done = run("sql", query.format(out=out, secret=secret, other=other, folder=folder), "--format", "json", db=small_store)
+    assert done.returncode == 2, done.stdout
+    assert "SQL refused" in done.stderr and "--allow-files" in done.stderr and "Traceback" not in done.stderr
+    assert "hunter2" not in done.stdout + done.stderr
+    assert not out.exists() and not other.exists() and not folder.exists()
+
+
+def test_sql_allow_files_opts_in(tmp_path: Path, small_store: Path):
+    db = small_store
+    secret = tmp_path / "data.csv"
+    secret.write_text("a\n41\n")
+    out = tmp_path / "out.csv"
+    read = run("sql", f"SELECT a + 1 AS b FROM read_csv('{secret}')", "--format", "json", "--allow-files", db=db)
+    assert json.loads(read.stdout) == [{"b": 42}], read.stderr
+    wrote = run("sql", f"COPY (SELECT count(*) AS n FROM outcomes) TO '{out}'", "--allow-files", db=db)
+    assert wrote.returncode == 0, wrote.stderr
+    assert out.read_text().split() == ["n", "2"]
+    still_read_only = run("sql", "DELETE FROM outcomes", "--allow-files", db=db)
+    assert still_read_only.returncode == 2 and "SQL error" in still_read_only.stderr
+    locked = run("sql", "SELECT count(*) AS n FROM outcomes", "--format", "json", db=db)
+    assert json.loads(locked.stdout) == [{"n": 2}]

@@ -163,20 +163,33 @@ def export_command(
 @app.command()
 @handle_errors
 def sql(
-    query: Annotated[str, typer.Argument(help="A SELECT statement; the store is opened read-only.")],
+    query: Annotated[str, typer.Argument(help="A SELECT statement; it can read the store and nothing else.")],
     db: DbOption = None,
     fmt: Annotated[str, typer.Option("--format", help="table, csv or json (a list of row objects).")] = "table",
+    allow_files: Annotated[bool, typer.Option("--allow-files", help="Let the query use DuckDB's file functions (read_csv, COPY ... TO, ATTACH...) with your permissions; the store stays read-only.")] = False,
 ) -> None:
-    """Run read-only SQL on the store, for checking figures and for power users."""
+    """Run read-only SQL on the store, for checking figures and for power users.
+
+    The query can read the store only: files, other databases, extensions and settings
+    are out of its reach unless you pass --allow-files.
+    """
+    from crime_outcomes.store.readonly import REFUSED, is_refusal, lock_down
+
     if fmt not in {"table", "csv", "json"}:
         raise typer.BadParameter("use table, csv or json", param_hint="--format")
     with open_for_reading(db, quiet=fmt != "table") as store:
+        if not allow_files:
+            lock_down(store.con)
         try:
             cur = store.con.execute(query)
             names = [d[0] for d in cur.description] if cur.description else []
             rows = cur.fetchall() if names else []
         except duckdb.Error as exc:
-            err_console.print(f"[bold red]SQL error:[/] {escape(str(exc).splitlines()[0])}", highlight=False)
+            first = escape(str(exc).splitlines()[0])
+            if not allow_files and is_refusal(exc):
+                err_console.print(f"[bold red]SQL refused:[/] this command reads the store and nothing else ({REFUSED} are refused); pass --allow-files to let the query use files. DuckDB said: {first}", highlight=False)
+            else:
+                err_console.print(f"[bold red]SQL error:[/] {first}", highlight=False)
             raise typer.Exit(2) from None
     _print_rows(names, rows, fmt)
 
