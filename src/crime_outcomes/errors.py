@@ -7,6 +7,7 @@ with the code; a traceback is shown only with ``--debug``.
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -100,3 +101,32 @@ class ExportError(CrimeOutcomesError):
     """An export cannot be written where asked (a folder not empty, not writable)."""
 
     exit_code = EXIT_USAGE
+
+
+class DiskError(StoreError):
+    """The disk being written is full or read-only; what was being written was not changed."""
+
+    exit_code = EXIT_STORE
+
+
+_FULL_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+_FULL_WORDS = ("no space left on device", "disk quota exceeded", "file too large")
+_READ_ONLY_WORDS = ("read-only file system",)
+
+
+def disk_error(exc: BaseException, what: str, *, changed: str = "nothing was changed") -> DiskError | None:
+    """The user's message for ``exc`` if it means a full or read-only disk, else None.
+
+    ``what`` names what the disk holds ("the store /data/x.duckdb", "the pack folder
+    packs/kent"). DuckDB reports these as its own errors ("TransactionContext Error:
+    Failed to commit ... .wal: No space left on device"), so its text is read too. Every
+    caller writes in a way that leaves the old state whole (a transaction, a temporary
+    file or folder renamed into place), so "nothing was changed" is true where it is said.
+    """
+    code = exc.errno if isinstance(exc, OSError) else None
+    text = str(exc).lower()
+    if code in _FULL_ERRNOS or any(w in text for w in _FULL_WORDS):
+        return DiskError(f"the disk holding {what} is full: {changed}; free space and run again")
+    if code == errno.EROFS or any(w in text for w in _READ_ONLY_WORDS):
+        return DiskError(f"the disk holding {what} is read-only: {changed}; make it writable or choose another place, and run again")
+    return None
