@@ -36,7 +36,7 @@ def ods_content(plain_rows: int, repeated: int, empty_repeat: bool, trailing_pad
 def feed(scanner: guards._Scanner, data: bytes, cuts: list[int]) -> None:
     """Feed ``data`` cut at the given positions, then run the exact pass if one is asked for."""
     points = sorted({c % (len(data) + 1) for c in cuts} | {0, len(data)})
-    for a, b in zip(points, points[1:]):
+    for a, b in zip(points, points[1:], strict=False):
         if b > a:
             scanner.feed(data[a:b])
     scanner.finish()

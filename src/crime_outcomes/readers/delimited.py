@@ -41,13 +41,16 @@ def _open_bytes(path: Path, limits: Limits) -> bytes:
     out = bytearray()
     try:
         with gzip.open(path, "rb") as gz:
+            total = 0
             while chunk := gz.read(_CHUNK):
                 meter.feed(chunk)
-                out += chunk
-                if len(out) > cap:
+                total += len(chunk)
+                if total > cap:
                     raise LimitError(where, "the gzip file expands past the limit (CRIME_OUTCOMES_MAX_MEMBER_BYTES)", expected=f"at most {cap:,} bytes", found="more")
-                if meter.too_long is not None:
-                    break
+                if meter.too_long is None:
+                    out += chunk
+                elif meter.ended:
+                    break  # the over-long line is measured; nothing more is needed
     except (OSError, EOFError, zlib.error) as exc:
         raise InputError(where, "the gzip file is damaged", found=str(exc)) from None
     meter.finish(path)

@@ -151,7 +151,7 @@ def _data_offset(fh, info: zipfile.ZipInfo, where: Location) -> int:  # noqa: AN
 def _check_no_overlap(parts: list[_Part], size: int, where: Location) -> None:
     """Parts that share data ('overlapping' zip bombs) or run past the end are rejected."""
     ordered = sorted(parts, key=lambda p: p.data_offset)
-    for part, nxt in zip(ordered, ordered[1:] + [None]):
+    for part, nxt in zip(ordered, [*ordered[1:], None], strict=True):
         end = part.data_offset + part.info.compress_size
         limit = nxt.info.header_offset if nxt is not None else size
         if end > limit:

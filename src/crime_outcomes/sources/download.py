@@ -27,7 +27,8 @@ from urllib.parse import urlsplit
 import httpx
 from rich.progress import Progress, TaskID
 
-from crime_outcomes.errors import InputError, Location, NetworkError
+from crime_outcomes.errors import InputError, Location, NetworkError, disk_error
+from crime_outcomes.faults import crash_point
 from crime_outcomes.settings import limits_from_env
 from crime_outcomes.sources.discover import Classified
 from crime_outcomes.sources.filenames import sha256_file
@@ -348,6 +349,7 @@ def download_file(
                 f"{attachment.url}: the download failed after {policy.attempts} attempts ({last}). "
                 f"The part already fetched is kept in {part} and the next run resumes it."
             )
+        crash_point("download.part")
         size, digest = _verify(part, item, announced, expected_sha)
     except _Corrupt as exc:
         _discard(part, meta)
@@ -358,6 +360,7 @@ def download_file(
         raise
 
     os.replace(part, final)
+    crash_point("download.placed")
     _discard(meta)
     entry = ManifestEntry(
         filename=name,
@@ -392,18 +395,21 @@ def download_all(
 
     A rerun after a failure skips the files already in place and resumes a cut one.
     """
-    directory.mkdir(parents=True, exist_ok=True)
-    book = manifest if manifest is not None else Manifest.load(directory)
-    if listing_url is not None:
-        book.listing_url = listing_url
     own_client = client is None
     http = client or make_client()
     results: list[DownloadResult] = []
     try:
+        directory.mkdir(parents=True, exist_ok=True)
+        book = manifest if manifest is not None else Manifest.load(directory)
+        if listing_url is not None:
+            book.listing_url = listing_url
         for item in items:
             if item.taken:
                 results.append(download_file(http, item, directory, book, retry=retry, progress=progress, max_bytes=max_bytes, force=force))
         book.save()
+    except OSError as exc:
+        kept = "the files downloaded before are kept and an unfinished one resumes next time"
+        raise disk_error(exc, f"the downloads folder {directory}", changed=kept) or exc from None
     finally:
         if own_client:
             http.close()

@@ -14,6 +14,7 @@ from datetime import date
 from pathlib import Path
 
 from crime_outcomes.errors import InputError, Location, StoreError
+from crime_outcomes.faults import crash_point
 from crime_outcomes.normalise.rows import NormalisedSheet, normalise_sheet
 from crime_outcomes.readers import SkippedSheet, read_file
 from crime_outcomes.sources.filenames import edition_from_filename, sha256_file, year_from_filename
@@ -59,6 +60,7 @@ def ingest_file(store: Store, path: Path | str, *, edition: date | None = None, 
         raise InputError(Location(str(path)), "no such file")
     if path.is_dir():
         raise InputError(Location(str(path)), "this is a folder", expected="a file")
+    crash_point("ingest.hash")
     say(f"hashing {path.name}")
     digest = sha256_file(path)
     report = IngestReport(path=str(path), file_name=path.name, sha256=digest, status=LOADED)
@@ -72,10 +74,12 @@ def ingest_file(store: Store, path: Path | str, *, edition: date | None = None, 
         report.notes.append("this file (same SHA-256) is already in the store; nothing was changed")
         return report
 
+    crash_point("ingest.read")
     say(f"reading {path.name}")
     sheets: list[NormalisedSheet] = []
     expected_year = year_from_filename(path.name)
     for raw in read_file(path, report.skipped_sheets):
+        crash_point("ingest.normalise")
         say(f"normalising sheet {raw.sheet or path.name} ({raw.num_rows:,} rows)")
         sheets.append(normalise_sheet(raw, expected_year=expected_year))
     if not sheets:
@@ -132,6 +136,7 @@ def _write(store: Store, report: IngestReport, sheets: list[NormalisedSheet], pa
         rows_read=report.rows_read, rows_loaded=report.rows_loaded, rows_alternate=report.rows_alternate,
         rows_rejected=report.rows_rejected, notes=list(report.notes),
     )
+    crash_point("ingest.write")
     result = load_source(store, record, sheets)
     report.status = result.status
     if result.status == OLDER_SKIPPED and result.newer_edition is not None:

@@ -14,7 +14,8 @@ from datetime import UTC, date, datetime
 import duckdb
 import polars as pl
 
-from crime_outcomes.errors import StoreError
+from crime_outcomes.errors import StoreError, disk_error
+from crime_outcomes.faults import crash_point
 from crime_outcomes.normalise.rows import NormalisedSheet
 from crime_outcomes.store.store import Store
 
@@ -105,6 +106,7 @@ def load_source(store: Store, record: SourceRecord, sheets: Sequence[NormalisedS
     years = record.years
     try:
         con.execute("BEGIN TRANSACTION")
+        crash_point("load.begin")
         previous = store.fetchall(
             "SELECT source_id, edition_date, years FROM sources WHERE kind = ? AND superseded_by IS NULL ORDER BY source_id",
             [record.kind],
@@ -132,10 +134,13 @@ def load_source(store: Store, record: SourceRecord, sheets: Sequence[NormalisedS
                 else:
                     kept = ",".join(y for y in old_years if y not in years)
                     con.execute("UPDATE sources SET years = ? WHERE source_id = ?", [kept, sid])
+            crash_point("load.replaced")
 
         _insert(con, main_table, main, main.columns)
+        crash_point("load.main")
         if record.kind == "outcomes":
             store.rebuild_annual(years)
+            crash_point("load.annual")
             alternate = [s.alternate for s in sheets if s.alternate.height]
             if alternate:
                 frame = pl.concat(alternate).with_columns(pl.lit(source_id, dtype=pl.Int32).alias("source_id"))
@@ -147,6 +152,7 @@ def load_source(store: Store, record: SourceRecord, sheets: Sequence[NormalisedS
         _insert(con, "offences", offences.with_columns(pl.lit(source_id, dtype=pl.Int32).alias("source_id")),
                 ["financial_year", "offence_code", "offence_description", "offence_group", "offence_subgroup", "expired", "source_id"],
                 target=["financial_year", "offence_code", "description", "offence_group", "offence_subgroup", "expired", "source_id"])
+        crash_point("load.offences")
         rejected = [
             s.rejected.with_columns(pl.lit(source_id, dtype=pl.Int32).alias("source_id"), pl.lit(record.file_name).alias("file_name"), pl.lit(s.sheet, dtype=pl.String).alias("sheet"))
             for s in sheets if s.rejected.height
@@ -159,15 +165,19 @@ def load_source(store: Store, record: SourceRecord, sheets: Sequence[NormalisedS
              ",".join(record.sheets), record.rows_read, record.rows_loaded, record.rows_alternate, record.rows_rejected,
              datetime.now(UTC).replace(tzinfo=None), "; ".join(record.notes) or None],
         )
+        crash_point("load.commit")
         con.execute("COMMIT")
+        crash_point("load.committed")
         return result
     except BaseException as exc:  # including KeyboardInterrupt: never leave a transaction open
         try:
             con.execute("ROLLBACK")
         except duckdb.Error:
             pass
-        if isinstance(exc, duckdb.Error):
-            raise StoreError(f"writing {record.file_name} to the store failed and nothing was changed: {str(exc).splitlines()[0]}") from None
+        if isinstance(exc, (duckdb.Error, OSError)):
+            raise disk_error(exc, f"the store {store.label}") or StoreError(
+                f"writing {record.file_name} to the store failed and nothing was changed: {str(exc).splitlines()[0]}"
+            ) from None
         raise
 
 

@@ -9,7 +9,8 @@ from typing import Any
 
 import duckdb
 
-from crime_outcomes.errors import StoreError
+from crime_outcomes.errors import StoreError, disk_error
+from crime_outcomes.faults import crash_point
 from crime_outcomes.normalise.forces import FORCES
 from crime_outcomes.normalise.outcome_types import ALL_OUTCOMES, OUTCOME_TYPES
 from crime_outcomes.store.bundled import SAMPLE_LABEL, SAMPLE_META_KEY
@@ -63,7 +64,7 @@ class Store:
         try:
             con = duckdb.connect(str(path), read_only=read_only)
         except duckdb.Error as exc:
-            raise StoreError(_explain_open_error(path, exc)) from None
+            raise disk_error(exc, f"the store {path}") or StoreError(_explain_open_error(path, exc)) from None
         try:
             meta = _read_meta(con)
             is_sample = meta is not None and SAMPLE_META_KEY in meta
@@ -115,7 +116,7 @@ class Store:
             except duckdb.Error:
                 pass
             if isinstance(exc, duckdb.Error):
-                raise StoreError(f"cannot initialise the store {self.label}: {str(exc).splitlines()[0]}") from None
+                raise disk_error(exc, f"the store {self.label}") or StoreError(f"cannot initialise the store {self.label}: {str(exc).splitlines()[0]}") from None
             raise
 
     def schema_version(self) -> str:
@@ -145,7 +146,9 @@ class Store:
         )
 
     def close(self) -> None:
+        crash_point("store.checkpoint")  # closing folds the write-ahead log into the file
         self.con.close()
+        crash_point("store.closed")
 
     def __enter__(self) -> Store:
         return self
