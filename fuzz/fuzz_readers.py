@@ -37,14 +37,17 @@ import zipfile
 from pathlib import Path
 
 import atheris
+import polars as pl
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 
 with atheris.instrument_imports(include=["crime_outcomes"]):
     from crime_outcomes.errors import CrimeOutcomesError
-    from crime_outcomes.normalise.rows import normalise_sheet
+    from crime_outcomes.normalise.rows import NormalisedSheet, normalise_sheet
     from crime_outcomes.readers import read_file
+    from crime_outcomes.readers.text import count_unsafe
+    from crime_outcomes.settings import limits_from_env
 
 SCRATCH = Path(tempfile.mkdtemp(prefix="fuzz-readers-", dir="/dev/shm" if Path("/dev/shm").is_dir() else None))
 MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
@@ -64,9 +67,24 @@ def TestOneInput(data: bytes) -> None:  # noqa: N802 - the name atheris expects
     path.write_bytes(data)
     try:
         for raw in read_file(path, []):
-            normalise_sheet(raw)
+            check_text(normalise_sheet(raw))
     except CrimeOutcomesError:
         pass  # a clear message and an exit code: the documented outcome
+
+
+def check_text(sheet: NormalisedSheet) -> None:
+    """What ingest promises about text, checked on every input that loads: no control,
+    format or bidi character survives and no loaded cell is longer than its bound."""
+    limits = limits_from_env()
+    for frame in (sheet.main, sheet.alternate, sheet.offences, sheet.outcome_labels):
+        for name, dtype in frame.schema.items():
+            if dtype != pl.String:
+                continue
+            for value in frame[name].drop_nulls().unique().to_list():
+                if count_unsafe(value):
+                    raise AssertionError(f"{name}: {value!r} keeps a control, format or bidi character")
+                if len(value) > limits.max_text_chars:
+                    raise AssertionError(f"{name}: a value of {len(value):,} characters was loaded")
 
 
 def _parts(data: bytes) -> list[tuple[zipfile.ZipInfo, bytes]] | None:

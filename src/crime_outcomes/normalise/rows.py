@@ -210,7 +210,7 @@ def _negative_totals(main: pl.DataFrame, count_fields: list[str]) -> list[str]:
     sums = main.group_by(keys).agg([pl.col(c).sum() for c in count_fields])
     notes = []
     for basis in count_fields:
-        bad = sums.filter(pl.col(basis) < 0).sort(basis)
+        bad = sums.filter(pl.col(basis) < 0).sort([basis, *keys])  # ties in key order: the same file, the same note
         if bad.height:
             first = bad.row(0, named=True)
             where = ", ".join(str(first[k]) for k in keys)

@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from crime_outcomes.analysis.story import Story
-from crime_outcomes.errors import NotFoundError
+from crime_outcomes.errors import NotFoundError, disk_error
+from crime_outcomes.outputs.folders import replacing_folder
 from crime_outcomes.outputs.format import number
 from crime_outcomes.outputs.packs.brief import NATIONAL, build_brief, credit_line, edition_line, pct, period_text, rank_text
 from crime_outcomes.outputs.packs.docx import write_docx
@@ -37,28 +38,32 @@ def render_pack(story: Story, out_dir: Path | str) -> PackResult:
 
     out_dir = Path(out_dir)
     slug = story.force.slug
+    # Written beside the old pack and swapped in whole: a crash or a full disk never leaves half a pack.
+    with replacing_folder(out_dir / slug, f"the pack folder {out_dir}") as folder:
+        chart_dir = folder / "charts"
+        chart_dir.mkdir(parents=True, exist_ok=True)
+
+        refs: dict[str, ChartRef] = {}
+        alt_index: dict[str, dict[str, str]] = {}
+        for name, chart in story_charts(story.to_json()).items():
+            chart.write(chart_dir, name)
+            refs[name] = ChartRef(name, chart.title, chart.alt, f"charts/{name}.svg", f"charts/{name}.png", chart.inline_svg(f"{slug}-{name}"))
+            alt_index[name] = {"title": chart.title, "alt": chart.alt, "svg": f"{name}.svg", "png": f"{name}.png"}
+            chart.figure.clear()
+        (chart_dir / "alt-text.json").write_text(json.dumps(alt_index, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+        brief = build_brief(story, refs)
+        (folder / "brief.md").write_text(render_markdown(brief), encoding="utf-8")
+        (folder / "brief.html").write_text(render_html(brief), encoding="utf-8")
+        write_docx(brief, folder / "brief.docx", folder)
+        write_xlsx(story, brief, folder / "data.xlsx")
     folder = out_dir / slug
-    chart_dir = folder / "charts"
-    chart_dir.mkdir(parents=True, exist_ok=True)
-
-    refs: dict[str, ChartRef] = {}
-    alt_index: dict[str, dict[str, str]] = {}
-    for name, chart in story_charts(story.to_json()).items():
-        chart.write(chart_dir, name)
-        refs[name] = ChartRef(name, chart.title, chart.alt, f"charts/{name}.svg", f"charts/{name}.png", chart.inline_svg(f"{slug}-{name}"))
-        alt_index[name] = {"title": chart.title, "alt": chart.alt, "svg": f"{name}.svg", "png": f"{name}.png"}
-        chart.figure.clear()
-    (chart_dir / "alt-text.json").write_text(json.dumps(alt_index, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-
-    brief = build_brief(story, refs)
-    (folder / "brief.md").write_text(render_markdown(brief), encoding="utf-8")
-    (folder / "brief.html").write_text(render_html(brief), encoding="utf-8")
-    write_docx(brief, folder / "brief.docx", folder)
-    write_xlsx(story, brief, folder / "data.xlsx")
-
     files = tuple(sorted(p for p in folder.rglob("*") if p.is_file()))
     zip_path = out_dir / f"{slug}.zip"
-    _zip_folder(folder, files, zip_path)
+    try:
+        _zip_folder(folder, files, zip_path)
+    except OSError as exc:
+        raise disk_error(exc, f"the pack folder {out_dir}", changed=f"the pack is in {folder}, but {zip_path.name} was left as it was") or exc from None
     name = NATIONAL if story.force.is_national else story.force.name
     return PackResult(name, slug, folder, zip_path, files, story)
 
