@@ -47,7 +47,7 @@ def texts_of(name: str, data: bytes) -> list[tuple[str, str]]:
 
 @pytest.fixture(scope="module")
 def store_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from crime_outcomes.ingest import ingest_file
+    from crime_outcomes.store.ingest import ingest_file
     from crime_outcomes.store import Store
 
     d = tmp_path_factory.mktemp("deceptive")
