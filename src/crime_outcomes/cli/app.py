@@ -88,7 +88,9 @@ def escape(text: str) -> str:
     """Rich markup in data (e.g. '[bold]' in a name) must print as text."""
     from rich.markup import escape as rich_escape
 
-    return rich_escape(text)
+    from crime_outcomes.readers.text import strip_unsafe
+
+    return rich_escape(strip_unsafe(text))
 
 
 def resolve_db(db: Path | None) -> Path:

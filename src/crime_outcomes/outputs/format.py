@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
+from crime_outcomes.readers.text import strip_unsafe
+
 
 def number(value: int | float | None) -> str:
     """Thousands separated by commas; None as an en dash."""
@@ -64,7 +66,9 @@ def period(first: str, last: str) -> str:
 
 
 def safe_cell(text: str) -> str:
-    """Text for a spreadsheet cell that cannot be read as a formula (=, +, -, @ at the start)."""
+    """Text for a spreadsheet cell that cannot be read as a formula (=, +, -, @ at the start)
+    and holds no control, format or bidi character."""
+    text = strip_unsafe(text)
     if text and text[0] in "=+-@\t\r":
         return "'" + text
     return text

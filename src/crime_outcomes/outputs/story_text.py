@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from crime_outcomes.analysis.lines import lowest_position
 from crime_outcomes.analysis.story import Story
 from crime_outcomes.outputs.format import interval, number, percent, rank_phrase, signed_points
+from crime_outcomes.readers.text import strip_unsafe
 
 TEXT_OFFENCE_ROWS = 15
 """Offence rows shown in text and Markdown; the JSON holds every row."""
@@ -162,6 +163,7 @@ _MD_LINE_START = re.compile(r"^(\s*)(\d{0,9})([-+.)])(?=\s|$)")
 
 def md_escape(text: str) -> str:
     """Backslash-escape Markdown markup in data so it prints as typed (tables stay intact)."""
+    text = strip_unsafe(text)
     text = text.replace("&", "&amp;").replace("\r", " ").replace("\n", " ")
     text = _MD_SPECIAL.sub(r"\\\1", text)
     # A leading '- ', '+ ' or '12. ' / '12) ' would start a list inside a list item.

@@ -58,3 +58,27 @@ def shorten(text: str, limit: int = 80) -> str:
     if len(text) <= limit:
         return text
     return f"{text[:limit]}… ({len(text):,} characters)"
+
+
+_KEPT = frozenset("\t\n\r")
+_OUTPUT_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def strip_unsafe(text: str) -> str:
+    """``text`` without control, format or bidi characters, keeping tabs and line breaks.
+
+    Defence in depth for every output: ingest already removes these from the data, so
+    this changes nothing unless text arrives by another way (a rules file, a future
+    reader). Keeps the type, so markup already made safe (a ``Markup``) stays safe.
+    """
+    if text.isascii():
+        if not _OUTPUT_CONTROL.search(text):
+            return text
+        return type(text)(_OUTPUT_CONTROL.sub("", text))
+    cleaned = "".join(ch for ch in text if ch in _KEPT or unicodedata.category(ch) not in UNSAFE_CATEGORIES)
+    return text if len(cleaned) == len(text) else type(text)(cleaned)
+
+
+def finalize(value: object) -> object:
+    """A Jinja ``finalize``: every string a template prints passes ``strip_unsafe``."""
+    return strip_unsafe(value) if isinstance(value, str) else value

@@ -30,6 +30,7 @@ from crime_outcomes.outputs.format import interval as format_interval
 from crime_outcomes.outputs.format import number, ordinal, percent, rank_phrase
 from crime_outcomes.outputs.glossary_text import UNSOURCED_MARK
 from crime_outcomes.outputs.methodology import reader_methodology
+from crime_outcomes.readers.text import finalize
 from crime_outcomes.web import tables as tb
 from crime_outcomes.web.api import TABLES, explorer_of, force_slugs, view_of
 from crime_outcomes.web.charts import InlineChart, bar_chart, counts_alt, story_charts, year_chart
@@ -42,6 +43,7 @@ ENV = Environment(
     undefined=StrictUndefined,
     trim_blocks=True,
     lstrip_blocks=True,
+    finalize=finalize,  # no control, format or bidi character reaches a page, whatever its way in
 )
 
 

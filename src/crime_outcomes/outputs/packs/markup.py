@@ -11,6 +11,7 @@ from markupsafe import Markup
 
 from crime_outcomes.outputs.glossary_text import UNSOURCED_MARK
 from crime_outcomes.outputs.packs.model import SOURCE_NAME, SOURCE_PAGE, Brief, ChartRef, Table
+from crime_outcomes.readers.text import finalize, strip_unsafe
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#])")
 
@@ -23,8 +24,8 @@ def md_escape(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, Markup):
-        return str(value)
-    return _MD_SPECIAL.sub(r"\\\1", " ".join(str(value).splitlines()))
+        return strip_unsafe(str(value))
+    return _MD_SPECIAL.sub(r"\\\1", " ".join(strip_unsafe(str(value)).splitlines()))
 
 
 def md_table(t: Table | None) -> Markup:
@@ -59,7 +60,7 @@ def _environment(autoescape: bool) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
-        finalize=None if autoescape else md_escape,
+        finalize=finalize if autoescape else md_escape,
     )
     env.globals.update(source_name=SOURCE_NAME, source_page=SOURCE_PAGE, md_table=md_table, md_figure=md_figure, unsourced_mark=UNSOURCED_MARK)
     return env
