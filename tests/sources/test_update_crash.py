@@ -48,6 +48,7 @@ def update(server_url: str, downloads: Path, db: Path, crash: str | None = None)
 
 
 def book(tmp_path: Path, name: str, seed: int) -> bytes:
+    (tmp_path / "books").mkdir(exist_ok=True)
     rows = [list(r) for r in synthetic_rows(8_000, seed, headers=HEADERS_2019)]
     return write_outcomes_workbook(tmp_path / "books" / name, rows, HEADERS_2019).read_bytes()
 
