@@ -47,8 +47,8 @@ def texts_of(name: str, data: bytes) -> list[tuple[str, str]]:
 
 @pytest.fixture(scope="module")
 def store_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from crime_outcomes.store.ingest import ingest_file
     from crime_outcomes.store import Store
+    from crime_outcomes.store.ingest import ingest_file
 
     d = tmp_path_factory.mktemp("deceptive")
     path = d / "prc-outcomes-open-data-mar2018-tables-010719.csv"
