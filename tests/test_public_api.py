@@ -17,6 +17,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 PUBLIC = {
     "CrimeOutcomesError",
+    "DiskError",
     "ExportError",
     "InputError",
     "LimitError",

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from crime_outcomes.analysis.story import Story, story
     from crime_outcomes.errors import (
         CrimeOutcomesError,
+        DiskError,
         ExportError,
         InputError,
         LimitError,
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CrimeOutcomesError",
+    "DiskError",
     "ExportError",
     "InputError",
     "LimitError",
@@ -71,6 +73,7 @@ _HOMES: dict[str, str] = {
     "write_all": "crime_outcomes.outputs.packs",
     "Store": "crime_outcomes.store",
     "CrimeOutcomesError": "crime_outcomes.errors",
+    "DiskError": "crime_outcomes.errors",
     "ExportError": "crime_outcomes.errors",
     "InputError": "crime_outcomes.errors",
     "LimitError": "crime_outcomes.errors",
