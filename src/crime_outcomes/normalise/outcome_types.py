@@ -92,8 +92,8 @@ def parse_outcome_selector(text: str) -> tuple[tuple[int, ...], str]:
     if key.endswith("s") and key[:-1] in OUTCOME_GROUPS:
         key = key[:-1]
     if key in OUTCOME_GROUPS:
-        types, label = OUTCOME_GROUPS[key]
-        return tuple(sorted(types)), label
+        group, label = OUTCOME_GROUPS[key]
+        return tuple(sorted(group)), label
     parts = [p.strip() for p in key.split(",") if p.strip()]
     types: list[int] = []
     for part in parts:

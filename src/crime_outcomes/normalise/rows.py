@@ -111,6 +111,7 @@ def normalise_sheet(raw: RawSheet, expected_year: str | None = None) -> Normalis
     # against ~700k rows: parse each distinct value once and join the results back.
     def parse(column: str, exprs: dict[str, pl.Expr]) -> None:
         nonlocal frame
+        assert isinstance(frame, pl.DataFrame)  # for the type checker: narrowing is lost in a closure
         uniq = frame.select(pl.col(column).unique()).with_columns(pl.col(column).str.strip_chars().alias("_s"))
         mapped = uniq.with_columns(**exprs).drop("_s")
         frame = frame.join(mapped, on=column, how="left", nulls_equal=True, maintain_order="left")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,7 +29,7 @@ def normalise_header(text: str | None) -> str:
     return re.sub(r"[^a-z0-9/ ]", "", text).strip()
 
 
-def find_header_row(rows: list[list[str | None]]) -> int | None:
+def find_header_row(rows: Sequence[Sequence[str | None]]) -> int | None:
     """Index of the first row (of the first ~20) that looks like a data header, else None."""
     for index, row in enumerate(rows[:HEADER_SCAN_ROWS]):
         cells = {normalise_header(c) for c in row if c}

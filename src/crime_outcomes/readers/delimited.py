@@ -113,7 +113,7 @@ class _LineMeter:
             return
         line, prefix = self.too_long
         raise LimitError(
-            Location(str(path), None, line, _column_of(self.head, prefix)),
+            Location(str(path), None, line, _column_of(bytes(self.head), prefix)),
             "the line is longer than the limit for one line (CRIME_OUTCOMES_MAX_LINE_BYTES); no published line comes near",
             expected=f"at most {self.limit:,} bytes",
             found=f"{self.length:,} bytes",

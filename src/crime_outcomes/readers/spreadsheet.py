@@ -181,6 +181,7 @@ def _drop_trailing_blank_rows(table: pa.Table) -> pa.Table:
         empty = pc.or_kleene(pc.is_null(col), pc.equal(pc.utf8_trim_whitespace(col), ""))
         empty = pc.fill_null(empty, True)
         blank = empty if blank is None else pc.and_(blank, empty)
+    assert blank is not None  # the table has at least one column: the header was found in it
     flags = blank.to_numpy(zero_copy_only=False)
     end = len(flags)
     while end > 0 and flags[end - 1]:
