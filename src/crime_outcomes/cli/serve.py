@@ -41,21 +41,30 @@ def serve_command(
 
     if rules is not None and not rules.is_file():
         raise typer.BadParameter(f"no rules file at {rules}", param_hint="--rules")
-    explorer = Explorer.open(resolve_db(db), rules)
     loopback = is_loopback(host)
     if not loopback:
         err_console.print(f"[yellow]Listening on {escape(host)}: anyone who can reach this machine can read the explorer.[/]", highlight=False)
-    web_app = create_app(explorer=explorer, allowed_hosts=LOOPBACK_HOSTS if loopback else None)
-    if warm:
-        def warm_up() -> None:
-            started = time.perf_counter()
-            views = warm_default_views(explorer)
-            err_console.print(f"warmed {views} default force views in {time.perf_counter() - started:.1f} s", highlight=False)
+    web_app = create_app(resolve_db(db), rules_path=rules, allowed_hosts=LOOPBACK_HOSTS if loopback else None)
+    live = web_app.state.live
 
-        threading.Thread(target=warm_up, name="warm-default-views", daemon=True).start()
+    def warm_up(explorer: Explorer) -> None:
+        started = time.perf_counter()
+        views = warm_default_views(explorer)
+        err_console.print(f"warmed {views} default force views in {time.perf_counter() - started:.1f} s", highlight=False)
+
+    def new_edition(explorer: Explorer) -> None:
+        err_console.print("the store changed: serving its new figures", highlight=False)
+        if warm:
+            threading.Thread(target=warm_up, args=(explorer,), name="warm-default-views", daemon=True).start()
+
+    live.on_swap.append(new_edition)
+    live.start_watching()
+    if warm:
+        threading.Thread(target=warm_up, args=(live.current,), name="warm-default-views", daemon=True).start()
     shown = f"[{host}]" if ":" in host else host
-    err_console.print(f"crime-outcomes explorer on http://{escape(shown)}:{port}/ ({escape(explorer.label)}); Ctrl+C stops it.", highlight=False)
+    err_console.print(f"crime-outcomes explorer on http://{escape(shown)}:{port}/ ({escape(live.current.label)}); Ctrl+C stops it.", highlight=False)
+    err_console.print("The store is not locked: `crime-outcomes ingest` and `update` can run meanwhile; new figures appear within seconds.", highlight=False)
     try:
         uvicorn.run(web_app, host=host, port=port, log_level="warning", server_header=False, proxy_headers=False)
     finally:
-        explorer.close()
+        live.close()

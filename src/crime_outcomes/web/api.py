@@ -40,7 +40,9 @@ def json_response(body: Any, status: int = 200) -> Response:
 
 
 def explorer_of(request: Request) -> Explorer:
-    return request.app.state.explorer  # type: ignore[no-any-return]
+    """The edition this request leased when it started (see ``web.live``), else the app's explorer."""
+    leased = request.scope.get("crime_outcomes.explorer")
+    return leased if leased is not None else request.app.state.explorer
 
 
 def view_of(request: Request) -> View:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
-from starlette.datastructures import MutableHeaders
+from starlette.datastructures import MutableHeaders, State
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
@@ -31,6 +31,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from crime_outcomes.errors import CrimeOutcomesError, NotFoundError, StoreError
 from crime_outcomes.web import api, pages
 from crime_outcomes.web.explorer import Explorer
+from crime_outcomes.web.live import LiveStore
 from crime_outcomes.web.params import BadParameter
 
 log = logging.getLogger("crime_outcomes.web")
@@ -110,8 +111,44 @@ class SecurityHeaders:
                 await response(scope, receive, send_with_headers)
 
 
+EXPLORER_KEY = "crime_outcomes.explorer"
+"""Where a request's leased edition sits in its ASGI scope (``api.explorer_of`` reads it)."""
+
+
+class LeaseEdition:
+    """Gives each request the edition current when it starts, kept open until its response is sent."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        live: LiveStore | None = scope["app"].state.live if "app" in scope else None
+        if scope["type"] != "http" or live is None:
+            await self.app(scope, receive, send)
+            return
+        with live.lease() as explorer:
+            scope[EXPLORER_KEY] = explorer
+            await self.app(scope, receive, send)
+
+
+class AppState(State):
+    """``app.state.explorer`` is the live store's current edition when the app serves a store file."""
+
+    @property
+    def explorer(self) -> Explorer:
+        live: LiveStore | None = self._state.get("live")
+        if live is not None:
+            return live.current
+        explorer: Explorer = self._state["explorer"]
+        return explorer
+
+
 class ExplorerApp(Starlette):
     """Starlette with the security layer outside even its own server-error middleware."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.state = AppState()
 
     def build_middleware_stack(self) -> ASGIApp:
         return SecurityHeaders(super().build_middleware_stack(), self.state)
@@ -174,22 +211,30 @@ def create_app(
     rules_path: Path | None = None,
     explorer: Explorer | None = None,
     allowed_hosts: Sequence[str] | None = None,
+    check_every: float = 1.0,
 ) -> ExplorerApp:
-    """The explorer for the store at ``db`` (or the bundled sample), or for a ready ``explorer``.
+    """The explorer for the store at ``db`` (default: the CLI's store), or for a ready ``explorer``.
 
-    The store stays open for the app's life (a lifespan restart, as test clients do, must not
-    close it); ``app.state.explorer.close()`` releases it, as ``crime-outcomes serve`` does on exit.
+    For a store file the app serves a snapshot of it (``web.live``) and never locks the store,
+    so ``ingest`` and ``update`` can run meanwhile; at most ``check_every`` seconds after a
+    load finishes, the next request finds the new edition and the app swaps it in. A ready
+    ``explorer`` is served as it is. The store stays open for the app's life (a lifespan
+    restart, as test clients do, must not close it); ``app.state.live.close()`` (or
+    ``app.state.explorer.close()`` for a ready explorer) releases it, as ``crime-outcomes
+    serve`` does on exit.
 
     ``allowed_hosts`` limits the Host header (``crime-outcomes serve`` passes the loopback names
     when bound to loopback, which stops DNS-rebinding pages from reading the API).
     """
-    explorer = explorer or Explorer.open(db, rules_path)
+    live = None if explorer is not None else LiveStore(db, rules_path, check_every=check_every)
     routes = [
         *pages.routes(),
         *api.routes(),
         Mount("/static", app=StaticFiles(directory=static_dir(), follow_symlink=False), name="static"),
     ]
-    middleware = [Middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts))] if allowed_hosts else []
+    middleware = [Middleware(LeaseEdition)]
+    if allowed_hosts:
+        middleware.insert(0, Middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts)))
     app = ExplorerApp(
         debug=False,
         routes=routes,
@@ -203,7 +248,9 @@ def create_app(
             Exception: server_error,
         },
     )
-    app.state.explorer = explorer
+    app.state.live = live
+    if explorer is not None:
+        app.state.explorer = explorer
     app.state.server_errors = 0
     return app
 

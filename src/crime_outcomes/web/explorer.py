@@ -156,6 +156,7 @@ class Explorer:
 
     def __init__(self, store: Store, rules_path: Path | None = None, cache_size: int = CACHE_SIZE) -> None:
         self._store = store
+        self.store_path = store.path
         self._lock = threading.Lock()
         self.rules_path = rules_path
         self.label = store.label
