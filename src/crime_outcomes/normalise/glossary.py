@@ -48,10 +48,13 @@ class OutcomeEntry:
     standard_dbs: str
     sources: tuple[Source, ...]
     unsourced: tuple[str, ...]
+    countable: bool = False
 
     def sentence(self) -> str:
-        """'A community resolution is ...' for the top of a story."""
-        return f"{_article(self.name).capitalize()} {self.name} is {self.is_}."
+        """'A community resolution is ...' for the top of a story ('Outcome type 9 (...) is ...' for a closure)."""
+        if self.countable:
+            return f"{_article(self.name).capitalize()} {self.name} is {self.is_}."
+        return f"Outcome type {self.type} ({self.name}) is {self.is_}."
 
     def facts(self) -> list[tuple[str, str, bool]]:
         """(question, answer, sourced) for each fact, in reading order."""
@@ -158,7 +161,7 @@ def parse_glossary(raw: bytes, where: str) -> Glossary:
         outcomes[t] = OutcomeEntry(
             t, _text(entry, "name", loc), _text(entry, "is", loc), _text(entry, "who_decides", loc),
             _text(entry, "victim_consulted", loc), _text(entry, "conviction", loc), _text(entry, "standard_dbs", loc),
-            _sources(entry, known, loc), unsourced,
+            _sources(entry, known, loc), unsourced, bool(entry.get("countable", False)),
         )
     absent = sorted(set(OUTCOME_TYPES) - set(outcomes))
     if absent:

@@ -188,6 +188,9 @@ STORY_SCHEMA: dict[str, Any] = {
         "missing": {"type": "object"},
         "lines": {"type": "array", "items": {"type": "string"}},
         "caveats": {"type": "array", "items": {"type": "string"}},
+        "percent_places": {"type": "integer", "minimum": 0, "maximum": 2},
+        "annotations": {"type": "array", "items": {"type": "object", "required": ["scope", "id", "forces", "years", "basis", "what", "source", "link"]}},
+        "glossary": {"type": "object", "required": ["definition", "outcomes"]},
         "source": {"type": "object"},
         "generated_by": {"type": "object"},
     },
@@ -231,8 +234,8 @@ OUTCOME_TYPES_SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": ["types", "groups"],
     "properties": {
-        "types": {"type": "array", "items": {"type": "object", "required": ["type", "label", "group", "in_all_outcomes", "note"]}},
-        "groups": {"type": "object", "additionalProperties": {"type": "object", "required": ["types", "label"]}},
+        "types": {"type": "array", "items": {"type": "object", "required": ["type", "label", "group", "in_all_outcomes", "note", "glossary"]}},
+        "groups": {"type": "object", "additionalProperties": {"type": "object", "required": ["types", "label", "is"]}},
     },
 }
 
