@@ -165,7 +165,7 @@ class Fair:
 
 def compute(
     store: Store,
-    mix: tuple[list[fq.ExpectedRow], list[fq.MixRow]],
+    mix: fq.Mix,
     *,
     first: str,
     last: str,
@@ -183,7 +183,7 @@ def compute(
 ) -> Fair:
     """The fair-comparison findings from ``mix`` (what ``fair_queries.mix_and_expected`` returned for the
     story's selection); ``shares`` maps each force to its (count, denominator) for the story's ``per``."""
-    expected_rows, mix_rows = mix
+    expected_rows, mix_rows = mix.expected, mix.mix
 
     # Adjusted funnel for shares.
     spread = None
@@ -218,7 +218,7 @@ def compute(
         period_of = {f: (int(v[0]), v[1]) for f, v in period.items()}
         ratio_spread = sd.ratio_spread(period_of, reference)
         tau2 = ratio_spread.tau2 if ratio_spread else None
-        by_force_std = {f: sd.figures(o, e, tau2) for f, (o, e) in period_of.items()}
+        by_force_std = {f: sd.figures(o, e, tau2, with_ci=f == name) for f, (o, e) in period_of.items()}
         if name is not None:
             standardised = by_force_std.get(name)
             for y in years:

@@ -11,14 +11,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from crime_outcomes.analysis.story_queries import _EW_FORCES, _column, _marks
+from crime_outcomes.analysis.story_queries import _EW_FORCES, OffenceRow, _column, _marks
 from crime_outcomes.store import Store
 
 NO_SUBGROUP = "(no published subgroup)"
 
-_SCALE = 10**12
-"""Expected-count terms are summed as integers in units of 1e-12 (truncated), so the sum is exact
-and the same in any order; the truncation moves a total by less than 1e-7."""
+_SCALE = 10**9
+"""Expected-count terms (one per year, force and offence code) are rounded to integers in units of
+1e-9 and summed as integers, so the sum is exact and the same in any order DuckDB's threads add
+them; the rounding moves a total by at most 5e-10 per term."""
 
 
 @dataclass(frozen=True)
@@ -51,14 +52,24 @@ class TypeOffenceRow:
     national_count: int
 
 
-def mix_and_expected(store: Store, first: str, last: str, types: Sequence[int], basis: str) -> tuple[list[ExpectedRow], list[MixRow]]:
-    """Expected counts per year and force, and each force's outcomes per offence subgroup over the period.
+@dataclass(frozen=True)
+class Mix:
+    """What one pass over the period gives (see ``mix_and_expected``)."""
+
+    expected: list[ExpectedRow]  # per year and force: the story's year x force totals, and expected counts
+    mix: list[MixRow]  # per force and offence subgroup: crime mix, for similarity
+    offences: list[OffenceRow]  # per offence code: the force's and the national counts (``story_queries.offence_totals``)
+
+
+def mix_and_expected(store: Store, first: str, last: str, types: Sequence[int], basis: str, force: str | None = None) -> Mix:
+    """Expected counts per year and force, each force's outcomes per offence subgroup, and the offence totals.
 
     expected = sum over offence codes of the force's outcomes (types 1-22) for the code times the
     England and Wales (44 forces) rate of the selected types for the code that year. The subgroup
     of a code is the one published for the latest year of the period holding it, as the story's
-    offence labels are. One scan, two groupings, so the result is small (years x forces + forces x
-    subgroups rows).
+    offence labels are. One scan grouped three ways, so the result is small (years x forces +
+    forces x subgroups + offence codes rows) and the story needs no separate pass for its
+    year x force totals (``year_force_totals``) or its offence breakdown (``offence_totals``).
     """
     col = _column(basis)
     sql = f"""
@@ -75,25 +86,37 @@ def mix_and_expected(store: Store, first: str, last: str, types: Sequence[int], 
             GROUP BY financial_year, force, offence_code),
         e AS (SELECT * FROM g WHERE force IN ({_EW_FORCES})),
         r AS (
-            SELECT financial_year, offence_code, sum(cnt) AS ncnt, sum(den) AS nden
+            SELECT financial_year, offence_code, CASE WHEN sum(den) <> 0 THEN sum(cnt) / sum(den) ELSE 0 END AS rate
             FROM e GROUP BY financial_year, offence_code),
-        t AS (
+        t AS MATERIALIZED (
             SELECT e.financial_year, e.force, e.offence_code, coalesce(lab.subgroup, ?) AS subgroup, e.cnt, e.den,
-                   CASE WHEN r.nden <> 0 THEN (e.den::HUGEINT * r.ncnt * {_SCALE}) // r.nden ELSE 0 END AS term
+                   round(e.den * r.rate * {_SCALE})::BIGINT AS term
             FROM e JOIN r USING (financial_year, offence_code) LEFT JOIN lab USING (offence_code))
-        SELECT financial_year, force, subgroup, sum(cnt), sum(den), sum(term)
-        FROM t
-        GROUP BY GROUPING SETS ((financial_year, force), (force, subgroup))
-        ORDER BY financial_year NULLS LAST, force, subgroup
+        SELECT {_BY_YEAR_FORCE}, financial_year, force, NULL, NULL, sum(cnt), sum(den), sum(term), NULL, NULL
+        FROM t GROUP BY financial_year, force
+        UNION ALL
+        SELECT {_BY_FORCE_SUBGROUP}, NULL, force, subgroup, NULL, NULL, sum(den), NULL, NULL, NULL
+        FROM t GROUP BY force, subgroup
+        UNION ALL
+        SELECT {_BY_OFFENCE}, NULL, NULL, NULL, offence_code, sum(cnt), sum(den), NULL,
+               coalesce(sum(cnt) FILTER (WHERE ?::TEXT IS NULL OR force = ?), 0),
+               coalesce(sum(den) FILTER (WHERE ?::TEXT IS NULL OR force = ?), 0)
+        FROM t GROUP BY offence_code
+        ORDER BY 1, 2, 3, 4, 5
     """
-    expected: list[ExpectedRow] = []
-    mix: list[MixRow] = []
-    for r in store.fetchall(sql, [first, last, *types, first, last, NO_SUBGROUP]):
-        if r[0] is not None:
-            expected.append(ExpectedRow(r[0], r[1], int(r[3]), int(r[4]), int(r[5]) / _SCALE))
+    out = Mix([], [], [])
+    for r in store.fetchall(sql, [first, last, *types, first, last, NO_SUBGROUP, force, force, force, force]):
+        kind = r[0]
+        if kind == _BY_YEAR_FORCE:
+            out.expected.append(ExpectedRow(r[1], r[2], int(r[5]), int(r[6]), int(r[7]) / _SCALE))
+        elif kind == _BY_FORCE_SUBGROUP:
+            out.mix.append(MixRow(r[2], r[3], int(r[6])))
         else:
-            mix.append(MixRow(r[1], r[2], int(r[4])))
-    return expected, mix
+            out.offences.append(OffenceRow(r[4], int(r[8]), int(r[9]), int(r[5]), int(r[6])))
+    return out
+
+
+_BY_YEAR_FORCE, _BY_FORCE_SUBGROUP, _BY_OFFENCE = 1, 2, 3  # which of the three groupings a result row is from
 
 
 def type_offence_counts(store: Store, first: str, last: str, types: Sequence[int], basis: str, force: str | None) -> list[TypeOffenceRow]:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from statistics import NormalDist
 from typing import Any
 
 from crime_outcomes.analysis import funnel as fn
@@ -47,7 +48,7 @@ def gamma_p(a: float, x: float) -> float:
             ap += 1
             term *= x / ap
             total += term
-            if abs(term) < abs(total) * _EPS:
+            if term < total * _EPS:  # every term is positive
                 break
         return min(1.0, total * math.exp(log_prefix))
     # Continued fraction for Q = 1 - P (modified Lentz).
@@ -101,15 +102,8 @@ def gamma_quantile(a: float, p: float) -> float:
 
 
 def _normal_quantile(p: float) -> float:
-    """Standard normal quantile, by bisection on erf: used only for a starting point."""
-    lo, hi = -40.0, 40.0
-    for _ in range(200):
-        mid = (lo + hi) / 2
-        if 0.5 * math.erfc(-mid / math.sqrt(2)) < p:
-            lo = mid
-        else:
-            hi = mid
-    return (lo + hi) / 2
+    """Standard normal quantile: used only for a starting point."""
+    return NormalDist().inv_cdf(p)
 
 
 def poisson_interval(observed: int, level: float = 0.95) -> tuple[float, float]:
@@ -151,11 +145,15 @@ def ratio(observed: int, expected: float) -> float | None:
     return observed / expected if expected > 0 else None
 
 
-def figures(observed: int, expected: float, tau2: float | None) -> Standardised:
-    """The ratio, its exact interval and where it lies against the adjusted ratio limits."""
+def figures(observed: int, expected: float, tau2: float | None, *, with_ci: bool = True) -> Standardised:
+    """The ratio, its exact interval and where it lies against the adjusted ratio limits.
+
+    ``with_ci=False`` leaves the interval out: it is shown for the story's own force only, and
+    inverting the gamma function for every force would cost more than the rest of the story.
+    """
     r = ratio(observed, expected)
     ci = None
-    if r is not None and observed >= 0:
+    if with_ci and r is not None and observed >= 0:
         low, high = poisson_interval(observed)
         ci = (low / expected, high / expected)
     limits = fn.adjusted_ratio_limits(expected, tau2) if tau2 is not None else None

@@ -26,8 +26,8 @@ from crime_outcomes.analysis import fair_queries as fq
 from crime_outcomes.analysis import stats
 from crime_outcomes.analysis import story_queries as q
 from crime_outcomes.analysis.drivers import DriverType
-from crime_outcomes.analysis.standardise import Standardised
 from crime_outcomes.analysis.seriousness import RuleHit, RuleSet, load_rules
+from crime_outcomes.analysis.standardise import Standardised
 from crime_outcomes.errors import NotFoundError
 from crime_outcomes.normalise.annotations import Annotation, annotations_for
 from crime_outcomes.normalise.forces import ALIAS_INDEX, FORCES, FRAUD, TERRITORIAL, alias_key, canonical_force, territorial_forces
@@ -535,8 +535,10 @@ def story(
     rules = load_rules(rules_path)
 
     # Year x force totals; with per='recorded-crime' the denominators come from recorded crime.
-    mix = fq.mix_and_expected(store, first_y, last_y, types, basis)  # its (year, force) totals are year_force_totals'
-    rows = [q.YearForceRow(r.year, r.force, r.count, r.denominator) for r in mix[0]]
+    # One pass gives the year x force totals (as year_force_totals would), the offence totals (as
+    # offence_totals would) and what the fair comparisons need.
+    mix = fq.mix_and_expected(store, first_y, last_y, types, basis, name)
+    rows = [q.YearForceRow(r.year, r.force, r.count, r.denominator) for r in mix.expected]
     if name is not None and not any(r.force == name for r in rows):
         raise NotFoundError(f"no outcomes for {name} in {', '.join(years)} in the store {store.label}")
     count_by: dict[tuple[str, str], int] = {(r.year, r.force): r.count for r in rows}
@@ -592,7 +594,7 @@ def story(
         limits = stats.funnel_limits(national.share, denominator) if national.share is not None else None
         funnel = Funnel(limits, stats.funnel_verdict(stats.share(count, denominator), limits))
 
-    offences = _offences(store, first_y, last_y, years, types, basis, per, name, rules)
+    offences = _offences(store, first_y, last_y, years, types, basis, per, name, rules, sorted(mix.offences, key=lambda r: r.code))
     notable = [o for o in offences if o.count > 0 and o.serious]
     largest: list[OffenceFigures] = []
     if name is not None:
@@ -721,10 +723,20 @@ def _compare(
 
 
 def _offences(
-    store: Store, first: str, last: str, years: list[str], types: tuple[int, ...], basis: str, per: str, name: str | None, rules: RuleSet
+    store: Store,
+    first: str,
+    last: str,
+    years: list[str],
+    types: tuple[int, ...],
+    basis: str,
+    per: str,
+    name: str | None,
+    rules: RuleSet,
+    totals: list[q.OffenceRow] | None = None,
 ) -> list[OffenceFigures]:
-    """The offence breakdown, most first, with labels and the seriousness rules that fire."""
-    rows = q.offence_totals(store, first, last, types, basis, name)
+    """The offence breakdown, most first, with labels and the seriousness rules that fire (``totals``: the
+    offence_totals rows when the caller already has them)."""
+    rows = totals if totals is not None else q.offence_totals(store, first, last, types, basis, name)
     labels = q.offence_labels(store, years)
     rc = q.recorded_crime_by_code(store, years, name) if per == "recorded-crime" else {}
     out: list[OffenceFigures] = []
