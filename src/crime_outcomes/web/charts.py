@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import html
 import re
+import textwrap
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -162,31 +163,41 @@ def bar_chart(
     highlight: Sequence[bool] | None = None,
     width: int = 600,
 ) -> InlineChart:
-    """A horizontal bar chart, one labelled bar per row, in the packs' palette; plain SVG, no inline CSS."""
-    bar_h, gap, label_w, top, bottom = 22, 8, 210, 44, 30
+    """A horizontal bar chart, one labelled bar per row, in the packs' palette; plain SVG, no inline CSS.
+
+    Widths are estimated from character counts (DejaVu Sans, the first font named, is about
+    0.62 em a character, bold digits about 0.64 em): the title wraps onto as many lines as it
+    needs and the bars leave room for the longest value, so no text runs off the drawing.
+    """
+    font = "DejaVu Sans, Arial, sans-serif"
+    bar_h, gap, label_w, bottom = 22, 8, 210, 30
+    title_lines = textwrap.wrap(title, width=int((width - 16) / (15 * 0.64))) or [title]
+    top = 20 + 20 * len(title_lines) + 6
     height = top + bottom + max(1, len(rows)) * (bar_h + gap)
     biggest = max((v for _, v in rows), default=0) or 1
-    plot_w = width - label_w - 70
+    value_w = max((len(t) for t in value_text), default=0) * 12 * 0.66 + 12
+    plot_w = max(40.0, width - label_w - value_w)
+    title_spans = "".join(f'<tspan x="8" dy="{0 if i == 0 else 20}">{html.escape(line)}</tspan>' for i, line in enumerate(title_lines))
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}">',
         f'<rect x="0" y="0" width="{width}" height="{height}" fill="#ffffff"/>',
-        f'<text x="8" y="22" font-size="15" font-weight="bold" fill="{pack_charts.TEXT_COLOUR}" font-family="DejaVu Sans, Arial, sans-serif">{html.escape(_clip(title, 80))}</text>',
+        f'<text x="8" y="22" font-size="15" font-weight="bold" fill="{pack_charts.TEXT_COLOUR}" font-family="{font}">{title_spans}</text>',
     ]
     if not rows:
-        parts.append(f'<text x="8" y="{top + 16}" font-size="13" fill="{pack_charts.MUTED_COLOUR}" font-family="DejaVu Sans, Arial, sans-serif">None in this period</text>')
+        parts.append(f'<text x="8" y="{top + 16}" font-size="13" fill="{pack_charts.MUTED_COLOUR}" font-family="{font}">None in this period</text>')
     for i, (label, value) in enumerate(rows):
         y = top + i * (bar_h + gap)
         w = max(0.0, value) / biggest * plot_w
         colour = pack_charts.HIGHLIGHT_COLOUR if highlight and highlight[i] else pack_charts.FORCE_COLOUR
         parts.append(
             f'<text x="{label_w - 8}" y="{y + bar_h * 0.7:.1f}" font-size="12" text-anchor="end" fill="{pack_charts.TEXT_COLOUR}" '
-            f'font-family="DejaVu Sans, Arial, sans-serif">{html.escape(_clip(label, 30))}</text>'
+            f'font-family="{font}">{html.escape(_clip(label, 25))}</text>'
             f'<rect x="{label_w}" y="{y}" width="{w:.1f}" height="{bar_h}" fill="{colour}"/>'
             f'<text x="{label_w + w + 5:.1f}" y="{y + bar_h * 0.7:.1f}" font-size="12" font-weight="bold" fill="{pack_charts.TEXT_COLOUR}" '
-            f'font-family="DejaVu Sans, Arial, sans-serif">{html.escape(value_text[i])}</text>'
+            f'font-family="{font}">{html.escape(value_text[i])}</text>'
         )
     parts.append(
-        f'<text x="8" y="{height - 10}" font-size="10" fill="{pack_charts.MUTED_COLOUR}" font-family="DejaVu Sans, Arial, sans-serif">'
+        f'<text x="8" y="{height - 10}" font-size="11" fill="{pack_charts.MUTED_COLOUR}" font-family="{font}">'
         f"{html.escape(pack_charts.SOURCE_LINE)}</text></svg>"
     )
     svg = accessible_svg("".join(parts), chart_id=chart_id, title=title, desc=alt)
