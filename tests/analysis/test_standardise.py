@@ -109,3 +109,69 @@ def test_standardised_sentence(wm: Story) -> None:
 def test_national_and_recorded_crime_have_no_standardisation(sample: Store) -> None:
     national = story(sample, force=None, outcome="8")
     assert national.standardised is None and national.to_json()["standardised"] is None
+
+
+# ----------------------------------------------------------------------------- two years, by hand
+
+
+def _two_year_rows(year: str, shift: int) -> list[list[object]]:
+    """Every force: assault (8N) and shoplifting (46), each with community resolutions and charges.
+
+    Force i has 8N: 10+i CR and 100+2i charges; 46: (3+i%5+shift) CR and 40 charges. Shift 0 in
+    2016/17 and 4 in 2017/18, so the shoplifting rate differs between the years.
+    """
+    from crime_outcomes.normalise.forces import england_and_wales_forces
+
+    rows: list[list[object]] = []
+    for i, force in enumerate(england_and_wales_forces()):
+        for code, desc, group, sub, cr, charged in (
+            ("8N", "Assault with injury", "Violence against the person", "Violence with injury", 10 + i, 100 + 2 * i),
+            ("46", "Shoplifting", "Theft offences", "Shoplifting", 3 + i % 5 + shift, 40),
+        ):
+            rows.append([year, 1, force, desc, group, sub, code, None, "Community Resolution", "Out-of-court (informal)", 8, cr, cr])
+            rows.append([year, 1, force, desc, group, sub, code, None, "Charged/Summonsed", "Charged/Summonsed", 1, charged, charged])
+    return rows
+
+
+def test_by_year_expected_against_a_hand_computation(tmp_path: Path) -> None:
+    import csv
+
+    from crime_outcomes.store.ingest import ingest_file
+    from crime_outcomes.testing.workbooks import HEADERS_2019
+
+    data = {"2016/17": _two_year_rows("2016/17", 0), "2017/18": _two_year_rows("2017/18", 4)}
+    store = Store.open(tmp_path / "two.duckdb")
+    try:
+        for name, year in (
+            ("prc-outcomes-open-data-mar2017-tables-200717.csv", "2016/17"),
+            ("prc-outcomes-open-data-mar2018-tables-170719.csv", "2017/18"),
+        ):
+            with (tmp_path / name).open("w", newline="", encoding="utf-8") as fh:
+                writer = csv.writer(fh)
+                writer.writerow(HEADERS_2019)
+                writer.writerows(data[year])
+            ingest_file(store, tmp_path / name)
+        s = story(store, force="Kent", outcome="8")
+    finally:
+        store.close()
+    # Hand computation, year by year: rate(code) = national CR / national outcomes for the code;
+    # expected(Kent) = sum over codes of Kent's outcomes for the code x rate(code).
+    total_expected = 0.0
+    for y in s.by_year:
+        rows = data[y.year]
+        cr: dict[str, int] = {}
+        den: dict[str, int] = {}
+        kent_den: dict[str, int] = {}
+        for r in rows:
+            code, t, v = str(r[6]), int(r[10]), int(r[12])  # type: ignore[call-overload]
+            den[code] = den.get(code, 0) + v
+            cr[code] = cr.get(code, 0) + (v if t == 8 else 0)
+            if r[2] == "Kent":
+                kent_den[code] = kent_den.get(code, 0) + v
+        expected = sum(kent_den[c] * cr[c] / den[c] for c in den)
+        total_expected += expected
+        assert y.standardised is not None
+        assert math.isclose(y.standardised.expected, expected, rel_tol=1e-9), y.year
+        assert y.standardised.observed == y.count and y.standardised.ci95 is not None
+    assert s.standardised is not None
+    assert math.isclose(s.standardised.expected, total_expected, rel_tol=1e-9)  # the period sums the years' expected counts
