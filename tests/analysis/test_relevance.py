@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from crime_outcomes.analysis.story import LARGEST_SHARES_MIN_COUNT, LARGEST_SHARES_MIN_RATIO, Story, story
-from crime_outcomes.outputs.packs import right_of_reply
+from crime_outcomes.outputs.packs.brief import right_of_reply
 from crime_outcomes.sample import open_sample_store
 from crime_outcomes.store import Store
 
@@ -25,14 +25,14 @@ def test_kent_has_no_notable_sexual_offence_so_no_caveat_or_question(sample: Sto
     assert any(o.count > 0 and (o.group or "").lower() == "sexual offences" for o in kent.offences)
     assert _sexual(kent) == []
     assert not any("sexual offences may involve children" in c for c in kent.caveats)
-    assert not any("sexual offences" in q for q in right_of_reply(kent.to_json()))
+    assert not any("sexual offences" in q for q in right_of_reply(kent))
 
 
 def test_west_midlands_has_one_so_it_gets_both(sample: Store) -> None:
     wm = story(sample, force="West Midlands")
     assert "22B" in _sexual(wm)
     assert any("sexual offences may involve children" in c for c in wm.caveats)
-    assert any("for sexual offences involved children" in q for q in right_of_reply(wm.to_json()))
+    assert any("for sexual offences involved children" in q for q in right_of_reply(wm))
 
 
 def test_largest_shares_must_be_notable(sample: Store) -> None:
@@ -50,3 +50,17 @@ def test_largest_shares_must_be_notable(sample: Store) -> None:
     assert [o.code for o in kent.largest_shares] == ["54", "10B", "10C"]
     for o in kent.largest_shares:
         assert o.count >= LARGEST_SHARES_MIN_COUNT and o.count / o.national_count >= LARGEST_SHARES_MIN_RATIO * overall
+
+
+def test_questions_about_authorisation_and_scrutiny_only_for_disposals(sample: Store) -> None:
+    kent = right_of_reply(story(sample, force="Kent"))
+    assert any("scrutiny panel" in q for q in kent)
+    assert any("who authorised" in q for q in kent)
+    for outcome in ("charged", "evidential-difficulties", "no-suspect"):
+        s = story(sample, force="West Midlands", outcome=outcome)
+        qs = right_of_reply(s)
+        assert not any("scrutiny panel" in q or "who authorised" in q or "involved children" in q for q in qs), (outcome, qs)
+        assert not any("may involve children" in c for c in s.caveats), outcome
+        assert qs[0].startswith("Does West Midlands Police recognise these figures")
+    national = right_of_reply(story(sample, force=None, outcome="charged"))
+    assert not any("mark as notable" in q for q in national)

@@ -71,7 +71,8 @@ def _when(s: Story) -> str:
     return f"in {s.first}" if s.first == s.last else f"between {s.first} and {s.last}"
 
 
-def _is_disposal(s: Story) -> bool:
+def is_disposal(s: Story) -> bool:
+    """True when every selected type is a disposal the police give (cautions, penalty notices, warnings, resolutions, diversion)."""
     return set(s.outcome_types) <= DISPOSAL_TYPES
 
 
@@ -110,7 +111,7 @@ def _headline(s: Story) -> str:
     subject = "Police in England and Wales" if national else _cap(s.force.display)
     area = "" if national else (" in its area" if s.force.kind == "territorial" else "")
     its = "" if national or area else "its "
-    verb = "issued" if _is_disposal(s) else "recorded"
+    verb = "issued" if is_disposal(s) else "recorded"
     when = _when(s)
     if s.basis == "recorded":
         who = "police in England and Wales" if national else s.force.display
@@ -237,7 +238,7 @@ def _standardised_line(s: Story) -> str | None:
     st = s.standardised
     if st is None or st.ratio is None or s.force.is_national:
         return None
-    verb, would = ("issued", "would have issued") if _is_disposal(s) else ("had", "would have had")
+    verb, would = ("issued", "would have issued") if is_disposal(s) else ("had", "would have had")
     expected = round(st.expected)
     if st.observed == expected:
         diff = "the same number"
@@ -355,7 +356,7 @@ def _notable_lines(s: Story) -> list[str]:
     if rest:
         kinds_left = len(rest)
         items.append(f"{_times(sum(o.count for o in rest))} for {kinds_left} other notable offence{'s' if kinds_left != 1 else ''}")
-    lead = "They were used " if _is_disposal(s) else "They were recorded "
+    lead = "They were used " if is_disposal(s) else "They were recorded "
     return [*out, lead + _join(items) + "."]
 
 
@@ -464,7 +465,7 @@ def build_caveats(s: Story) -> list[str]:
             "recorded under an old code keep it when they are closed, so old and new codes (such as the burglary "
             "codes replaced in April 2017) appear side by side."
         )
-    if notable_sexual_offences(s):
+    if is_disposal(s) and notable_sexual_offences(s):
         out.append(
             f"Some {s.outcome_label} for sexual offences may involve children: in 2019 forces said such cases "
             "included sexual activity between young people and sexting, and the data do not give the offender's age."

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from crime_outcomes import __version__
 from crime_outcomes.analysis.fair import READER_NOTES
+from crime_outcomes.analysis.lines import is_disposal, notable_sexual_offences
 from crime_outcomes.analysis.seriousness import RuleHit
 from crime_outcomes.analysis.story import DEFINITIONS, SCHEMA_VERSION, OffenceFigures, Story
 from crime_outcomes.normalise.glossary import load_glossary
@@ -411,6 +412,9 @@ def right_of_reply(s: Story) -> list[str]:
     edition = edition_line(s).removeprefix("Figures as of ").rstrip(".")
     edition = re.sub(r" \([^()]*(?:\([^()]*\))?[^()]*\)", "", edition)  # the edition, without file names
     qs: list[str] = []
+    # Questions about authorisation, review and scrutiny concern disposals the police choose to give; a charge or a
+    # closure for lack of evidence raises none of them.
+    disposal = is_disposal(s)
     if s.force.is_national:
         compared = [c for c in s.comparison if c.kind == "territorial" and c.share is not None and not c.small]
         if len(compared) >= 2:
@@ -420,7 +424,7 @@ def right_of_reply(s: Story) -> list[str]:
                 f"The share of crime outcomes that were {out_label} {when} ranged from {pct(s, lo.share)} ({lo.force}) to "
                 f"{pct(s, hi.share)} ({hi.force}). Why does their use vary so much between forces, and is that variation monitored?"
             )
-        if s.notable:
+        if s.notable and disposal:
             total = sum(o.count for o in s.notable)
             qs.append(
                 f"{number(total)} {out_label} {when} were for offences the seriousness rules mark as notable. Is this use "
@@ -453,7 +457,7 @@ def right_of_reply(s: Story) -> list[str]:
             f"The share {direction} from {pct(s, c.share_from)} in {c.first_year} to {pct(s, c.share_to)} in "
             f"{c.last_year}. What changed: policy, training, how crimes are recorded, or the crimes reported?"
         )
-    for o in s.notable[:3]:
+    for o in s.notable[:3] if disposal else []:
         n = o.count
         qs.append(
             f"{number(n)} {'offence' if n == 1 else 'offences'} of {_in_sentence(o)} "
@@ -467,7 +471,7 @@ def right_of_reply(s: Story) -> list[str]:
                 f"{_in_sentence(o)} in England and Wales ({number(o.count)} of "
                 f"{number(o.national_count)}). Why is its use for this offence so much higher than other forces'?"
             )
-    if any(o.count > 0 and (o.group or "").strip().lower() == "sexual offences" for o in s.notable):
+    if disposal and notable_sexual_offences(s):
         qs.append(
             f"How many of the {out_label} for sexual offences involved children or young people as offenders (for example "
             "sharing images), and how does the force decide those cases?"
@@ -475,10 +479,11 @@ def right_of_reply(s: Story) -> list[str]:
     if s.missing:
         years = sorted({m.year for m in s.missing})
         qs.append(f"Some figures for {', '.join(years)} were published without a number. Can the force supply them?")
-    qs.append(
-        f"How does the force check that {out_label} are used appropriately? Does an out-of-court disposals scrutiny panel "
-        "review them, and are its findings published?"
-    )
+    if disposal:
+        qs.append(
+            f"How does the force check that {out_label} are used appropriately? Does an out-of-court disposals scrutiny panel "
+            "review them, and are its findings published?"
+        )
     return qs
 
 
