@@ -92,3 +92,27 @@ def test_an_update_killed_at_any_point_leaves_the_store_before_or_after(server, 
         if expected != EITHER:
             assert seen == expected, f"{point}: expected {expected}, found {seen}"
         assert again_code == 0 and finally_ == after, f"{point}: the next update did not finish the job"
+
+
+def test_fetch_onto_a_full_disk_says_so(server, publication, tmp_path: Path) -> None:  # noqa: ANN001 - fixtures
+    """A downloads folder on a small full disk (a tmpfs; CI runs as root): the reader's
+    message and exit 4, no traceback, and no half-written file left as if complete."""
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mount)], capture_output=True, text=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here (needs root, as in CI): {done.stderr.strip() or done.returncode}")
+    try:
+        publication.entries = []
+        publication.add(TITLE, NEW, os.urandom(1 << 20))  # 1 MB: more than the disk holds
+        env = {**os.environ, "COLUMNS": "1000", "NO_COLOR": "1"}
+        env.pop(CRASH_ENV, None)
+        args = [sys.executable, "-m", "crime_outcomes", "fetch", "--govuk-base", server.url, "--dir", str(mount), "--years", "2017/18"]
+        fetched = subprocess.run(args, capture_output=True, text=True, env=env, timeout=600)
+        out = " ".join((fetched.stdout + fetched.stderr).split())
+        assert fetched.returncode == 4, out
+        assert f"the disk holding the downloads folder {mount} is full: the files downloaded before are kept and an unfinished one resumes next time; free space and run again" in out
+        assert "Traceback" not in out
+        assert not (mount / NEW).exists()
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], capture_output=True)
