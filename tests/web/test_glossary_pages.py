@@ -95,5 +95,20 @@ def test_known_break_shown_beside_the_figures(tmp_path: Path) -> None:
     assert re.search(r'<th scope="row">2019/20 <a href="#breaks-heading" class="break-mark"', gmp)
     kent = client.get("/force/kent").text
     assert "Greater Manchester could not supply data from July 2019" in kent and "(This affects the England and Wales figures.)" in kent
+    # In the all-forces table the break is marked on Greater Manchester's row, not Kent's.
+    assert re.search(r'<tr data-force="greater-manchester"[^>]*>\s*<th scope="row"><a [^>]*>Greater Manchester</a> <a href="#breaks-heading" class="break-mark"', kent)
+    assert not re.search(r'<tr data-force="kent"[^>]*>\s*<th scope="row"><a [^>]*>Kent</a> <a href="#breaks-heading"', kent)
     api = client.get("/api/story?force=greater-manchester").json()
     assert [a["id"] for a in api["annotations"]] == ["greater-manchester-2019-systems"]
+
+
+def test_tables_on_a_page_use_the_story_precision(sample: TestClient) -> None:
+    # Gloucestershire's penalty notices, 2017/18: 0.28% against 0.28% nationally at two places, so the story
+    # prints two places throughout, tables included.
+    sj = sample.get("/api/story?force=gloucestershire&outcome=penalty-notice").json()
+    assert sj["percent_places"] == 2
+    html = sample.get("/force/gloucestershire?outcome=penalty-notice").text
+    for table_id in ("years", "forces", "offences"):
+        table = re.search(rf'<table id="{table_id}">.*?</table>', html, re.S).group(0)  # type: ignore[union-attr]
+        printed = re.findall(r">(?:less than )?-?\d[\d,]*(\.\d+)?%<", table) + re.findall(r">(?:less than )?-?\d[\d,]*(\.\d+)?% to ", table)
+        assert printed and all(len(p) == 3 for p in printed), (table_id, printed[:10])
