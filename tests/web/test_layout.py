@@ -33,6 +33,8 @@ PAGES = [
     ("sample", "/glossary", "glossary"),
     ("sample", "/data", "data"),
     ("sample", "/nowhere", "not-found"),
+    ("sample", "/embed/kent/funnel", "embed"),
+    ("sample", "/embed/offence/forces?code=11A", None),
     ("fixture", "/force/west-midlands?from=2016/17&to=2017/18&outcome=out-of-court", None),
     ("fixture", "/offence/" + HOMICIDE + "?outcome=1", None),
     ("fixture", "/offence/99Z", None),

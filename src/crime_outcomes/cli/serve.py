@@ -30,6 +30,7 @@ def serve_command(
     port: Annotated[int, typer.Option("--port", min=0, max=65535, help="Port to listen on.")] = 8000,
     rules: Annotated[Path | None, typer.Option("--rules", help="A seriousness rules file (TOML) replacing the built-in rules, as for `story`.", show_default=False)] = None,
     warm: Annotated[bool, typer.Option("--warm/--no-warm", help="Compute every force page's default view in the background at start.")] = True,
+    public_url: Annotated[str | None, typer.Option("--public-url", help="The address readers reach the explorer at (behind a reverse proxy), for the charts' embed code.", show_default=False)] = None,
     db: DbOption = None,
 ) -> None:
     """Serve the web explorer and the JSON API (read-only) for the store or the bundled sample."""
@@ -44,7 +45,9 @@ def serve_command(
     loopback = is_loopback(host)
     if not loopback:
         err_console.print(f"[yellow]Listening on {escape(host)}: anyone who can reach this machine can read the explorer.[/]", highlight=False)
-    web_app = create_app(resolve_db(db), rules_path=rules, allowed_hosts=LOOPBACK_HOSTS if loopback else None)
+    if public_url is not None and not public_url.startswith(("http://", "https://")):
+        raise typer.BadParameter(f"{public_url!r} is not a web address: give it as https://...", param_hint="--public-url")
+    web_app = create_app(resolve_db(db), rules_path=rules, allowed_hosts=LOOPBACK_HOSTS if loopback else None, public_url=public_url)
     live = web_app.state.live
 
     def warm_up(explorer: Explorer) -> None:

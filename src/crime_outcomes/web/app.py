@@ -29,7 +29,8 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from crime_outcomes.errors import CrimeOutcomesError, NotFoundError, StoreError
-from crime_outcomes.web import api, pages
+from crime_outcomes.web import api, embeds, pages
+from crime_outcomes.web.embeds import is_embed_path
 from crime_outcomes.web.explorer import Explorer
 from crime_outcomes.web.live import LiveStore
 from crime_outcomes.web.params import BadParameter
@@ -58,6 +59,13 @@ SECURITY_HEADERS: dict[str, str] = {
     "Cross-Origin-Resource-Policy": "same-origin",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(), interest-cohort=()",
 }
+
+EMBED_HEADERS: dict[str, str] = {
+    **{k: v for k, v in SECURITY_HEADERS.items() if k != "X-Frame-Options"},
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY.replace("frame-ancestors 'none'", "frame-ancestors *"),
+    "Cross-Origin-Resource-Policy": "cross-origin",
+}
+"""``/embed/`` pages and chart files alone may be framed or shown by other sites; everything else keeps the frame ban."""
 
 LOOPBACK_HOSTS = ["127.0.0.1", "localhost", "::1", "[::1]"]
 
@@ -96,7 +104,8 @@ class SecurityHeaders:
             if message["type"] == "http.response.start":
                 started = True
                 headers = MutableHeaders(scope=message)
-                for name, value in SECURITY_HEADERS.items():
+                chosen = EMBED_HEADERS if is_embed_path(scope.get("path", "")) else SECURITY_HEADERS
+                for name, value in chosen.items():
                     if name not in headers:
                         headers[name] = value
             await send(message)
@@ -212,6 +221,7 @@ def create_app(
     explorer: Explorer | None = None,
     allowed_hosts: Sequence[str] | None = None,
     check_every: float = 1.0,
+    public_url: str | None = None,
 ) -> ExplorerApp:
     """The explorer for the store at ``db`` (default: the CLI's store), or for a ready ``explorer``.
 
@@ -223,12 +233,16 @@ def create_app(
     ``app.state.explorer.close()`` for a ready explorer) releases it, as ``crime-outcomes
     serve`` does on exit.
 
+    ``public_url`` is the address readers reach the explorer at (behind a reverse proxy), used in
+    the iframe code each chart offers; without it, the address of the request.
+
     ``allowed_hosts`` limits the Host header (``crime-outcomes serve`` passes the loopback names
     when bound to loopback, which stops DNS-rebinding pages from reading the API).
     """
     live = None if explorer is not None else LiveStore(db, rules_path, check_every=check_every)
     routes = [
         *pages.routes(),
+        *embeds.routes(),
         *api.routes(),
         Mount("/static", app=StaticFiles(directory=static_dir(), follow_symlink=False), name="static"),
     ]
@@ -252,7 +266,8 @@ def create_app(
     if explorer is not None:
         app.state.explorer = explorer
     app.state.server_errors = 0
+    app.state.public_url = public_url.rstrip("/") if public_url else None
     return app
 
 
-__all__ = ["CONTENT_SECURITY_POLICY", "LOOPBACK_HOSTS", "SECURITY_HEADERS", "create_app"]
+__all__ = ["CONTENT_SECURITY_POLICY", "EMBED_HEADERS", "LOOPBACK_HOSTS", "SECURITY_HEADERS", "create_app"]

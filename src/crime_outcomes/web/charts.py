@@ -124,6 +124,31 @@ class InlineChart:
     title: str
     alt: str
     svg: Markup
+    embed: str = ""
+    """The path of the chart's embeddable page (``/embed/...``, without the view's query); empty: none."""
+    files: tuple[str, ...] = ()
+    """Formats of the chart's static file beside its embed page (``svg``, ``png``)."""
+    embed_extra: str = ""
+    """Query parameters the embed page needs beyond the view's (``&code=11A``)."""
+
+
+_VIEWBOX = re.compile(r'viewBox="[-\d.]+ [-\d.]+ ([\d.]+) ([\d.]+)"')
+
+
+def frame_height(chart: InlineChart, width: int = 600) -> int:
+    """A height in CSS px for an iframe ``width`` wide: the chart at that width, its caption and the links."""
+    m = _VIEWBOX.search(str(chart.svg))
+    drawing = width * float(m.group(2)) / float(m.group(1)) if m else width * 0.6
+    return int(drawing) + 130
+
+
+def iframe_snippet(url: str, chart: InlineChart) -> str:
+    """The HTML a news site pastes to show the chart's embed page: sized for the chart, loaded when scrolled to."""
+    title = html.escape(chart.title, quote=True)
+    src = html.escape(url, quote=True)
+    return (
+        f'<iframe src="{src}" title="{title}" width="100%" height="{frame_height(chart)}" loading="lazy"></iframe>'
+    )
 
 
 def _inline(chart: pack_charts.Chart, prefix: str) -> InlineChart:
@@ -215,4 +240,4 @@ def counts_alt(kind: str, rows: Sequence[tuple[str, float]], value_text: Sequenc
     return f"{kind}: " + "; ".join(f"{label}: {text}" for (label, _), text in zip(rows, value_text)) + "."
 
 
-__all__ = ["InlineChart", "accessible_svg", "bar_chart", "counts_alt", "csp_safe_svg", "story_charts", "year_chart"]
+__all__ = ["InlineChart", "accessible_svg", "frame_height", "iframe_snippet", "bar_chart", "counts_alt", "csp_safe_svg", "story_charts", "year_chart"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -33,7 +34,7 @@ from crime_outcomes.outputs.methodology import reader_methodology
 from crime_outcomes.readers.text import finalize
 from crime_outcomes.web import tables as tb
 from crime_outcomes.web.api import TABLES, explorer_of, force_slugs, view_of
-from crime_outcomes.web.charts import InlineChart, bar_chart, counts_alt, story_charts, year_chart
+from crime_outcomes.web.charts import InlineChart, bar_chart, counts_alt, iframe_snippet, story_charts, year_chart
 from crime_outcomes.web.explorer import Explorer, force_refs, outcome_types_json
 from crime_outcomes.web.params import MAX_COMPARE, BadParameter, View, parse_sort, parse_view
 
@@ -108,7 +109,7 @@ def ratio_text(value: float | None) -> str:
 ENV.filters.update(number=number, pct1=pct1, interval=interval, pct_at=pct_at, interval_at=interval_at, ratio=ratio_text)
 ENV.globals.update(
     version=__version__, offence_url=offence_url, glossary_url=glossary_url, rank_text=rank_text, ordinal=ordinal, definitions=DEFINITIONS,
-    reader_notes=READER_NOTES,
+    reader_notes=READER_NOTES, iframe_snippet=iframe_snippet,
 )
 
 
@@ -119,6 +120,7 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
         "store_label": ex.label,
         "sample": ex.label.startswith("2017/18 sample"),
         "nav": NAV,
+        "site_url": site_url(request),
     }
     html = ENV.get_template(template).render(**base, **context)
     return HTMLResponse(html, status_code=status)
@@ -189,7 +191,18 @@ def sorted_forces(rows: list[dict[str, Any]], key: str, order: str) -> list[dict
 
 def charts_for(ex: Explorer, force: str | None, view: View, sj: dict[str, Any]) -> dict[str, InlineChart]:
     prefix = FORCES[force].slug if force else "national"
-    return ex.cached(("charts", force, view), lambda: story_charts(sj, prefix))
+    slug = FORCES[force].slug if force else NATIONAL_SLUG
+
+    def make() -> dict[str, InlineChart]:
+        return {name: replace(c, embed=f"/embed/{slug}/{name}", files=("svg", "png")) for name, c in story_charts(sj, prefix).items()}
+
+    return ex.cached(("charts", force, view), make)
+
+
+def site_url(request: Request) -> str:
+    """The address readers reach the explorer at: ``serve --public-url``, else the one this request used."""
+    public = getattr(request.app.state, "public_url", None)
+    return (public or str(request.base_url)).rstrip("/")
 
 
 def overview(request: Request) -> Response:
@@ -245,12 +258,8 @@ def force_page(request: Request) -> Response:
     )
 
 
-def offence_page(request: Request) -> Response:
-    ex = explorer_of(request)
-    code = request.path_params["code"]
-    view = view_of(request)
-    ov = ex.offence(code, view)
-    oj = ov.to_json()
+def offence_charts(ex: Explorer, code: str, view: View, oj: dict[str, Any]) -> dict[str, InlineChart]:
+    """The offence page's two charts (national series, forces), cached with the edition."""
 
     def make_charts() -> dict[str, InlineChart]:
         slug = "offence"
@@ -261,17 +270,25 @@ def offence_page(request: Request) -> Response:
         force_text = [number(f["count"]) for f in top]
         what = f"{view.label} for offence {code}"
         return {
-            "years": bar_chart(
+            "years": replace(bar_chart(
                 f"{slug}-years", f"Share of outcomes that were {view.label}, England and Wales", year_rows, value_text=year_text,
                 alt=counts_alt(f"Bar chart of the share of all outcomes for offence {code} that were {view.label}, by year", year_rows, year_text),
-            ),
-            "forces": bar_chart(
+            ), embed="/embed/offence/years", embed_extra=f"&code={quote(code, safe='/')}", files=("svg",)),
+            "forces": replace(bar_chart(
                 f"{slug}-forces", f"Forces with the most {view.label} for this offence, {view.period}", force_rows, value_text=force_text,
                 alt=counts_alt(f"Bar chart of the forces with the most {what}, {view.period}, largest first", force_rows, force_text),
-            ),
+            ), embed="/embed/offence/forces", embed_extra=f"&code={quote(code, safe='/')}", files=("svg",)),
         }
 
-    charts = ex.cached(("offence-charts", code, view), make_charts)
+    return ex.cached(("offence-charts", code, view), make_charts)
+
+
+def offence_page(request: Request) -> Response:
+    ex = explorer_of(request)
+    code = request.path_params["code"]
+    view = view_of(request)
+    oj = ex.offence(code, view).to_json()
+    charts = offence_charts(ex, code, view, oj)
     return render(request, "offence.html", view=view, offence=oj, charts=charts, form=form_context(ex, view, offence_url(code)))
 
 
@@ -280,7 +297,12 @@ def compare_page(request: Request) -> Response:
     view = view_of(request)
     names = compare_forces(ex, request)
     stories = [ex.story_json(n, view) for n in names]
-    charts = [ex.cached(("year-chart", n, view), lambda s=s, n=n: year_chart(s, FORCES[n].slug)) for n, s in zip(names, stories)]
+
+    def one_chart(name: str, sj: dict[str, Any]) -> InlineChart:
+        slug = FORCES[name].slug
+        return ex.cached(("year-chart", name, view), lambda: replace(year_chart(sj, slug), embed=f"/embed/{slug}/year-series", files=("svg", "png")))
+
+    charts = [one_chart(n, s) for n, s in zip(names, stories, strict=True)]
     chosen = {FORCES[n].slug for n in names}
     hidden: list[tuple[str, str]] = [("force", FORCES[n].slug) for n in names]
     return render(
