@@ -136,3 +136,20 @@ def test_an_embed_framed_by_another_site_draws_its_chart(
         found[path] = [f"{v['id']}: {v['help']}" for v in result["violations"]]
     context.close()
     assert {k: v for k, v in found.items() if v} == {}
+
+
+def test_a_downloaded_pack_holds_the_iframe_code_of_its_charts(fixture_server: LiveServer) -> None:
+    import io
+    import zipfile
+
+    r = get(fixture_server, "/data/pack/west-midlands.zip?outcome=8&from=2016/17&to=2017/18")
+    assert r.status_code == 200
+    with zipfile.ZipFile(io.BytesIO(r.content)) as zf:
+        text = zf.read("west-midlands/charts/embed.md").decode("utf-8")
+        alt = zf.read("west-midlands/charts/alt-text.json").decode("utf-8")
+    srcs = re.findall(r'<iframe src="([^"]+)"', text)
+    assert len(srcs) == alt.count('"svg"')  # one code per chart the pack draws
+    for src in srcs:
+        url = html.unescape(src)
+        assert url.startswith(fixture_server.url + "/embed/west-midlands/") and "from=2016/17" in url
+        assert httpx.get(url, timeout=60).status_code == 200

@@ -453,13 +453,16 @@ def pack_download(request: Request) -> Response:
         raise NotFoundError(f"no pack named {slug!r}: use the force's slug, {FORCES[name].slug!r}")
     view = view_of(request)
     story = ex.story(name, view)  # the typed story the packs are built from
+    site = site_url(request)
+    charts = charts_for(ex, name, view, ex.story_json(name, view))
+    codes = {n: iframe_snippet(site + c.embed + view.query(), c) for n, c in charts.items() if c.embed}
 
     def build() -> Path:
         folder = Path(tempfile.mkdtemp(prefix="pack-", dir=ex.scratch_dir()))
         with render_lock():
-            return render_pack(story, folder).zip_path
+            return render_pack(story, folder, embed_codes=codes).zip_path
 
-    zip_path = ex.cached(("pack", name, view), build)
+    zip_path = ex.cached(("pack", name, view, site), build)
     file_name = tb.filename(tb.Table("pack", "", (), []), view.params(), "zip", slug)
     return FileResponse(zip_path, media_type="application/zip", filename=file_name)
 

@@ -12,7 +12,7 @@ import multiprocessing
 import os
 import time
 import zipfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -32,8 +32,12 @@ _ZIP_TIME = (2000, 1, 1, 0, 0, 0)
 """A fixed timestamp for zip entries, so a rebuilt pack with the same content zips identically."""
 
 
-def render_pack(story: Story, out_dir: Path | str) -> PackResult:
-    """Write every file of one pack from its story; safe to run in a worker process."""
+def render_pack(story: Story, out_dir: Path | str, *, embed_codes: Mapping[str, str] | None = None) -> PackResult:
+    """Write every file of one pack from its story; safe to run in a worker process.
+
+    ``embed_codes`` (chart name to the iframe code of its embed page, given by the web explorer,
+    which alone knows its address) adds ``charts/embed.md`` listing the code for each chart.
+    """
     from crime_outcomes.outputs.charts import story_charts  # here, not at the top: matplotlib takes a second to load
 
     out_dir = Path(out_dir)
@@ -51,6 +55,8 @@ def render_pack(story: Story, out_dir: Path | str) -> PackResult:
             alt_index[name] = {"title": chart.title, "alt": chart.alt, "svg": f"{name}.svg", "png": f"{name}.png"}
             chart.figure.clear()
         (chart_dir / "alt-text.json").write_text(json.dumps(alt_index, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        if embed_codes:
+            (chart_dir / "embed.md").write_text(_embed_markdown(refs, embed_codes), encoding="utf-8")
 
         brief = build_brief(story, refs)
         (folder / "brief.md").write_text(render_markdown(brief), encoding="utf-8")
@@ -66,6 +72,19 @@ def render_pack(story: Story, out_dir: Path | str) -> PackResult:
         raise disk_error(exc, f"the pack folder {out_dir}", changed=f"the pack is in {folder}, but {zip_path.name} was left as it was") or exc from None
     name = NATIONAL if story.force.is_national else story.force.name
     return PackResult(name, slug, folder, zip_path, files, story)
+
+
+def _embed_markdown(refs: Mapping[str, ChartRef], codes: Mapping[str, str]) -> str:
+    """Each chart's title and the code that shows it, with its numbers, on another site."""
+    lines = [
+        "# Embed these charts",
+        "",
+        "Paste a chart's code into a web page to show the chart and the numbers behind it, served by the crime-outcomes explorer.",
+    ]
+    for name, ref in refs.items():
+        if name in codes:
+            lines += ["", f"## {ref.title}", "", "```html", codes[name], "```"]
+    return "\n".join(lines) + "\n"
 
 
 def _zip_folder(folder: Path, files: Sequence[Path], zip_path: Path) -> None:
