@@ -269,9 +269,12 @@ def year_series_chart(
     outcome_label: str,
     counts: Sequence[int] | None = None,
     breaks: Sequence[str] = (),
+    scale_top: float | None = None,
 ) -> Chart:
     """The force's share of outcomes each year beside the England and Wales share; ``breaks`` are
     known breaks in the data for those years, printed under the chart and added to its alt text.
+    ``scale_top`` is the largest share the y-axis must reach (at least its own values'), so that
+    charts shown side by side share one scale.
 
     Two years or fewer are drawn as labelled pairs of bars (a one-point line says nothing);
     more as two lines with every point labelled when there are few, first and last otherwise.
@@ -287,7 +290,7 @@ def year_series_chart(
     series.append(("England and Wales", national_shares, NATIONAL_COLOUR if not national_only else FORCE_COLOUR))
 
     values = [v for _, vals, _ in series for v in vals if v is not None]
-    top = max(values, default=0.0)
+    top = max([*values, scale_top or 0.0], default=0.0)
     with chart_style():
         fig = _new_figure(3.9 if len(years) > 2 else 3.6)
         note = " ".join(f"Known break: {b}" for b in breaks) or None

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
@@ -174,18 +175,41 @@ async def bad_parameter(request: Request, exc: Exception) -> Response:
     return pages.error_page(request, 400, "That view cannot be shown", exc.message, parameter=exc.parameter, allowed=exc.allowed)
 
 
+_COMMAND_ASIDE = re.compile(r"\s*\([^()]*(?:`[^`]*`|/api/|--[a-z])[^()]*\)")
+_COMMAND_CLAUSE = re.compile(r"\s*[:;]\s*[^:;]*`[^`]*`.*$")
+
+READER_HELP = {
+    404: "Check the address, or start again from the overview, which links to every force and offence.",
+    503: "The figures cannot be shown at the moment. Please try again in a few minutes; if it goes on, tell whoever runs this site.",
+}
+
+
+def reader_words(message: str, fallback: str) -> str:
+    """A library message as a sentence for a reader of the web pages: no commands, options or API paths.
+
+    The CLI's hints (``crime-outcomes forces``, ``--from``, ``/api/offences``) help someone at a
+    terminal, not someone reading a page; whatever cannot be said without them becomes ``fallback``.
+    """
+    text = _COMMAND_CLAUSE.sub("", _COMMAND_ASIDE.sub("", message)).strip()
+    if not text or "`" in text or "crime-outcomes " in text:
+        return fallback
+    text = text[0].upper() + text[1:]
+    return text if text.endswith((".", "?", "!")) else text + "."
+
+
 async def not_found(request: Request, exc: Exception) -> Response:
     message = str(exc)
     if is_machine_path(request.url.path):
         return _json({"error": "not found", "message": message}, 404)
-    return pages.error_page(request, 404, "Not found", message)
+    words = reader_words(message, "There is nothing here for that address.")
+    return pages.error_page(request, 404, "Not found", words, help_text=READER_HELP[404])
 
 
 async def store_unavailable(request: Request, exc: Exception) -> Response:
     log.error("store error on %s: %s", request.url.path, exc)
     if is_machine_path(request.url.path):
         return _json({"error": "store unavailable", "message": str(exc)}, 503)
-    return pages.error_page(request, 503, "The data store is unavailable", str(exc))
+    return pages.error_page(request, 503, "The figures are unavailable", READER_HELP[503])
 
 
 async def http_error(request: Request, exc: Exception) -> Response:
@@ -200,7 +224,10 @@ async def http_error(request: Request, exc: Exception) -> Response:
     if is_machine_path(request.url.path):
         response = _json({"error": "not found" if exc.status_code == 404 else "http error", "message": message}, exc.status_code)
     else:
-        response = pages.error_page(request, exc.status_code, "Not found" if exc.status_code == 404 else "Request not allowed", message)
+        response = pages.error_page(
+            request, exc.status_code, "Not found" if exc.status_code == 404 else "Request not allowed", message,
+            help_text=READER_HELP.get(exc.status_code),
+        )
     response.headers.update(headers)
     return response
 

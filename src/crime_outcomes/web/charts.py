@@ -165,8 +165,8 @@ def story_charts(story_json: dict[str, Any], prefix: str) -> dict[str, InlineCha
         return {name: _inline(chart, prefix) for name, chart in pack_charts.story_charts(story_json, ratio=True).items()}
 
 
-def year_chart(story_json: dict[str, Any], prefix: str) -> InlineChart:
-    """Only the year-series chart of a story (the compare page shows one per force)."""
+def year_chart(story_json: dict[str, Any], prefix: str, scale_top: float | None = None) -> InlineChart:
+    """Only the year-series chart of a story (the compare page shows one per force, on one scale: ``scale_top``)."""
     force = story_json["force"]
     label = "England and Wales" if force["kind"] == "national" else force["display"]
     years = story_json["by_year"]
@@ -174,6 +174,7 @@ def year_chart(story_json: dict[str, Any], prefix: str) -> InlineChart:
         chart = pack_charts.year_series_chart(
             [y["year"] for y in years], [y["share"] for y in years], [y["national_share"] for y in years],
             force_label=label, outcome_label=story_json["outcome"]["label"], counts=[y["count"] for y in years],
+            scale_top=scale_top,
         )
         return _inline(chart, prefix)
 

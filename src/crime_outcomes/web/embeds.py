@@ -28,7 +28,7 @@ from crime_outcomes.web import tables as tb
 from crime_outcomes.web.api import explorer_of, view_of
 from crime_outcomes.web.charts import render_lock
 from crime_outcomes.web.explorer import Explorer
-from crime_outcomes.web.pages import charts_for, offence_charts, offence_url, render
+from crime_outcomes.web.pages import canonical_code, charts_for, offence_charts, offence_url, render
 from crime_outcomes.web.params import BadParameter
 
 STORY_CHARTS = ("year-series", "offences", "funnel", "ratio")
@@ -100,7 +100,7 @@ def _offence_code(request: Request, ex: Explorer) -> str:
     code = (request.query_params.get("code") or "").strip()
     if not code:
         raise BadParameter("code", "code is required: the offence code of the chart", [o["code"] for o in ex.offences_json()])
-    return code
+    return canonical_code(ex, code) or code
 
 
 def offence_embed(request: Request) -> Response:

@@ -129,8 +129,15 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
 NAV = [("/", "Overview"), ("/compare", "Compare forces"), ("/glossary", "Glossary"), ("/methodology", "Methodology"), ("/data", "Data")]
 
 
-def error_page(request: Request, status: int, title: str, message: str, *, parameter: str | None = None, allowed: list[str] | None = None) -> HTMLResponse:
-    return render(request, "error.html", status, title=title, message=message, parameter=parameter, allowed=allowed or [], view=None, form=None)
+def error_page(
+    request: Request, status: int, title: str, message: str, *, parameter: str | None = None, allowed: list[str] | None = None,
+    help_text: str | None = None,
+) -> HTMLResponse:
+    """An error in a reader's words: what went wrong, and what they can do about it (``help_text``)."""
+    return render(
+        request, "error.html", status, title=title, message=message, parameter=parameter, allowed=allowed or [], view=None, form=None,
+        help_text=help_text,
+    )
 
 
 # ------------------------------------------------------------------------------ the form
@@ -235,6 +242,7 @@ def offence_redirect(request: Request) -> Response:
     if not code:
         raise BadParameter("code", "code is required: pick an offence", [o["code"] for o in ex.offences_json()])
     view = view_of(request)
+    code = canonical_code(ex, code) or code
     if not ex.has_code(code):
         ex.offence(code, view)  # raises NotFoundError
     return RedirectResponse(offence_url(code, view), status_code=303)
@@ -283,10 +291,21 @@ def offence_charts(ex: Explorer, code: str, view: View, oj: dict[str, Any]) -> d
     return ex.cached(("offence-charts", code, view), make_charts)
 
 
+def canonical_code(ex: Explorer, code: str) -> str | None:
+    """The code as published for one typed in another case (``11a`` -> ``11A``); None if it matches none."""
+    if ex.has_code(code):
+        return code
+    matches = [c for c in ex.codes if c.casefold() == code.casefold()]
+    return matches[0] if len(matches) == 1 else None
+
+
 def offence_page(request: Request) -> Response:
     ex = explorer_of(request)
     code = request.path_params["code"]
     view = view_of(request)
+    canonical = canonical_code(ex, code)
+    if canonical is not None and canonical != code:
+        return RedirectResponse(offence_url(canonical, view), status_code=308)
     oj = ex.offence(code, view).to_json()
     charts = offence_charts(ex, code, view, oj)
     return render(request, "offence.html", view=view, offence=oj, charts=charts, form=form_context(ex, view, offence_url(code)))
@@ -297,10 +316,15 @@ def compare_page(request: Request) -> Response:
     view = view_of(request)
     names = compare_forces(ex, request)
     stories = [ex.story_json(n, view) for n in names]
+    # one y-scale for every force compared, so bar heights can be compared across the charts
+    top = max((v for s in stories for y in s["by_year"] for v in (y["share"], y["national_share"]) if v is not None), default=0.0)
 
     def one_chart(name: str, sj: dict[str, Any]) -> InlineChart:
         slug = FORCES[name].slug
-        return ex.cached(("year-chart", name, view), lambda: replace(year_chart(sj, slug), embed=f"/embed/{slug}/year-series", files=("svg", "png")))
+        return ex.cached(
+            ("year-chart", name, view, top),
+            lambda: replace(year_chart(sj, slug, scale_top=top), embed=f"/embed/{slug}/year-series", files=("svg", "png")),
+        )
 
     charts = [one_chart(n, s) for n, s in zip(names, stories, strict=True)]
     chosen = {FORCES[n].slug for n in names}
