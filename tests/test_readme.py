@@ -30,7 +30,7 @@ def test_ci_runs_exactly_the_readme_test_command():
 
 
 def test_readme_states_every_story_definition():
-    from crime_outcomes.analysis.story import DEFINITIONS
+    from crime_outcomes.analysis.model import DEFINITIONS
 
     readme = " ".join((REPO / "README.md").read_text(encoding="utf-8").split())
     for key, text in DEFINITIONS.items():

@@ -91,6 +91,22 @@ class NotFoundError(CrimeOutcomesError):
     exit_code = EXIT_NOT_FOUND
 
 
+class SelectionError(CrimeOutcomesError, ValueError):
+    """A selection option (outcome, from, to, basis, per, rules) that cannot be used.
+
+    Names the parameter and the values it accepts, so the CLI can report it as a usage error
+    (exit 2) and the web as HTTP 400. Also a ValueError: it is a bad argument to ``story()``.
+    """
+
+    exit_code = EXIT_USAGE
+
+    def __init__(self, parameter: str, problem: str, allowed: list[str]) -> None:
+        self.parameter = parameter
+        self.problem = problem
+        self.allowed = list(allowed)
+        super().__init__(f"{parameter}: {problem}")
+
+
 class NetworkError(CrimeOutcomesError):
     """A download or discovery request failed."""
 

@@ -9,7 +9,7 @@ import pytest
 
 from crime_outcomes.analysis import stats
 from crime_outcomes.analysis.lines import pct, quarters_phrase
-from crime_outcomes.outputs.format import percent
+from crime_outcomes.text import percent
 
 
 def test_wilson_zero_successes_matches_closed_form() -> None:

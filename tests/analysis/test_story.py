@@ -23,12 +23,14 @@ from pathlib import Path
 import pytest
 
 from crime_outcomes.analysis import stats
-from crime_outcomes.analysis.story import DEFINITIONS, SCHEMA_VERSION, Story, story
-from crime_outcomes.errors import NotFoundError
-from crime_outcomes.store.ingest import ingest_file
+from crime_outcomes.analysis.model import DEFINITIONS, SCHEMA_VERSION, Story
+from crime_outcomes.analysis.selection import Selection
+from crime_outcomes.analysis.story import story
+from crime_outcomes.errors import NotFoundError, SelectionError
 from crime_outcomes.outputs.story_text import md_escape, render_markdown, render_text
 from crime_outcomes.sample import open_sample_store
 from crime_outcomes.store import Store
+from crime_outcomes.store.ingest import ingest_file
 from crime_outcomes.testing.workbooks import HEADERS_2019
 
 EXTRACT_NAME = "outcomes-2017-18-may2019-extract.csv.gz"
@@ -308,8 +310,20 @@ def test_unknown_force_lists_close_matches(sample: Store) -> None:
 def test_years_must_be_loaded(sample: Store) -> None:
     with pytest.raises(NotFoundError, match=r"2014/15 \(--from\) is not loaded; loaded years: 2017/18"):
         story(sample, force="Durham", first="2014/15")
-    with pytest.raises(ValueError, match="not a financial year"):
+    with pytest.raises(SelectionError, match="not a financial year"):
         story(sample, force="Durham", first="2017")
+
+
+def test_story_takes_a_selection_or_its_fields(sample: Store, wm: Story) -> None:
+    chosen = story(sample, force="West Midlands", selection=Selection(outcome="community-resolution"))
+    assert chosen.to_json() == wm.to_json()
+    with pytest.raises(SelectionError) as caught:
+        story(sample, force="West Midlands", basis="both")
+    assert caught.value.parameter == "basis" and caught.value.allowed == ["closed", "recorded"]
+    with pytest.raises(SelectionError, match="outcome: unknown outcome 'banana'"):
+        story(sample, force="West Midlands", outcome="banana")
+    with pytest.raises(TypeError, match="not both"):
+        story(sample, force="West Midlands", selection=Selection(), basis="recorded")
 
 
 def test_recorded_crime_denominator_needs_the_table(sample: Store) -> None:
@@ -347,20 +361,20 @@ def test_notable_follows_the_rules_file(sample: Store, wm: Story, tmp_path: Path
     assert all(o.count > 0 and o.rules for o in wm.notable)
     assert {h.rule_id for h in next(o for o in wm.notable if o.code == "11A").rules} >= {"si-2015-790"}
 
-    mine = story(sample, force="West Midlands", rules_path=_rules_file(tmp_path / "a.toml", ["46", "8N"]))
+    mine = story(sample, force="West Midlands", rules=_rules_file(tmp_path / "a.toml", ["46", "8N"]))
     assert [o.code for o in mine.notable] == ["8N", "46"]  # most first: 783 then 636
     assert [o.count for o in mine.notable] == [sums.force_code("West Midlands", "8N", {8}), sums.force_code("West Midlands", "46", {8})]
     assert all([h.rule_id for h in o.rules] == ["my-list"] for o in mine.notable)
     assert not next(o for o in mine.offences if o.code == "11A").serious
     assert mine.rules_source == str(tmp_path / "a.toml")
 
-    changed = story(sample, force="West Midlands", rules_path=_rules_file(tmp_path / "a.toml", ["11A"], "changed"))
+    changed = story(sample, force="West Midlands", rules=_rules_file(tmp_path / "a.toml", ["11A"], "changed"))
     assert [o.code for o in changed.notable] == ["11A"]
     assert changed.notable[0].rules[0].rule_id == "changed"
     assert changed.rules_fingerprint != mine.rules_fingerprint
     # An offence with no community resolutions is never notable, even when a rule names it.
     zero = [c for c in sums.descriptions if sums.force_code("West Midlands", c, {8}) == 0]
-    none = story(sample, force="West Midlands", rules_path=_rules_file(tmp_path / "b.toml", zero[:3]))
+    none = story(sample, force="West Midlands", rules=_rules_file(tmp_path / "b.toml", zero[:3]))
     assert none.notable == []
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from crime_outcomes.outputs.format import choose_places, interval, percent, rank_phrase
+from crime_outcomes.text import choose_places, interval, percent, rank_phrase
 
 
 def test_ranks_read_from_the_nearer_end_with_numerals() -> None:

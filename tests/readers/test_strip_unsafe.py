@@ -23,9 +23,9 @@ def test_every_output_helper_strips_what_still_arrives() -> None:
     from jinja2 import Environment
 
     from crime_outcomes.cli.app import escape
-    from crime_outcomes.outputs.format import safe_cell
     from crime_outcomes.outputs.packs.markup import _env, md_escape
     from crime_outcomes.outputs.story_text import md_escape as story_md_escape
+    from crime_outcomes.text import safe_cell
     from crime_outcomes.web.pages import ENV
 
     assert safe_cell(DECEPTIVE) == "Assaultgnp.exex[31m"

@@ -18,13 +18,13 @@ from urllib.parse import quote
 import httpx
 import pytest
 from python_calamine import CalamineWorkbook
+from web_support import HOMICIDE, MARKUP, LiveServer, fixture_sum, start_server
 
+from crime_outcomes.analysis.offence import offence
 from crime_outcomes.analysis.story import story
 from crime_outcomes.sample import open_sample_store
 from crime_outcomes.store import Store
 from crime_outcomes.web.app import CONTENT_SECURITY_POLICY
-
-from web_support import HOMICIDE, MARKUP, LiveServer, fixture_sum, start_server
 
 CLI = [sys.executable, "-m", "crime_outcomes"]
 
@@ -67,6 +67,22 @@ def test_api_national_matches_cli_national(fixture_server: LiveServer, two_year_
     cli = run_cli(["story", "--national", "--outcome", "community-resolution", "--format", "json", "--db", str(two_year_store)], two_year_store)
     assert json.loads(cli) == json.loads(body)
     assert json.loads(body)["national"]["count"] == fixture_sum(types=(8,)) == 52
+
+
+def test_api_offence_is_byte_identical_to_cli_json(sample_server: LiveServer, fixture_server: LiveServer, empty_db_path: Path, two_year_store: Path) -> None:
+    body = get(sample_server, "/api/offence?code=11A").text
+    cli = run_cli(["offence", "11A", "--outcome", "8", "--format", "json"], empty_db_path)
+    assert cli == body + "\n"
+    data = json.loads(body)
+    assert data["national"]["count"] == 725 and data["forces"][0]["force"] == "West Midlands"  # test_offence.py checks these against the extract
+    with open_sample_store() as store:
+        assert data == json.loads(json.dumps(offence(store, "11A", outcome="8").to_json()))
+    # with every view parameter, on the two-year fixture (a code holding '/' and '.')
+    query = f"code={quote(HOMICIDE, safe='')}&outcome=charged&from=2016/17&to=2017/18&basis=recorded"
+    body = get(fixture_server, f"/api/offence?{query}").text
+    args = ["offence", HOMICIDE, "--outcome", "charged", "--from", "2016/17", "--to", "2017/18", "--basis", "recorded", "--format", "json"]
+    assert run_cli(args, two_year_store) == body + "\n"
+    assert json.loads(body)["national"]["count"] == fixture_sum(code=HOMICIDE, types=(1,), basis="recorded")
 
 
 def test_forces_and_outcome_types_mirror_the_cli_lists(sample_server: LiveServer, empty_db_path: Path) -> None:
@@ -240,7 +256,7 @@ def test_xlsx_and_json_downloads_hold_the_same_numbers(fixture_server: LiveServe
     sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
     header, body = sheet[0], sheet[1:]
     assert header == table_json["columns"]
-    by_force = {row[0]: dict(zip(header, row)) for row in body}
+    by_force = {row[0]: dict(zip(header, row, strict=True)) for row in body}
     for rec in table_json["rows"]:
         assert by_force[rec["force"]]["count"] == rec["count"]
         if rec["share"] is not None:

@@ -11,15 +11,13 @@ quarters, a code change, sexual offences that may involve children).
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import TYPE_CHECKING
 
 from crime_outcomes.analysis import stats
-from crime_outcomes.outputs.format import number, percent, rank_phrase
+from crime_outcomes.analysis.fair import is_far
+from crime_outcomes.analysis.model import MissingGroup, OffenceFigures, Story
+from crime_outcomes.analysis.seriousness import RuleHit
 from crime_outcomes.store.bundled import SAMPLE_LABEL
-
-if TYPE_CHECKING:
-    from crime_outcomes.analysis.seriousness import RuleHit
-    from crime_outcomes.analysis.story import MissingGroup, OffenceFigures, Story
+from crime_outcomes.text import number, percent, rank_phrase
 
 FORCE_DISPLAY: dict[str, str] = {
     "Metropolitan Police": "the Metropolitan Police",
@@ -212,7 +210,7 @@ def _count_rank_line(s: Story) -> str | None:
     return f"Its total of {number(s.count)} was {_rank_words(s, r.by_count, r.of, r.tied_count, 'count')} by number."
 
 
-_FUNNEL_WORDS = {
+_FUNNEL_WORDS: dict[str, str] = {
     stats.VERDICT_ABOVE_998: "is higher than the usual differences between forces would explain (above the 99.8% control limit, widened for those differences)",
     stats.VERDICT_ABOVE_95: "is higher than most forces' once the usual differences between forces are allowed for (above the 95% control limit widened for those differences, though within the 99.8% limit)",
     stats.VERDICT_WITHIN: "is within the normal spread between forces (inside the 95% control limits, widened for the usual differences between forces)",
@@ -256,8 +254,6 @@ def _standardised_line(s: Story) -> str | None:
 
 
 def _similar_line(s: Story) -> str | None:
-    from crime_outcomes.analysis.fair import is_far
-
     sim = s.similar
     if sim is None or not sim.forces or s.share is None:
         return None

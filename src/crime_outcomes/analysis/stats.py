@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 from fractions import Fraction
 from typing import TypeVar
 
@@ -41,14 +42,43 @@ SMALL_DENOMINATOR_MIN = 100
 """A force with fewer outcomes of all types than this is flagged, not ranked: one case moves
 its share by a percentage point or more."""
 
-VERDICT_ABOVE_998 = "above 99.8% limit"
-VERDICT_ABOVE_95 = "above 95% limit"
-VERDICT_WITHIN = "within limits"
-VERDICT_BELOW_95 = "below 95% limit"
-VERDICT_BELOW_998 = "below 99.8% limit"
-VERDICT_NO_DATA = "no outcomes"
 
-VERDICTS = (VERDICT_ABOVE_998, VERDICT_ABOVE_95, VERDICT_WITHIN, VERDICT_BELOW_95, VERDICT_BELOW_998, VERDICT_NO_DATA)
+class Verdict(StrEnum):
+    """Where a share lies against the funnel-plot limits; the value is the published JSON text."""
+
+    ABOVE_998 = "above 99.8% limit"
+    ABOVE_95 = "above 95% limit"
+    WITHIN = "within limits"
+    BELOW_95 = "below 95% limit"
+    BELOW_998 = "below 99.8% limit"
+    NO_DATA = "no outcomes"
+
+    @property
+    def above(self) -> bool:
+        """Above either upper limit."""
+        return self in (Verdict.ABOVE_998, Verdict.ABOVE_95)
+
+    @property
+    def below(self) -> bool:
+        """Below either lower limit."""
+        return self in (Verdict.BELOW_998, Verdict.BELOW_95)
+
+    @property
+    def outside_998(self) -> bool:
+        """Outside the 99.8% limits: very unlikely to be chance."""
+        return self in (Verdict.ABOVE_998, Verdict.BELOW_998)
+
+
+VERDICTS = tuple(Verdict)
+"""Every verdict, from the highest share to no data (the order tables sort them in)."""
+
+# The members under their earlier names, for callers that compare against them.
+VERDICT_ABOVE_998 = Verdict.ABOVE_998
+VERDICT_ABOVE_95 = Verdict.ABOVE_95
+VERDICT_WITHIN = Verdict.WITHIN
+VERDICT_BELOW_95 = Verdict.BELOW_95
+VERDICT_BELOW_998 = Verdict.BELOW_998
+VERDICT_NO_DATA = Verdict.NO_DATA
 
 
 def share(count: int, denominator: int) -> float | None:
@@ -116,19 +146,19 @@ def funnel_limits(p0: float, n: int) -> FunnelLimits | None:
     )
 
 
-def funnel_verdict(observed: float | None, limits: FunnelLimits | None) -> str:
+def funnel_verdict(observed: float | None, limits: FunnelLimits | None) -> Verdict:
     """Where an observed share lies against the limits; on a limit counts as within."""
     if observed is None or limits is None:
-        return VERDICT_NO_DATA
+        return Verdict.NO_DATA
     if observed > limits.upper998:
-        return VERDICT_ABOVE_998
+        return Verdict.ABOVE_998
     if observed > limits.upper95:
-        return VERDICT_ABOVE_95
+        return Verdict.ABOVE_95
     if observed < limits.lower998:
-        return VERDICT_BELOW_998
+        return Verdict.BELOW_998
     if observed < limits.lower95:
-        return VERDICT_BELOW_95
-    return VERDICT_WITHIN
+        return Verdict.BELOW_95
+    return Verdict.WITHIN
 
 
 def is_small(count: int, denominator: int) -> bool:

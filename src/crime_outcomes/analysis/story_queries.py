@@ -108,6 +108,38 @@ def year_force_totals(store: Store, first: str, last: str, types: Sequence[int],
     return [YearForceRow(r[0], r[1], int(r[2]), int(r[3])) for r in rows]
 
 
+def offence_year_force(store: Store, code: str, years: Sequence[str], types: Sequence[int], basis: str) -> list[YearForceRow]:
+    """Per year and force, for one offence code: the selected outcomes and all outcomes (types 1-22)."""
+    col = _column(basis)
+    sql = f"""
+        SELECT financial_year, force,
+               coalesce(sum({col}) FILTER (WHERE outcome_type IN ({_marks(types)})), 0) AS cnt,
+               coalesce(sum({col}), 0) AS den
+        FROM outcomes
+        WHERE offence_code = ?
+          AND financial_year IN ({_marks(years)})
+          AND outcome_type BETWEEN 1 AND 22
+          AND force IN ({_EW_FORCES})
+        GROUP BY financial_year, force
+        ORDER BY financial_year, force
+    """
+    rows = store.fetchall(sql, [*types, code, *years])
+    return [YearForceRow(r[0], r[1], int(r[2]), int(r[3])) for r in rows]
+
+
+def offence_codes(store: Store, years: Sequence[str]) -> list[str]:
+    """Every offence code with outcomes in the store, or labelled in one of ``years``."""
+    labelled = f"UNION SELECT offence_code FROM offences WHERE financial_year IN ({_marks(years)})" if years else ""
+    return [r[0] for r in store.fetchall(f"SELECT offence_code FROM outcomes {labelled} ORDER BY 1", list(years))]
+
+
+def has_offence_code(store: Store, code: str, years: Sequence[str]) -> bool:
+    """True when ``code`` is one of ``offence_codes(store, years)``."""
+    labelled = f"OR EXISTS (SELECT 1 FROM offences WHERE offence_code = ? AND financial_year IN ({_marks(years)}))" if years else ""
+    sql = f"SELECT EXISTS (SELECT 1 FROM outcomes WHERE offence_code = ?) {labelled}"
+    return bool(store.fetchall(sql, [code, *([code, *years] if years else [])])[0][0])
+
+
 def _fraud_bodies(store: Store) -> list[str]:
     return [r[0] for r in store.fetchall("SELECT force FROM forces WHERE kind = 'fraud' ORDER BY force")]
 

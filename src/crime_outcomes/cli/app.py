@@ -7,7 +7,6 @@ with --debug.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import wraps
@@ -111,13 +110,3 @@ def open_for_reading(db: Path | None, *, quiet: bool = False) -> Iterator[Store]
         yield store
     finally:
         store.close()
-
-
-def main() -> None:
-    """Entry point of the ``crime-outcomes`` command."""
-    import crime_outcomes.cli  # noqa: F401  (registers every command)
-
-    try:
-        app()
-    except BrokenPipeError:  # e.g. piped into head
-        sys.stderr.close()

@@ -16,11 +16,11 @@ from rich.table import Table
 
 from crime_outcomes.cli.app import DbOption, app, console, err_console, escape, handle_errors, open_for_reading, open_for_writing
 from crime_outcomes.errors import CrimeOutcomesError, InputError
-from crime_outcomes.outputs.format import number
 from crime_outcomes.store import SCHEMA_VERSION, summary
 from crime_outcomes.store.export import FORMATS
 from crime_outcomes.store.export import export as export_store
 from crime_outcomes.store.ingest import IngestReport, ingest_file
+from crime_outcomes.text import number
 
 
 @app.command()

@@ -14,13 +14,13 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeR
 from rich.table import Table
 
 from crime_outcomes.cli.app import DbOption, app, console, err_console, escape, handle_errors, resolve_db
-from crime_outcomes.outputs.format import number
 from crime_outcomes.pipeline import FetchPlan, plan_fetch
 from crime_outcomes.pipeline import fetch as fetch_files
 from crime_outcomes.pipeline import update as update_store
 from crime_outcomes.sources.discover import GOVUK_BASE_ENV, parse_years
 from crime_outcomes.sources.download import DownloadResult
 from crime_outcomes.store.ingest import Revision
+from crime_outcomes.text import number
 
 REVISIONS_SHOWN = 20
 

@@ -43,7 +43,7 @@ def pack_command(
 
     with open_for_reading(db) as store:
         if not all_forces:
-            result = write_pack(store, None if national else force, out, **options)
+            result = write_pack(store, None if national else force, out, selection=options)
             console.print(f"Wrote the pack for {escape(result.name)} to {escape(str(result.folder))} ({len(result.files)} files) and {escape(str(result.zip_path))}", highlight=False)
             return
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
@@ -53,7 +53,7 @@ def pack_command(
             def step(done: int, total: int, name: str) -> None:
                 progress.update(task, completed=done, total=total, description=escape(f"Wrote {name}"))
 
-            packs = write_all(store, out, workers=workers, progress=step, **options)
+            packs = write_all(store, out, workers=workers, progress=step, selection=options)
     console.print(
         f"Wrote {len(packs.forces)} force packs, the national pack and {escape(str(packs.index))} in {packs.seconds:.1f} s.",
         highlight=False,

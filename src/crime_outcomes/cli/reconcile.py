@@ -19,7 +19,7 @@ from crime_outcomes.analysis.reconcile import reconcile as compare
 from crime_outcomes.cli.app import DbOption, app, console, escape, handle_errors, open_for_reading
 from crime_outcomes.cli.story import ListFormat
 from crime_outcomes.errors import EXIT_RECONCILE
-from crime_outcomes.outputs.format import number
+from crime_outcomes.text import number
 
 
 @app.command()

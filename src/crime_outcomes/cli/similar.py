@@ -17,7 +17,7 @@ from crime_outcomes.analysis.story import story as build_story
 from crime_outcomes.cli.app import DbOption, app, escape, handle_errors, open_for_reading
 from crime_outcomes.cli.options import BasisOption, FromOption, OutcomeOption, ToOption, choice, story_options
 from crime_outcomes.errors import NotFoundError
-from crime_outcomes.outputs.format import number, percent
+from crime_outcomes.text import number, percent
 
 FORMATS = ("text", "json")
 
@@ -63,7 +63,7 @@ def similar_command(
     options = story_options(outcome, first, last, basis, "outcomes", None)
     output_format = choice(output_format, FORMATS, "--format")
     with open_for_reading(db) as store:
-        s = build_story(store, force=force, **options)
+        s = build_story(store, force=force, selection=options)
     if s.similar is None:
         raise NotFoundError(f"{s.force.name} is not a territorial force: most similar forces are found among the territorial forces only")
     data = similar_json(s)

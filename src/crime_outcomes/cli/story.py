@@ -1,4 +1,4 @@
-"""Commands for the force story: ``story``, and the look-ups ``forces`` and ``outcomes``.
+"""Commands for the force story: ``story``, ``offence``, and the look-ups ``forces`` and ``outcomes``.
 
 ``story`` parses options, calls ``crime_outcomes.analysis.story.story`` and prints one of the
 three renderings. Option mistakes are reported by Typer with the allowed values (exit 2);
@@ -8,11 +8,13 @@ asking for something the store does not hold is a NotFoundError (exit 6).
 from __future__ import annotations
 
 import json
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated
 
 import typer
 
+from crime_outcomes.analysis.offence import offence as build_offence
+from crime_outcomes.analysis.selection import DEFAULT_PER
 from crime_outcomes.analysis.story import story as build_story
 from crime_outcomes.cli.app import DbOption, app, handle_errors, open_for_reading
 from crime_outcomes.cli.options import BasisOption, FromOption, OutcomeOption, PerOption, RulesOption, ToOption, choice, story_options
@@ -20,12 +22,13 @@ from crime_outcomes.normalise.forces import FORCES, FRAUD
 from crime_outcomes.normalise.glossary import load_glossary
 from crime_outcomes.normalise.outcome_types import ALL_OUTCOMES, OUTCOME_GROUPS, OUTCOME_TYPES
 from crime_outcomes.outputs.glossary_text import outcome_types_json, render_glossary_text
-from crime_outcomes.outputs.story_text import render_markdown, render_text
+from crime_outcomes.outputs.story_text import render_markdown, render_offence_text, render_text
 
 FORMATS = ("text", "markdown", "json")
+OFFENCE_FORMATS = ("text", "json")
 
 
-class ListFormat(str, Enum):
+class ListFormat(StrEnum):
     text = "text"
     json = "json"
 
@@ -53,13 +56,36 @@ def story_command(
     output_format = choice(output_format, FORMATS, "--format")
 
     with open_for_reading(db) as store:
-        result = build_story(store, force=None if national else force, **options)
+        result = build_story(store, force=None if national else force, selection=options)
     if output_format == "json":
         typer.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
     elif output_format == "markdown":
         typer.echo(render_markdown(result), nl=False)
     else:
         typer.echo(render_text(result), nl=False)
+
+
+@app.command("offence")
+@handle_errors
+def offence_command(
+    code: Annotated[str, typer.Argument(metavar="CODE", help="Offence code as published, e.g. 11A, 8N or 1/4.1/4.10/4.2.", show_default=False)],
+    outcome: OutcomeOption = "community-resolution",
+    first: FromOption = None,
+    last: ToOption = None,
+    basis: BasisOption = "closed",
+    rules: RulesOption = None,
+    output_format: Annotated[str, typer.Option("--format", help="text or json (the JSON of /api/offence).")] = "text",
+    db: DbOption = None,
+) -> None:
+    """One offence across England and Wales: which forces gave the outcome for it, and the national series."""
+    selection = story_options(outcome, first, last, basis, DEFAULT_PER, rules)
+    output_format = choice(output_format, OFFENCE_FORMATS, "--format")
+    with open_for_reading(db) as store:
+        result = build_offence(store, code, selection=selection)
+    if output_format == "json":
+        typer.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
+    else:
+        typer.echo(render_offence_text(result), nl=False)
 
 
 @app.command("forces")

@@ -97,7 +97,7 @@ def parse_outcome_selector(text: str) -> tuple[tuple[int, ...], str]:
     parts = [p.strip() for p in key.split(",") if p.strip()]
     types: list[int] = []
     for part in parts:
-        if not part.isdigit() or int(part) not in OUTCOME_TYPES or int(part) == 0:
+        if not (part.isascii() and part.isdigit()) or int(part) not in OUTCOME_TYPES or int(part) == 0:
             raise ValueError(
                 f"unknown outcome {text!r}: use a type number 1-22, several separated by commas (e.g. 2,3), "
                 f"or one of: {', '.join(OUTCOME_GROUPS)}"

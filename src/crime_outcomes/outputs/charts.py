@@ -39,7 +39,7 @@ from matplotlib.ticker import FuncFormatter, NullFormatter  # noqa: E402
 
 from crime_outcomes.analysis import stats  # noqa: E402
 from crime_outcomes.analysis.funnel import adjusted_ratio_limits, adjusted_share_limits, ratio_overdispersion, share_overdispersion  # noqa: E402
-from crime_outcomes.outputs.format import number, percent  # noqa: E402
+from crime_outcomes.text import number, percent  # noqa: E402
 
 SOURCE_LINE = "Source: Home Office police recorded crime and outcomes open data, OGL v3.0"
 

@@ -12,9 +12,9 @@ import re
 from collections.abc import Callable, Sequence
 
 from crime_outcomes.analysis.lines import lowest_position
-from crime_outcomes.analysis.story import Story
-from crime_outcomes.outputs.format import interval, number, percent, rank_phrase, signed_points
-from crime_outcomes.readers.text import strip_unsafe
+from crime_outcomes.analysis.model import Story
+from crime_outcomes.analysis.offence import OffenceView
+from crime_outcomes.text import interval, md_escape, number, percent, rank_phrase, signed_points
 
 TEXT_OFFENCE_ROWS = 15
 """Offence rows shown in text and Markdown; the JSON holds every row."""
@@ -60,7 +60,7 @@ def _figures(s: Story) -> list[tuple[str, str]]:
     if s.funnel is not None:
         lim = s.funnel.limits
         detail = f" (95% limits {_p2(lim.lower95)} to {_p2(lim.upper95)}; 99.8% limits {_p2(lim.lower998)} to {_p2(lim.upper998)})" if lim else ""
-        rows.append(("Funnel plot", s.funnel.verdict + detail))
+        rows.append(("Funnel plot", s.funnel.verdict.value + detail))
     if s.change is not None:
         c = s.change
         pts = "–"
@@ -113,10 +113,10 @@ def _share_formatter(s: Story) -> Callable[[float | None], str]:
 
 
 def _text_table(head: Sequence[str], rows: Sequence[Sequence[str]], left: set[int]) -> list[str]:
-    widths = [max(len(str(c)) for c in col) for col in zip(head, *rows)]
+    widths = [max(len(str(c)) for c in col) for col in zip(head, *rows, strict=True)]
 
     def fmt(cells: Sequence[str]) -> str:
-        return "  ".join(str(c).ljust(w) if i in left else str(c).rjust(w) for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
+        return "  ".join(str(c).ljust(w) if i in left else str(c).rjust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True))).rstrip()
 
     return [fmt(head), fmt(["-" * w for w in widths]), *(fmt(r) for r in rows)]
 
@@ -155,25 +155,53 @@ def render_text(s: Story) -> str:
     return "\n".join(out) + "\n"
 
 
+OFFENCE_FORCE_ROWS = 15
+"""Force rows shown in the offence text; the JSON holds every force."""
+
+OFFENCE_PERCENT_PLACES = 1
+"""The offence text prints its shares at one precision, as the web's offence page does."""
+
+
+def render_offence_text(v: OffenceView) -> str:
+    """Plain text for one offence: national figures, rules that flag it, year series, forces."""
+
+    def _p1(fraction: float | None) -> str:
+        return percent(fraction, OFFENCE_PERCENT_PLACES)
+
+    span = v.first if v.first == v.last else f"{v.first} to {v.last}"
+    name = f"{v.code} ({v.description})" if v.description else v.code
+    title = f"{v.outcome_label[:1].upper()}{v.outcome_label[1:]} for offence {name}, {span}"
+    figures = [
+        ("Outcome types", ", ".join(str(t) for t in v.outcome_types)),
+        ("Basis", f"{v.basis} ({'investigations closed in the period' if v.basis == 'closed' else 'crimes recorded in the period'})"),
+        ("England and Wales", f"{number(v.count)} of {number(v.denominator)} outcomes for this offence ({_p1(v.share)})"),
+    ]
+    if v.expired:
+        figures.append(("Code", "expired in the period: crimes recorded under it keep it when they are closed"))
+    width = max(len(k) for k, _ in figures)
+    out = [title, "=" * len(title), "", "Figures", "-------", *(f"{k.ljust(width)}  {val}" for k, val in figures)]
+    if v.rules:
+        out += ["", "Seriousness rules", "-----------------", *(f"rule {h.rule_id}: {h.label}" for h in v.rules)]
+    out += ["", "By year", "-------"]
+    out += _text_table(
+        ["Year", "Count", "Outcomes", "Share"],
+        [[y.year, number(y.count), number(y.denominator), _p1(y.share)] for y in v.by_year],
+        left={0},
+    )
+    given = [f for f in v.forces if f.count != 0]
+    if given:
+        heading = f"Forces (top {min(len(given), OFFENCE_FORCE_ROWS)} of {len(given)})"
+        out += ["", heading, "-" * len(heading)]
+        out += _text_table(
+            ["Force", "Count", "Outcomes", "Share", "Share of E&W"],
+            [[f.force, number(f.count), number(f.denominator), _p1(f.share), _p1(f.share_of_national)] for f in given[:OFFENCE_FORCE_ROWS]],
+            left={0},
+        )
+    out += ["", "Source", "------", "Home Office, Police recorded crime and outcomes open data tables; Open Government Licence v3.0."]
+    return "\n".join(out) + "\n"
+
+
 # ------------------------------------------------------------------------------ markdown
-
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~])")
-_MD_LINE_START = re.compile(r"^(\s*)(\d{0,9})([-+.)])(?=\s|$)")
-
-
-def md_escape(text: str) -> str:
-    """Backslash-escape Markdown markup in data so it prints as typed (tables stay intact)."""
-    text = strip_unsafe(text)
-    text = text.replace("&", "&amp;").replace("\r", " ").replace("\n", " ")
-    text = _MD_SPECIAL.sub(r"\\\1", text)
-    # A leading '- ', '+ ' or '12. ' / '12) ' would start a list inside a list item.
-    match = _MD_LINE_START.match(text)
-    if match:
-        indent, digits, mark = match.groups()
-        if (digits and mark in ".)") or (not digits and mark in "-+"):
-            text = indent + digits + "\\" + text[match.end(2):]
-    return text
-
 
 def _md_table(head: Sequence[str], rows: Sequence[Sequence[str]], right: set[int]) -> list[str]:
     align = ["---:" if i in right else "---" for i in range(len(head))]

@@ -2,8 +2,8 @@
 
 ``/api/story`` returns exactly what ``crime-outcomes story --format json`` prints (same function,
 same serialisation: two-space indent, UTF-8; the CLI adds a final newline). ``/api/national`` is
-``story --national --format json``. The look-ups mirror ``crime-outcomes forces`` and
-``crime-outcomes outcomes``. Bad parameters get 400 with a body naming the parameter and the
+``story --national --format json`` and ``/api/offence`` is ``crime-outcomes offence CODE --format json``.
+The look-ups mirror ``crime-outcomes forces`` and ``crime-outcomes outcomes``. Bad parameters get 400 with a body naming the parameter and the
 allowed values; an unknown force or offence gets 404. No endpoint accepts SQL.
 """
 
@@ -16,9 +16,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from crime_outcomes import __version__
-from crime_outcomes.analysis.story import BASES, PERS
+from crime_outcomes.analysis.selection import BASES, PERS
 from crime_outcomes.normalise.outcome_types import OUTCOME_GROUPS
+from crime_outcomes.version import __version__
 from crime_outcomes.web.explorer import Explorer, force_refs, outcome_types_json
 from crime_outcomes.web.params import ORDERS, SORT_KEYS, BadParameter, View, parse_view
 from crime_outcomes.web.tables import FORMATS
@@ -302,7 +302,8 @@ def openapi_schema(years: list[str], recorded_crime_years: list[str] | None = No
                 "responses": _responses({"type": "array", "items": OFFENCE_SCHEMA}, bad=False),
             }},
             "/api/offence": {"get": {
-                "summary": "One offence: which forces gave the outcome for it, and the national series", "operationId": "offence",
+                "summary": "One offence: which forces gave the outcome for it, and the national series (same JSON as `crime-outcomes offence CODE --format json`)",
+                "operationId": "offence",
                 "parameters": [code_q, *view],
                 "responses": _responses(OFFENCE_VIEW_SCHEMA, missing=True),
             }},

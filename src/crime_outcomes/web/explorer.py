@@ -6,9 +6,8 @@ independent connections to the same database). The store cannot change while it 
 read-only, so finished stories and rendered charts are kept in a small LRU cache: the first
 request for a view computes it, the next ones reuse it.
 
-Every figure comes from ``crime_outcomes.analysis.story.story``, the function behind
-``crime-outcomes story``; the only queries here are the offence page's per-force breakdown and
-the look-up lists, all parameterised.
+Every figure comes from ``crime_outcomes.analysis``: ``story()``, the function behind
+``crime-outcomes story``, and ``offence()``, behind ``crime-outcomes offence``.
 """
 
 from __future__ import annotations
@@ -18,14 +17,17 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
-from crime_outcomes.analysis import stats
 from crime_outcomes.analysis import story_queries as q
-from crime_outcomes.analysis.seriousness import RuleHit, RuleSet, load_rules
-from crime_outcomes.analysis.story import Story, resolve_force, story
+from crime_outcomes.analysis.lines import display_name
+from crime_outcomes.analysis.model import Story
+from crime_outcomes.analysis.offence import OffenceView, offence
+from crime_outcomes.analysis.selection import DEFAULT_PER
+from crime_outcomes.analysis.seriousness import RuleSet, load_rules
+from crime_outcomes.analysis.story import resolve_force, story
 from crime_outcomes.errors import NotFoundError
 from crime_outcomes.normalise.forces import FORCES, FRAUD, TERRITORIAL
 from crime_outcomes.outputs.glossary_text import outcome_types_json  # noqa: F401  (the pages and the API import it from here)
@@ -52,7 +54,7 @@ class LRUCache:
         with self._lock:
             if key in self._data:
                 self._data.move_to_end(key)
-                return self._data[key]  # type: ignore[no-any-return]
+                return self._data[key]
         value = compute()  # outside the lock: two threads may compute the same view once each
         with self._lock:
             self._data[key] = value
@@ -78,75 +80,8 @@ class ForceRef:
         return {"name": self.name, "display": self.display, "slug": self.slug, "kind": self.kind, "country": self.country}
 
 
-@dataclass(frozen=True)
-class OffenceForceRow:
-    """One force's figures for one offence code over the period."""
-
-    force: str
-    slug: str
-    kind: str
-    count: int
-    denominator: int  # all its outcomes (types 1-22) for this offence
-    share: float | None
-    share_of_national: float | None
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "force": self.force, "slug": self.slug, "kind": self.kind, "count": self.count,
-            "denominator": self.denominator, "share": self.share, "share_of_national": self.share_of_national,
-        }
-
-
-@dataclass(frozen=True)
-class OffenceYearRow:
-    year: str
-    count: int
-    denominator: int
-    share: float | None
-
-    def to_json(self) -> dict[str, Any]:
-        return {"year": self.year, "count": self.count, "denominator": self.denominator, "share": self.share}
-
-
-@dataclass(frozen=True)
-class OffenceView:
-    """An offence code over a period: which forces gave the outcome for it, and the national series."""
-
-    code: str
-    description: str | None
-    group: str | None
-    subgroup: str | None
-    expired: bool
-    view: View
-    count: int
-    denominator: int
-    share: float | None
-    forces: list[OffenceForceRow]
-    by_year: list[OffenceYearRow]
-    rules: tuple[RuleHit, ...]
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "code": self.code,
-            "description": self.description,
-            "group": self.group,
-            "subgroup": self.subgroup,
-            "expired": self.expired,
-            "outcome": {"types": list(self.view.types), "label": self.view.label},
-            "period": {"from": self.view.first, "to": self.view.last, "years": list(self.view.years)},
-            "basis": self.view.basis,
-            "national": {"count": self.count, "denominator": self.denominator, "share": self.share},
-            "serious": bool(self.rules),
-            "rules": [h.to_json() for h in self.rules],
-            "forces": [f.to_json() for f in self.forces],
-            "by_year": [y.to_json() for y in self.by_year],
-        }
-
-
 def force_refs() -> list[ForceRef]:
     """The 44 forces of England and Wales, territorial first, as ``crime-outcomes forces`` lists them."""
-    from crime_outcomes.analysis.lines import display_name
-
     rows = [f for f in FORCES.values() if f.kind != FRAUD]
     rows.sort(key=lambda f: (f.kind != TERRITORIAL, f.name))
     return [ForceRef(f.name, display_name(f.name), f.slug, f.kind, f.country or None) for f in rows]
@@ -166,8 +101,7 @@ class Explorer:
             self.years: list[str] = s.years()
             self.recorded_crime_years: list[str] = q.recorded_crime_years(s)
             self.labels: dict[str, q.OffenceLabel] = q.offence_labels(s, self.years) if self.years else {}
-            codes = {r[0] for r in s.fetchall("SELECT DISTINCT offence_code FROM outcomes")}
-        self.codes: list[str] = sorted(codes | set(self.labels))
+            self.codes: list[str] = q.offence_codes(s, self.years)
         self.rules: RuleSet = load_rules(rules_path)
 
     @classmethod
@@ -205,8 +139,7 @@ class Explorer:
 
         def compute() -> Story:
             with self.reading() as s:
-                return story(s, force=force, outcome=view.outcome, first=view.first, last=view.last,
-                             basis=view.basis, per=view.per, rules_path=self.rules_path)
+                return story(s, force=force, selection=replace(view.selection, rules=self.rules_path))
 
         return self.cache.get_or_compute(key, compute)
 
@@ -233,55 +166,10 @@ class Explorer:
         return self.cache.get_or_compute(("offence", code, view), lambda: self._offence(code, view))
 
     def _offence(self, code: str, view: View) -> OffenceView:
-        col = q.BASIS_COLUMNS[view.basis]
-        type_marks = ", ".join("?" for _ in view.types)
-        year_marks = ", ".join("?" for _ in view.years)
-        sql = f"""
-            SELECT financial_year, force,
-                   coalesce(sum({col}) FILTER (WHERE outcome_type IN ({type_marks})), 0) AS cnt,
-                   coalesce(sum({col}), 0) AS den
-            FROM outcomes
-            WHERE offence_code = ?
-              AND financial_year IN ({year_marks})
-              AND outcome_type BETWEEN 1 AND 22
-              AND force IN (SELECT force FROM forces WHERE kind <> 'fraud')
-            GROUP BY financial_year, force
-            ORDER BY financial_year, force
-        """
+        # The offence view always divides by all outcomes for the code, whatever the page's per.
+        selection = replace(view.selection, per=DEFAULT_PER)
         with self.reading() as s:
-            rows = s.fetchall(sql, [*view.types, code, *view.years])
-            period_labels = q.offence_labels(s, view.years)
-        by_force: dict[str, list[int]] = {}
-        by_year: dict[str, list[int]] = {y: [0, 0] for y in view.years}
-        for year, force, cnt, den in rows:
-            f = by_force.setdefault(force, [0, 0])
-            f[0] += int(cnt)
-            f[1] += int(den)
-            by_year[year][0] += int(cnt)
-            by_year[year][1] += int(den)
-        count = sum(v[0] for v in by_force.values())
-        denominator = sum(v[1] for v in by_force.values())
-        forces = [
-            OffenceForceRow(name, FORCES[name].slug, FORCES[name].kind, c, d, stats.share(c, d), stats.share(c, count))
-            for name, (c, d) in by_force.items()
-            if name in FORCES
-        ]
-        forces.sort(key=lambda r: (-r.count, -r.denominator, r.force))
-        label = period_labels.get(code) or self.labels.get(code)
-        return OffenceView(
-            code=code,
-            description=label.description if label else None,
-            group=label.group if label else None,
-            subgroup=label.subgroup if label else None,
-            expired=label.expired_any if label else False,
-            view=view,
-            count=count,
-            denominator=denominator,
-            share=stats.share(count, denominator),
-            forces=forces,
-            by_year=[OffenceYearRow(y, c, d, stats.share(c, d)) for y, (c, d) in by_year.items()],
-            rules=tuple(self.rules.match(code, view.types, view.years)),
-        )
+            return offence(s, code, selection=selection, rule_set=self.rules)
 
     def offences_json(self) -> list[dict[str, Any]]:
         """Every offence code in the store with its latest published labels."""

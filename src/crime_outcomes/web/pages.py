@@ -19,19 +19,20 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from crime_outcomes import __version__
 from crime_outcomes.analysis import stats
 from crime_outcomes.analysis.fair import READER_NOTES
-from crime_outcomes.analysis.story import BASES, DEFINITIONS, NATIONAL_SLUG, PERS
+from crime_outcomes.analysis.model import DEFINITIONS, NATIONAL_SLUG
+from crime_outcomes.analysis.selection import BASES, PERS
 from crime_outcomes.errors import NotFoundError
 from crime_outcomes.normalise.forces import FORCES, FRAUD
 from crime_outcomes.normalise.glossary import load_glossary
 from crime_outcomes.normalise.outcome_types import ALL_OUTCOMES, OUTCOME_GROUPS, OUTCOME_TYPES
-from crime_outcomes.outputs.format import interval as format_interval
-from crime_outcomes.outputs.format import number, ordinal, percent, rank_phrase
 from crime_outcomes.outputs.glossary_text import UNSOURCED_MARK
 from crime_outcomes.outputs.methodology import reader_methodology
 from crime_outcomes.readers.text import finalize
+from crime_outcomes.text import interval as format_interval
+from crime_outcomes.text import number, ordinal, percent, rank_phrase
+from crime_outcomes.version import __version__
 from crime_outcomes.web import tables as tb
 from crime_outcomes.web.api import TABLES, explorer_of, force_slugs, view_of
 from crime_outcomes.web.charts import InlineChart, bar_chart, counts_alt, iframe_snippet, story_charts, year_chart

@@ -8,19 +8,14 @@ the API turns that into HTTP 400 with a JSON body, the pages into a 400 page.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from urllib.parse import urlencode
 
-from crime_outcomes.analysis.story import BASES, PERS, normalise_year
-from crime_outcomes.normalise.outcome_types import OUTCOME_GROUPS, parse_outcome_selector
+from crime_outcomes.analysis.selection import BASES, DEFAULT_BASIS, DEFAULT_OUTCOME, DEFAULT_PER, OUTCOME_ALLOWED, PERS, Selection
+from crime_outcomes.errors import SelectionError
 
-DEFAULT_OUTCOME = "8"
-DEFAULT_BASIS = "closed"
-DEFAULT_PER = "outcomes"
 MAX_COMPARE = 8
 """The compare page shows at most this many forces side by side."""
-
-OUTCOME_ALLOWED = ["1-22", "several numbers separated by commas (e.g. 2,3)", *OUTCOME_GROUPS]
 
 
 class BadParameter(ValueError):
@@ -38,16 +33,38 @@ class BadParameter(ValueError):
 
 @dataclass(frozen=True)
 class View:
-    """The selection every page, download and API call shares."""
+    """The selection every page, download and API call shares, its period filled in from the store."""
 
-    outcome: str
-    types: tuple[int, ...]
-    label: str
-    first: str
-    last: str
-    basis: str = DEFAULT_BASIS
-    per: str = DEFAULT_PER
+    selection: Selection
     years: tuple[str, ...] = field(default=(), compare=False)
+
+    @property
+    def outcome(self) -> str:
+        return self.selection.outcome
+
+    @property
+    def types(self) -> tuple[int, ...]:
+        return self.selection.types
+
+    @property
+    def label(self) -> str:
+        return self.selection.label
+
+    @property
+    def first(self) -> str:
+        return self.selection.first or self.years[0]
+
+    @property
+    def last(self) -> str:
+        return self.selection.last or self.years[-1]
+
+    @property
+    def basis(self) -> str:
+        return self.selection.basis
+
+    @property
+    def per(self) -> str:
+        return self.selection.per
 
     def params(self) -> dict[str, str]:
         """The query parameters that reproduce this view (denominator only when not the default)."""
@@ -97,41 +114,37 @@ def choice(query: Mapping[str, str], name: str, allowed: Sequence[str], default:
     return folded
 
 
-def _year(query: Mapping[str, str], name: str, loaded: Sequence[str], default: str) -> str:
-    value = _get(query, name, loaded)
-    if value is None:
-        return default
-    try:
-        year = normalise_year(value)
-    except ValueError:
-        raise BadParameter(name, f"{name}={value!r} is not a financial year: write it like 2017/18, one of the loaded years {', '.join(loaded)}", loaded) from None
-    if year not in loaded:
-        raise BadParameter(name, f"{name}={year} is not loaded: the store holds {', '.join(loaded)}", loaded)
-    return year
+def _url_spelling(parameter: str, value: str) -> str:
+    return f"{parameter}={value}"
 
 
 def parse_view(query: Mapping[str, str], loaded: Sequence[str], recorded_crime_years: Sequence[str] = ()) -> View:
-    """The view in a URL query, checked against the years the store holds."""
+    """The view in a URL query, checked by ``Selection`` and against the years the store holds."""
     if not loaded:
         raise BadParameter("from", "the store holds no outcomes", [])
-    raw_outcome = _get(query, "outcome", OUTCOME_ALLOWED) or DEFAULT_OUTCOME
+    given = {
+        name: _get(query, name, allowed)
+        for name, allowed in (("outcome", OUTCOME_ALLOWED), ("from", loaded), ("to", loaded), ("basis", BASES), ("per", PERS))
+    }
     try:
-        types, label = parse_outcome_selector(raw_outcome)
-    except ValueError:
-        raise BadParameter(
-            "outcome",
-            f"unknown outcome={raw_outcome!r}: use a type number 1-22, several separated by commas (e.g. 2,3), "
-            f"or one of: {', '.join(OUTCOME_GROUPS)}",
-            OUTCOME_ALLOWED,
-        ) from None
-    first = _year(query, "from", loaded, loaded[0])
-    last = _year(query, "to", loaded, loaded[-1])
-    if first > last:
-        raise BadParameter("from", f"the period runs backwards: from={first} is after to={last}", [y for y in loaded if y <= last])
-    basis = choice(query, "basis", BASES, DEFAULT_BASIS)
-    per = choice(query, "per", PERS, DEFAULT_PER)
+        selection = Selection.parse(
+            outcome=given["outcome"] or DEFAULT_OUTCOME,
+            first=given["from"],
+            last=given["to"],
+            basis=given["basis"] or DEFAULT_BASIS,
+            per=given["per"] or DEFAULT_PER,
+            spelling=_url_spelling,
+        )
+    except SelectionError as exc:
+        if exc.parameter in ("from", "to"):
+            raise BadParameter(exc.parameter, f"{exc}; the store holds {', '.join(loaded)}", loaded) from None
+        raise BadParameter(exc.parameter, str(exc), exc.allowed) from None
+    for name, year in (("from", selection.first), ("to", selection.last)):
+        if year is not None and year not in loaded:
+            raise BadParameter(name, f"{name}={year} is not loaded: the store holds {', '.join(loaded)}", loaded)
+    first, last = selection.first or loaded[0], selection.last or loaded[-1]
     years = tuple(y for y in loaded if first <= y <= last)
-    if per == "recorded-crime":
+    if selection.per == "recorded-crime":
         absent = [y for y in years if y not in recorded_crime_years]
         if absent:
             have = ", ".join(recorded_crime_years) or "none"
@@ -140,8 +153,7 @@ def parse_view(query: Mapping[str, str], loaded: Sequence[str], recorded_crime_y
                 f"per=recorded-crime needs the police force area table for {', '.join(absent)} (loaded for: {have}); use per=outcomes",
                 [DEFAULT_PER],
             )
-    outcome = raw_outcome.strip().lower()
-    return View(outcome=outcome, types=types, label=label, first=first, last=last, basis=basis, per=per, years=years)
+    return View(replace(selection, first=first, last=last), years)
 
 
 SORT_KEYS = ("force", "count", "denominator", "share", "rank", "verdict")

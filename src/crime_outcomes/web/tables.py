@@ -18,7 +18,7 @@ from typing import Any
 import xlsxwriter
 
 from crime_outcomes.analysis import stats
-from crime_outcomes.outputs.format import safe_cell
+from crime_outcomes.text import safe_cell
 
 FORMATS = ("csv", "xlsx", "json")
 MEDIA_TYPES = {

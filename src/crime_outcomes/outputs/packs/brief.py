@@ -9,16 +9,16 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from crime_outcomes import __version__
 from crime_outcomes.analysis.fair import READER_NOTES
 from crime_outcomes.analysis.lines import is_disposal, notable_sexual_offences
+from crime_outcomes.analysis.model import DEFINITIONS, SCHEMA_VERSION, OffenceFigures, Story
 from crime_outcomes.analysis.seriousness import RuleHit
-from crime_outcomes.analysis.story import DEFINITIONS, SCHEMA_VERSION, OffenceFigures, Story
 from crime_outcomes.normalise.glossary import load_glossary
-from crime_outcomes.outputs.format import interval, number, ordinal, percent, rank_phrase
 from crime_outcomes.outputs.methodology import reader_methodology
 from crime_outcomes.outputs.packs.model import BRIEF_TOP_OFFENCES, OGL_CREDIT, Brief, ChartRef, Table
 from crime_outcomes.store.bundled import SAMPLE_CREDIT
+from crime_outcomes.text import interval, number, ordinal, percent, rank_phrase
+from crime_outcomes.version import __version__
 
 NATIONAL = "England and Wales"
 

@@ -17,16 +17,19 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from crime_outcomes.analysis.story import Story
+from crime_outcomes.analysis.model import Story
+from crime_outcomes.analysis.selection import Selection
+from crime_outcomes.analysis.story import resolve_force, story
 from crime_outcomes.errors import NotFoundError, disk_error
+from crime_outcomes.normalise.forces import england_and_wales_forces
 from crime_outcomes.outputs.folders import replacing_folder
-from crime_outcomes.outputs.format import number
 from crime_outcomes.outputs.packs.brief import NATIONAL, build_brief, credit_line, edition_line, pct, period_text, rank_text
 from crime_outcomes.outputs.packs.docx import write_docx
 from crime_outcomes.outputs.packs.markup import render_html, render_index, render_markdown
 from crime_outcomes.outputs.packs.model import AllPacks, ChartRef, PackResult, Progress
 from crime_outcomes.outputs.packs.xlsx import write_xlsx
 from crime_outcomes.store import Store
+from crime_outcomes.text import number
 
 _ZIP_TIME = (2000, 1, 1, 0, 0, 0)
 """A fixed timestamp for zip entries, so a rebuilt pack with the same content zips identically."""
@@ -99,14 +102,17 @@ def _zip_folder(folder: Path, files: Sequence[Path], zip_path: Path) -> None:
     os.replace(tmp, zip_path)
 
 
-def _story(store: Any, force: str | None, options: dict[str, Any]) -> Story:
-    from crime_outcomes.analysis.story import story
-
-    return story(store, force=force, **options)
+def _story(store: Any, force: str | None, selection: Selection) -> Story:
+    return story(store, force=force, selection=selection)
 
 
-def _options(outcome: str, first: str | None, last: str | None, basis: str, per: str, rules_path: Path | None) -> dict[str, Any]:
-    return {"outcome": outcome, "first": first, "last": last, "basis": basis, "per": per, "rules_path": rules_path}
+def _options(
+    selection: Selection | None, outcome: str, first: str | None, last: str | None, basis: str, per: str, rules_path: Path | None
+) -> Selection:
+    """The selection given, or one parsed from its fields (SelectionError names a bad one)."""
+    if selection is not None:
+        return selection
+    return Selection.parse(outcome=outcome, first=first, last=last, basis=basis, per=per, rules=rules_path)
 
 
 def write_pack(
@@ -120,9 +126,10 @@ def write_pack(
     basis: str = "closed",
     per: str = "outcomes",
     rules_path: Path | None = None,
+    selection: Selection | None = None,
 ) -> PackResult:
     """Write the pack for one force (None: the national pack) into ``out_dir/<slug>/`` and its zip."""
-    return render_pack(_story(store, force, _options(outcome, first, last, basis, per, rules_path)), out_dir)
+    return render_pack(_story(store, force, _options(selection, outcome, first, last, basis, per, rules_path)), out_dir)
 
 
 class _MemoStore:
@@ -163,6 +170,7 @@ def write_all(
     basis: str = "closed",
     per: str = "outcomes",
     rules_path: Path | None = None,
+    selection: Selection | None = None,
     forces: Sequence[str] | None = None,
     workers: int = 2,
     reuse: bool = True,
@@ -176,13 +184,10 @@ def write_all(
     benchmark; the defaults are the fast path. Forces with no outcomes in the store are
     skipped and listed in the result and the index, not treated as errors.
     """
-    from crime_outcomes.analysis.story import resolve_force
-    from crime_outcomes.normalise.forces import england_and_wales_forces
-
     started = time.perf_counter()
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    options = _options(outcome, first, last, basis, per, rules_path)
+    options = _options(selection, outcome, first, last, basis, per, rules_path)
     source = _MemoStore(store) if reuse else store
     forces = england_and_wales_forces() if forces is None else list(dict.fromkeys(resolve_force(f) for f in forces))
     total = len(forces) + 1
@@ -238,7 +243,7 @@ def _report_to(finished: Callable[[PackResult], None]) -> Callable[[Future[PackR
     return callback
 
 
-def _try_story(store: Any, name: str, options: dict[str, Any], skipped: list[tuple[str, str]]) -> Story | None:
+def _try_story(store: Any, name: str, options: Selection, skipped: list[tuple[str, str]]) -> Story | None:
     try:
         return _story(store, name, options)
     except NotFoundError as exc:

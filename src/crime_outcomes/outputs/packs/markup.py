@@ -4,28 +4,13 @@ HTML autoescaped."""
 
 from __future__ import annotations
 
-import re
-
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from crime_outcomes.outputs.glossary_text import UNSOURCED_MARK
 from crime_outcomes.outputs.packs.model import SOURCE_NAME, SOURCE_PAGE, Brief, ChartRef, Table
-from crime_outcomes.readers.text import finalize, strip_unsafe
-
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#])")
-
-
-def md_escape(value: object) -> str:
-    """Text safe in Markdown: syntax characters backslash-escaped, so markup in data stays literal.
-
-    Line breaks become spaces: a value never starts a new block (a heading, a table row).
-    """
-    if value is None:
-        return ""
-    if isinstance(value, Markup):
-        return strip_unsafe(str(value))
-    return _MD_SPECIAL.sub(r"\\\1", " ".join(strip_unsafe(str(value)).splitlines()))
+from crime_outcomes.readers.text import finalize
+from crime_outcomes.text import md_escape
 
 
 def md_table(t: Table | None) -> Markup:

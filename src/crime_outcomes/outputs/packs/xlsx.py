@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from crime_outcomes.analysis.story import Story
-from crime_outcomes.outputs.format import safe_cell
 from crime_outcomes.outputs.glossary_text import UNSOURCED_MARK
 from crime_outcomes.outputs.packs.model import SOURCE_NAME, SOURCE_PAGE, Brief
+from crime_outcomes.text import safe_cell
 
 _PORTRAIT_COLUMNS = 110.0
 """Total column width (characters) beyond which a sheet prints landscape, so fitting it to the width keeps text legible."""

@@ -1,10 +1,21 @@
-"""Numbers the way UK newsrooms print them: 24,647; 3%; 2014/15; 4.6% -> 5% when whole."""
+"""Text helpers every layer shares: UK newsroom numbers (24,647; 3%; 2014/15), the one precision a
+story prints its percentages at, and Markdown escaping.
+
+They live below the analysis layer (above the readers, whose ``strip_unsafe`` they apply) so
+that the story's sentences, the renderings, the packs, the CLI and the web print a figure the
+same way, and so that nothing below ``outputs`` has to import from it.
+"""
 
 from __future__ import annotations
 
+import re
 from decimal import ROUND_HALF_UP, Decimal
 
 from crime_outcomes.readers.text import strip_unsafe
+
+__all__ = [
+    "choose_places", "interval", "md_escape", "number", "ordinal", "percent", "period", "rank_phrase", "safe_cell", "signed_points",
+]
 
 
 def number(value: int | float | None) -> str:
@@ -74,6 +85,35 @@ def safe_cell(text: str) -> str:
     return text
 
 
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~])")
+_MD_ENTITY = re.compile(r"&(?=#?[0-9A-Za-z]+;)")
+_MD_LINE_START = re.compile(r"^(\s*)(\d{0,9})([-+.)])(?=\s|$|-)")
+
+
+def md_escape(value: object) -> str:
+    """Data as Markdown that prints as typed: no markup, no new block, no extra table column.
+
+    Markup characters are backslash-escaped (``~`` too: GitHub strikes ``~~x~~`` through); an
+    ``&`` that would start an entity (``&lt;``) is escaped while a plain ``&`` stays readable;
+    line breaks become spaces; a leading ``- ``, ``+ ``, ``1. ``, ``1) `` or ``---`` is escaped so it
+    cannot start a list or draw a rule. None is empty. A value that declares itself markup
+    (``__html__``, as Jinja's ``Markup`` does) was built by the caller from escaped parts and is
+    passed through. Control, format and bidi characters are dropped from both.
+    """
+    if value is None:
+        return ""
+    if hasattr(value, "__html__"):
+        return strip_unsafe(str(value))
+    text = _MD_SPECIAL.sub(r"\\\1", " ".join(strip_unsafe(str(value)).splitlines()))
+    text = _MD_ENTITY.sub(r"\\&", text)
+    match = _MD_LINE_START.match(text)
+    if match:
+        indent, digits, mark = match.groups()
+        if (digits and mark in ".)") or (not digits and mark in "-+"):
+            text = indent + digits + "\\" + text[match.end(2):]
+    return text
+
+
 # ------------------------------------------------------------------------------------ house style
 #
 # A story prints every percentage at ONE precision, chosen once from its figures
@@ -131,4 +171,3 @@ def interval(ci: tuple[float, float] | list[float] | None, places: int) -> str:
     if low.startswith("less than"):
         low = percent(0.0, places)
     return f"{low} to {percent(ci[1], places)}"
-
