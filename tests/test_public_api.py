@@ -23,12 +23,15 @@ PUBLIC = {
     "LimitError",
     "NetworkError",
     "NotFoundError",
+    "Selection",
+    "SelectionError",
     "Store",
     "StoreError",
     "Story",
     "__version__",
     "export",
     "ingest",
+    "offence",
     "open_store",
     "story",
     "update",
@@ -49,6 +52,19 @@ def test_public_names() -> None:
         assert getattr(co, name) is not None, name
     assert issubclass(co.StoreError, co.CrimeOutcomesError) and issubclass(co.InputError, co.CrimeOutcomesError)
     assert callable(co.open_store) and callable(co.story) and callable(co.export)
+
+
+def test_selection_and_offence_through_the_api() -> None:
+    """One Selection serves story() and offence(); a bad value is a SelectionError naming it."""
+    sel = co.Selection(outcome="community-resolution")
+    with co.open_store() as store:
+        kent = co.story(store, force="Kent", selection=sel)
+        view = co.offence(store, "11A", selection=sel)
+    assert kent.count == 2204 and kent.outcome_types == (8,)
+    assert {o.code: o.national_count for o in kent.offences}["11A"] == view.count == 725  # test_offence.py checks 725 against the extract
+    with pytest.raises(co.SelectionError) as caught:
+        co.Selection(basis="both")
+    assert caught.value.parameter == "basis" and caught.value.allowed == ["closed", "recorded"]
 
 
 def test_public_functions_win_over_modules_of_the_same_name() -> None:

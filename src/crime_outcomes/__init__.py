@@ -9,8 +9,11 @@ The public API, for notebooks and scripts::
     print(kent.count, kent.to_json()["share"])
 
 ``open_store``, ``ingest`` and ``update`` get data into a store (``crime_outcomes.pipeline``);
-``story`` computes a force's findings (``crime_outcomes.analysis``); ``write_pack`` and
-``write_all`` write story packs; ``export`` writes every table as Parquet or CSV. The CLI and the web explorer are thin layers over these.
+``story`` computes a force's findings and ``offence`` one offence's across the forces
+(``crime_outcomes.analysis``), both for a ``Selection`` (outcome, period, basis, denominator,
+rules) or its fields, a bad one raising ``SelectionError``; ``write_pack`` and ``write_all``
+write story packs; ``export`` writes every table as Parquet or CSV. The CLI and the web
+explorer are thin layers over these.
 
 The names are loaded on first use, so ``import crime_outcomes`` stays cheap and the modules
 below this one can import ``crime_outcomes.<module>`` without importing the whole library.
@@ -24,7 +27,10 @@ from typing import TYPE_CHECKING, Any
 from crime_outcomes.version import __version__
 
 if TYPE_CHECKING:
-    from crime_outcomes.analysis.story import Story, story
+    from crime_outcomes.analysis.model import Story
+    from crime_outcomes.analysis.offence import offence
+    from crime_outcomes.analysis.selection import Selection
+    from crime_outcomes.analysis.story import story
     from crime_outcomes.errors import (
         CrimeOutcomesError,
         DiskError,
@@ -33,6 +39,7 @@ if TYPE_CHECKING:
         LimitError,
         NetworkError,
         NotFoundError,
+        SelectionError,
         StoreError,
     )
     from crime_outcomes.outputs.packs import write_all, write_pack
@@ -48,12 +55,15 @@ __all__ = [
     "LimitError",
     "NetworkError",
     "NotFoundError",
+    "Selection",
+    "SelectionError",
     "Store",
     "StoreError",
     "Story",
     "__version__",
     "export",
     "ingest",
+    "offence",
     "open_store",
     "story",
     "update",
@@ -67,7 +77,9 @@ _HOMES: dict[str, str] = {
     "ingest": "crime_outcomes.pipeline",
     "update": "crime_outcomes.pipeline",
     "story": "crime_outcomes.analysis.story",
-    "Story": "crime_outcomes.analysis.story",
+    "Story": "crime_outcomes.analysis.model",
+    "Selection": "crime_outcomes.analysis.selection",
+    "offence": "crime_outcomes.analysis.offence",
     "export": "crime_outcomes.store.export",
     "write_pack": "crime_outcomes.outputs.packs",
     "write_all": "crime_outcomes.outputs.packs",
@@ -79,6 +91,7 @@ _HOMES: dict[str, str] = {
     "LimitError": "crime_outcomes.errors",
     "NetworkError": "crime_outcomes.errors",
     "NotFoundError": "crime_outcomes.errors",
+    "SelectionError": "crime_outcomes.errors",
     "StoreError": "crime_outcomes.errors",
 }
 
