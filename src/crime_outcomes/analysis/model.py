@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import polars as pl
+
 from crime_outcomes.analysis import fair as fr
 from crime_outcomes.analysis import stats
 from crime_outcomes.analysis.drivers import DriverType
@@ -24,6 +26,14 @@ from crime_outcomes.version import __version__
 
 SCHEMA_VERSION = "1.0"
 """Version of the story JSON. Adding keys keeps 1.x; renaming or removing a key makes 2.0."""
+
+# The columns of Story.offences_frame(): the JSON's offence keys, with rules as their ids.
+OFFENCES_FRAME_SCHEMA: dict[str, Any] = {
+    "code": pl.String, "description": pl.String, "group": pl.String, "subgroup": pl.String, "expired": pl.Boolean,
+    "count": pl.Int64, "national_count": pl.Int64, "share_of_national": pl.Float64,
+    "force_denominator": pl.Int64, "force_rate": pl.Float64, "national_denominator": pl.Int64, "national_rate": pl.Float64,
+    "serious": pl.Boolean, "rules": pl.List(pl.String),
+}
 
 NATIONAL_NAME = "England and Wales"
 NATIONAL_SLUG = "england-and-wales"
@@ -375,6 +385,15 @@ class Story:
     @property
     def glossary(self) -> list[OutcomeEntry]:
         return load_glossary().for_types(self.outcome_types)
+
+    def offences_frame(self) -> pl.DataFrame:
+        """The ``offences`` table as a Polars DataFrame, most first, for notebooks.
+
+        One row per offence code with the JSON's columns; ``rules`` holds the ids of the rules
+        that fired. Shares and rates are fractions, as in the JSON.
+        """
+        rows = [{**o.to_json(), "rules": [h.rule_id for h in o.rules]} for o in self.offences]
+        return pl.DataFrame(rows, schema=OFFENCES_FRAME_SCHEMA, orient="row")
 
     def to_json(self) -> dict[str, Any]:
         """The documented, versioned JSON (see DEFINITIONS); floats are not rounded."""
