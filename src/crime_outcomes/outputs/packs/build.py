@@ -54,7 +54,9 @@ def render_pack(story: Story, out_dir: Path | str, *, embed_codes: Mapping[str, 
         alt_index: dict[str, dict[str, str]] = {}
         for name, chart in story_charts(story.to_json()).items():
             chart.write(chart_dir, name)
-            refs[name] = ChartRef(name, chart.title, chart.alt, f"charts/{name}.svg", f"charts/{name}.png", chart.inline_svg(f"{slug}-{name}"))
+            refs[name] = ChartRef(
+                name, chart.title, chart.alt, f"charts/{name}.svg", f"charts/{name}.png", chart.inline_svg(f"{slug}-{name}")
+            )
             alt_index[name] = {"title": chart.title, "alt": chart.alt, "svg": f"{name}.svg", "png": f"{name}.png"}
             chart.figure.clear()
         (chart_dir / "alt-text.json").write_text(json.dumps(alt_index, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -72,7 +74,9 @@ def render_pack(story: Story, out_dir: Path | str, *, embed_codes: Mapping[str, 
     try:
         _zip_folder(folder, files, zip_path)
     except OSError as exc:
-        raise disk_error(exc, f"the pack folder {out_dir}", changed=f"the pack is in {folder}, but {zip_path.name} was left as it was") or exc from None
+        raise (
+            disk_error(exc, f"the pack folder {out_dir}", changed=f"the pack is in {folder}, but {zip_path.name} was left as it was") or exc
+        ) from None
     name = NATIONAL if story.force.is_national else story.force.name
     return PackResult(name, slug, folder, zip_path, files, story)
 

@@ -238,7 +238,9 @@ def write_docx(brief: Brief, path: Path, folder: Path) -> None:
             p.add_run(_docx_text(f"{entry.name[:1].upper()}{entry.name[1:]} (type {entry.type}). "), style="Strong")
             p.add_run(_docx_text(entry.sentence()))
             for question, answer, sourced in entry.facts():
-                doc.add_paragraph(_docx_text(f"{question}? {answer[:1].upper()}{answer[1:]}.{'' if sourced else UNSOURCED_MARK}"), style="List Bullet")
+                doc.add_paragraph(
+                    _docx_text(f"{question}? {answer[:1].upper()}{answer[1:]}.{'' if sourced else UNSOURCED_MARK}"), style="List Bullet"
+                )
             doc.add_paragraph(_docx_text("Sources: " + "; ".join(f"{src.title} ({src.link})" for src in entry.sources)), style="Caption")
     doc.add_heading("Key figures", level=1)
     _docx_table(doc, brief.figures)

@@ -47,7 +47,9 @@ def _environment(autoescape: bool) -> Environment:
         keep_trailing_newline=True,
         finalize=finalize if autoescape else md_escape,
     )
-    env.globals.update(source_name=SOURCE_NAME, source_page=SOURCE_PAGE, md_table=md_table, md_figure=md_figure, unsourced_mark=UNSOURCED_MARK)
+    env.globals.update(
+        source_name=SOURCE_NAME, source_page=SOURCE_PAGE, md_table=md_table, md_figure=md_figure, unsourced_mark=UNSOURCED_MARK
+    )
     return env
 
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from crime_outcomes.analysis.story import Story
+from crime_outcomes.analysis.model import Story
 from crime_outcomes.normalise.glossary import OutcomeEntry
 
 BRIEF_TOP_OFFENCES = 15

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from crime_outcomes.analysis.story import Story
+from crime_outcomes.analysis.model import Story
 from crime_outcomes.outputs.glossary_text import UNSOURCED_MARK
 from crime_outcomes.outputs.packs.model import SOURCE_NAME, SOURCE_PAGE, Brief
 from crime_outcomes.text import safe_cell
@@ -322,8 +322,14 @@ def _notes(wb: Any, f: _Formats, s: Story, brief: Brief) -> None:
         ("Right of reply", brief.questions),
         *[(f"Methodology: {term}", [body]) for term, body in brief.methodology],
         *[
-            (f"Glossary: type {e.type}, {e.name}", [e.sentence(), *(f"{q}? {a}{'' if ok else UNSOURCED_MARK}" for q, a, ok in e.facts()),
-             "Sources: " + "; ".join(f"{src.title} ({src.link})" for src in e.sources)])
+            (
+                f"Glossary: type {e.type}, {e.name}",
+                [
+                    e.sentence(),
+                    *(f"{q}? {a}{'' if ok else UNSOURCED_MARK}" for q, a, ok in e.facts()),
+                    "Sources: " + "; ".join(f"{src.title} ({src.link})" for src in e.sources),
+                ],
+            )
             for e in brief.glossary
         ],
         *[("Known break in the data", [f"{what} Source: {source} ({link})."]) for what, source, link in brief.known_breaks],
