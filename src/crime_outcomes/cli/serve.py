@@ -52,7 +52,12 @@ def serve_command(
 
     def warm_up(explorer: Explorer) -> None:
         started = time.perf_counter()
-        views = warm_default_views(explorer)
+        try:
+            views = warm_default_views(explorer)
+        except Exception:  # the edition was replaced (and closed) before its warm-up finished
+            if live.current is explorer:
+                raise
+            return
         err_console.print(f"warmed {views} default force views in {time.perf_counter() - started:.1f} s", highlight=False)
 
     def new_edition(explorer: Explorer) -> None:
