@@ -2,9 +2,10 @@
 
 One ``Explorer`` serves the whole app. It holds one read-only DuckDB connection and gives each
 request its own cursor (DuckDB connections are not thread-safe; cursors of one connection are
-independent connections to the same database). The store cannot change while it is open
-read-only, so finished stories and rendered charts are kept in a small LRU cache: the first
-request for a view computes it, the next ones reuse it.
+independent connections to the same database). An explorer serves one edition of the store
+(``web.live`` swaps in a new explorer when the store changes), so finished stories and rendered
+charts are kept in its own small LRU cache: the first request for a view computes it, the next
+ones reuse it.
 
 Every figure comes from ``crime_outcomes.analysis``: ``story()``, the function behind
 ``crime-outcomes story``, and ``offence()``, behind ``crime-outcomes offence``.
@@ -42,12 +43,27 @@ CACHE_SIZE = 1024
 fills 135; a chart set is ~50 KB of SVG, so the cache stays within tens of MB."""
 
 
+class _Pending:
+    """A value one thread is computing; the others asking for it wait for it instead of computing it again."""
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.value: Any = None
+        self.error: BaseException | None = None
+
+
 class LRUCache:
-    """A small thread-safe least-recently-used cache of computed values."""
+    """A small thread-safe least-recently-used cache of computed values, each computed once.
+
+    Under load many requests ask for the same new view at once (a new edition has just been
+    swapped in, or a link is shared): the first computes it and the rest wait for its result,
+    so a view's charts are drawn once rather than once per waiting request.
+    """
 
     def __init__(self, size: int) -> None:
         self.size = size
         self._data: OrderedDict[Hashable, Any] = OrderedDict()
+        self._pending: dict[Hashable, _Pending] = {}
         self._lock = threading.Lock()
 
     def get_or_compute(self, key: Hashable, compute: Callable[[], T]) -> T:
@@ -55,13 +71,32 @@ class LRUCache:
             if key in self._data:
                 self._data.move_to_end(key)
                 return self._data[key]
-        value = compute()  # outside the lock: two threads may compute the same view once each
-        with self._lock:
-            self._data[key] = value
-            self._data.move_to_end(key)
-            while len(self._data) > self.size:
-                self._data.popitem(last=False)
-        return value
+            pending = self._pending.get(key)
+            owner = pending is None
+            if pending is None:
+                pending = self._pending[key] = _Pending()
+        if not owner:
+            pending.done.wait()
+            if pending.error is not None:
+                raise pending.error
+            return pending.value
+        try:
+            value = compute()
+        except BaseException as exc:
+            pending.error = exc
+            raise
+        else:
+            pending.value = value
+            with self._lock:
+                self._data[key] = value
+                self._data.move_to_end(key)
+                while len(self._data) > self.size:
+                    self._data.popitem(last=False)
+            return value
+        finally:
+            with self._lock:
+                self._pending.pop(key, None)
+            pending.done.set()
 
     def clear(self) -> None:
         with self._lock:
