@@ -16,7 +16,9 @@ its start-up warm-up of the default views is done. Then, twice:
    that the server then answers with the new year.
 
 Reported per run: requests, requests per second, errors (any status but 200, or a failed
-connection), median, p95 and max latency. Loopback only; every loop is bounded by the duration.
+connection, or no answer within 60 s), median, p95 and max latency; and the same for the
+requests that ended in the second half of the run, when the views the mix asks for have been
+computed once (the first half includes drawing each new view's charts). Loopback only; every loop is bounded by the duration.
 
     python bench/load.py [--clients 32] [--seconds 60]
 """
@@ -102,13 +104,15 @@ def mixed_paths(codes: list[str], slugs: list[str]) -> list[str]:
 @dataclass
 class Run:
     latencies: list[float] = field(default_factory=list)
+    finished: list[float] = field(default_factory=list)  # seconds into the run at which each request ended
     errors: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 def hammer(url: str, paths: list[str], clients: int, seconds: float) -> tuple[Run, float]:
     run = Run()
-    deadline = time.monotonic() + seconds
+    began = time.monotonic()
+    deadline = began + seconds
 
     def client(seed: int) -> None:
         rng = random.Random(seed)
@@ -125,6 +129,7 @@ def hammer(url: str, paths: list[str], clients: int, seconds: float) -> tuple[Ru
                 elapsed = (time.perf_counter() - start) * 1000
                 with run.lock:
                     run.latencies.append(elapsed)
+                    run.finished.append(time.monotonic() - began)
                     if not ok:
                         run.errors.append(problem)
 
@@ -143,6 +148,13 @@ def report(name: str, run: Run, wall: float) -> None:
         f"{name:<16} {len(lat):>7,} requests  {len(lat) / wall:>6.1f}/s  errors {len(run.errors)}  "
         f"median {statistics.median(lat):>6.0f} ms  p95 {percentile(lat, 95):>6.0f} ms  max {max(lat):>6.0f} ms"
     )
+    half = max(run.finished) / 2 if run.finished else 0.0
+    late = [ms for ms, at in zip(lat, run.finished, strict=True) if at >= half]
+    if late:
+        print(
+            f"{'  second half':<16} {len(late):>7,} requests  {len(late) / (wall - half):>6.1f}/s  "
+            f"median {statistics.median(late):>6.0f} ms  p95 {percentile(late, 95):>6.0f} ms  max {max(late):>6.0f} ms"
+        )
     if run.errors:
         print("   first errors:", run.errors[:5])
 
