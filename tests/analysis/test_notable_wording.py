@@ -67,8 +67,18 @@ def texts(s: Story) -> list[str]:
     for o in sj["notable"]:
         out += [r["label"] for r in o["rules"]]
     out += [rules_behind(o.rules) for o in s.notable]
-    out.append(render_markdown(build_brief(s, {})))
+    out.append(_without_glossary(render_markdown(build_brief(s, {}))))
     return out
+
+
+def _without_glossary(markdown: str) -> str:
+    """The brief less its glossary: that section defines each outcome type in general, sourced
+    terms (what the law says of adult cautions, with its date), not what this force's figures show."""
+    head, sep, rest = markdown.partition("## What the outcomes mean")
+    if not sep:
+        return markdown
+    _, nxt, tail = rest.partition("\n## ")
+    return head + (nxt + tail if nxt else "")
 
 
 def check(s: Story, rules: RuleSet) -> int:
