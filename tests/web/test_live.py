@@ -21,6 +21,7 @@ from web_support import fixture_sum, start_server, write_year_csv
 from crime_outcomes.store import Store
 from crime_outcomes.store.ingest import ingest_file
 from crime_outcomes.web import live as live_module
+from crime_outcomes.web.explorer import Explorer
 from crime_outcomes.web.live import LiveStore
 
 
@@ -158,3 +159,26 @@ def test_ingest_from_another_process_while_serving(tmp_path: Path) -> None:
         server.stop()
         app.state.live.close()
     assert app.state.server_errors == 0
+
+
+def test_a_new_edition_is_prepared_before_it_is_served(tmp_path: Path) -> None:
+    """serve computes a new edition's most visited views before readers see it; meanwhile the old one answers."""
+    from crime_outcomes.web.pages import warm_default_views
+
+    db, newer = one_year_store(tmp_path)
+    live = LiveStore(db, check_every=3600)
+    seen: list[tuple[list[str], list[str], int]] = []
+
+    def prepare(explorer: Explorer) -> None:
+        seen.append((live.current.years, explorer.years, warm_default_views(explorer, [None, "Kent"])))
+
+    live.before_swap.append(prepare)
+    try:
+        with Store.open(db) as store:
+            ingest_file(store, newer)
+        assert live.refresh()
+        assert seen == [(["2016/17"], ["2016/17", "2017/18"], 2)]
+        cached = len(live.current.cache._data)
+        assert cached >= 4  # the two views' stories and charts, computed before the swap
+    finally:
+        live.close()

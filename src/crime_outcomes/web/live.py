@@ -86,6 +86,8 @@ class LiveStore:
         self._stop = threading.Event()
         self._watcher: threading.Thread | None = None
         self.on_swap: list[Callable[[Explorer], None]] = []
+        self.before_swap: list[Callable[[Explorer], None]] = []
+        """Run on a new edition before it is served (``serve`` computes its default views, within a time limit)."""
         self.swaps = 0
         first = self._first_edition(first_copy_timeout)
         self._current = first
@@ -159,6 +161,11 @@ class LiveStore:
                 return False
             if edition is None:
                 return False
+            for prepare in self.before_swap:
+                try:
+                    prepare(edition.explorer)
+                except Exception:  # preparing is an optimisation: the new edition is served all the same
+                    log.exception("preparing edition %d failed", edition.number)
             with self._lock:
                 old = self._current
                 self._current = edition

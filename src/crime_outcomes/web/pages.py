@@ -8,6 +8,7 @@ markup shows as text). Figures are formatted with the same helpers as ``crime-ou
 from __future__ import annotations
 
 import tempfile
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -508,18 +509,21 @@ def routes() -> list[BaseRoute]:
     ]
 
 
-def warm_default_views(ex: Explorer, forces: list[str | None] | None = None) -> int:
+def warm_default_views(ex: Explorer, forces: list[str | None] | None = None, *, seconds: float | None = None) -> int:
     """Compute every force page's default view (story and charts) before anyone asks.
 
     A cold force page is mostly chart drawing (about 0.3-0.5 s); the default view of each of
     the 44 forces and England and Wales is what most visitors open first, so ``serve`` fills
     the cache with them in a background thread. ``forces`` (None = England and Wales) narrows
-    the list. Returns the number of views computed.
+    the list; ``seconds`` stops after that long. Returns the number of views computed.
     """
     view = parse_view({}, ex.years, ex.recorded_crime_years)
     names = forces if forces is not None else [None, *sorted(n for n, f in FORCES.items() if f.kind != FRAUD)]
+    stop = time.monotonic() + seconds if seconds is not None else None
     done = 0
     for name in names:
+        if stop is not None and time.monotonic() > stop:
+            break
         try:
             charts_for(ex, name, view, ex.story_json(name, view))
         except NotFoundError:  # a force with no outcomes in the store has no page to warm
