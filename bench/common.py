@@ -18,9 +18,9 @@ YEARS = [f"{y}/{(y + 1) % 100:02d}" for y in range(2014, 2026)]
 
 def twelve_year_store(path: Path | None = None, *, rebuild: bool = False) -> Path:
     """The path of the twelve-year store, built first if it is missing (or ``rebuild``)."""
-    from crime_outcomes.store.ingest import ingest_file
     from crime_outcomes.sample import sample_path
     from crime_outcomes.store import Store
+    from crime_outcomes.store.ingest import ingest_file
     from crime_outcomes.store.store import SCHEMA_VERSION
 
     path = path or CACHE / f"twelve-years-schema{SCHEMA_VERSION}.duckdb"

@@ -30,10 +30,9 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-
-from common import twelve_year_store
 from typing import Any
 
+from common import twelve_year_store
 
 
 def timed(fn: Callable[[], Any], repeat: int) -> tuple[list[float], Any]:

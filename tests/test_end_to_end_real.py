@@ -3,12 +3,10 @@ same path a download takes, checked against sums computed straight from the CSV.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from crime_outcomes.store.ingest import ingest_file
 from crime_outcomes.store import Store
+from crime_outcomes.store.ingest import ingest_file
 from crime_outcomes.testing.workbooks import HEADERS_2019, HEADERS_CURRENT, write_published_extract
 
 pytestmark = pytest.mark.slow  # the inner loop (-m "not slow") leaves these to the full run

@@ -14,12 +14,12 @@ from pathlib import Path
 
 import platformdirs
 
-from crime_outcomes.version import __version__
 from crime_outcomes.errors import StoreError
-from crime_outcomes.store.ingest import ingest_file
 from crime_outcomes.store import Store
 from crime_outcomes.store.bundled import SAMPLE_CREDIT, SAMPLE_LABEL, SAMPLE_NOTICE, notice, sample_path
+from crime_outcomes.store.ingest import ingest_file
 from crime_outcomes.store.store import SCHEMA_VERSION
+from crime_outcomes.version import __version__
 
 __all__ = ["SAMPLE_CREDIT", "SAMPLE_LABEL", "SAMPLE_NOTICE", "notice", "open_sample_store", "sample_path"]
 

@@ -102,7 +102,7 @@ def test_rank_wording(stories: list[Story]) -> None:
     for s in stories:
         text = " ".join(s.lines)
         assert not re.search(r"\b(second|third|fourth|fifth) (highest|lowest)\b", text), text
-        for joint, n, _, end, of in RANK.findall(text):
+        for _joint, n, _, end, of in RANK.findall(text):
             n, of = int(n), int(of)
             if end == "highest":
                 assert n <= of - n + 1, (s.force.name, text)  # top half (the middle reads either way)

@@ -17,10 +17,10 @@ from typer.testing import CliRunner
 from crime_outcomes.analysis.reconcile import AGREES, DIFFERS, NOT_LOADED, Target, load_targets, reconcile
 from crime_outcomes.cli import app
 from crime_outcomes.errors import EXIT_RECONCILE, InputError
-from crime_outcomes.store.ingest import ingest_file
 from crime_outcomes.normalise.forces import england_and_wales_forces
 from crime_outcomes.sample import open_sample_store
 from crime_outcomes.store import Store
+from crime_outcomes.store.ingest import ingest_file
 from crime_outcomes.testing.workbooks import HEADERS_2019, write_outcomes_workbook
 
 CHARGED = 447_514  # Home Office, 2025/26, recorded basis (docs/home-office-data.md, section 8)

@@ -234,7 +234,7 @@ def test_workbook_numbers_equal_story_json(west_midlands):
     assert s["ci95[0]"] == pytest.approx(sj["ci95"][0]) and s["funnel.limits.upper998"] == pytest.approx(sj["funnel"]["limits"]["upper998"])
     offences = sheet_rows(path, "By offence")
     assert len(offences) == 1 + len(sj["offences"])
-    first = dict(zip(offences[0], offences[1]))
+    first = dict(zip(offences[0], offences[1], strict=False))
     o = sj["offences"][0]
     assert (first["Code"], first["Count"], first["E&W count"]) == (o["code"], o["count"], o["national_count"])
     assert first["Share of E&W"] == pytest.approx(o["share_of_national"])
@@ -405,7 +405,7 @@ def test_hostile_offence_text_is_inert_everywhere(small_store, tmp_path):
     # the workbook: strings, never formulas
     path = folder / "data.xlsx"
     rows = sheet_rows(path, "By offence")
-    row = next(dict(zip(rows[0], r)) for r in rows[1:] if r[0] == "88A")
+    row = next(dict(zip(rows[0], r, strict=False)) for r in rows[1:] if r[0] == "88A")
     assert row["Offence"] == f"{SCRIPT} & grooming"
     assert row["Group"] == "'" + FORMULA and row["Subgroup"] == "'-1 subgroup"
     for index in range(1, 7):

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from web_support import AXE_JS, CHROMIUM, CHROMIUM_ARGS, LiveServer, chromium_available, start_server, write_year_csv
 
-from crime_outcomes.store.ingest import ingest_file
 from crime_outcomes.store import Store
+from crime_outcomes.store.ingest import ingest_file
 
 
 @pytest.fixture(scope="session")

@@ -25,8 +25,8 @@ import pytest
 from web_support import HOMICIDE, MARKUP, SCREENSHOTS, LiveServer, fixture_sum
 
 from crime_outcomes.analysis.story import story
-from crime_outcomes.text import number, percent
 from crime_outcomes.sample import open_sample_store
+from crime_outcomes.text import number, percent
 
 pytestmark = pytest.mark.slow  # the inner loop (-m "not slow") leaves these to the full run
 

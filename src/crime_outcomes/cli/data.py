@@ -196,7 +196,7 @@ def sql(
 
 def _print_rows(names: list[str], rows: list[tuple[Any, ...]], fmt: str) -> None:
     if fmt == "json":
-        print(json.dumps([dict(zip(names, r)) for r in rows], default=str, ensure_ascii=False, indent=2))
+        print(json.dumps([dict(zip(names, r, strict=False)) for r in rows], default=str, ensure_ascii=False, indent=2))
     elif fmt == "csv":
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\n")

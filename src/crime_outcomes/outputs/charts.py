@@ -28,6 +28,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import cast
 
 import matplotlib
 
@@ -221,7 +222,7 @@ def _frame(fig: Figure, title: str, subtitle: str | None, note: str | None = Non
     fig.text(0.015, 0.07 / height, footer, ha="left", va="bottom", fontsize=8, color=MUTED_COLOUR, linespacing=1.4)
     engine = fig.get_layout_engine()
     if engine is not None:
-        engine.set(rect=(0.0, bottom_in / height, 1.0, 1 - top_in / height - bottom_in / height), w_pad=0.06, h_pad=0.06)
+        engine.set(rect=(0.0, bottom_in / height, 1.0, 1 - top_in / height - bottom_in / height), w_pad=0.06, h_pad=0.06)  # type: ignore[call-arg]  # constrained layout's options
 
 
 def settle_layout(fig: Figure) -> None:
@@ -312,7 +313,7 @@ def year_series_chart(
     return Chart("year-series", f"{title}: {subtitle}", alt, fig)
 
 
-def _year_bars(ax, years: Sequence[str], series: list[tuple[str, Sequence[float | None], str]]) -> None:  # type: ignore[no-untyped-def]
+def _year_bars(ax, years: Sequence[str], series: list[tuple[str, Sequence[float | None], str]]) -> None:
     """Bars for one or two years, each topped by its value and, above that, whose it is."""
     n = len(series)
     width = 0.36 if n == 2 else 0.5
@@ -320,7 +321,7 @@ def _year_bars(ax, years: Sequence[str], series: list[tuple[str, Sequence[float 
         xs = [x + (i - (n - 1) / 2) * width for x in range(len(years))]
         heights = [v if v is not None else 0.0 for v in vals]
         bars = ax.bar(xs, heights, width=width * 0.92, color=colour, label=label)
-        for bar, v in zip(bars, vals):
+        for bar, v in zip(bars, vals, strict=False):
             x = bar.get_x() + bar.get_width() / 2
             ax.annotate(_pct(v), (x, bar.get_height()), xytext=(0, 3), textcoords="offset points", ha="center", va="bottom", fontsize=10.5, fontweight="bold")
             ax.annotate(_wrap(label, 24), (x, bar.get_height()), xytext=(0, 18), textcoords="offset points", ha="center", va="bottom", fontsize=8.5, color=MUTED_COLOUR)
@@ -329,7 +330,7 @@ def _year_bars(ax, years: Sequence[str], series: list[tuple[str, Sequence[float 
     ax.set_xlim(-0.7, len(years) - 0.3)
 
 
-def _year_lines(ax, years: Sequence[str], series: list[tuple[str, Sequence[float | None], str]]) -> None:  # type: ignore[no-untyped-def]
+def _year_lines(ax, years: Sequence[str], series: list[tuple[str, Sequence[float | None], str]]) -> None:
     """Lines for three years or more, labelled directly: values at the first year (every year
     when there are few), and at the right end the series name with its latest value.
 
@@ -340,7 +341,7 @@ def _year_lines(ax, years: Sequence[str], series: list[tuple[str, Sequence[float
     label_every = len(years) <= 6
     drawn: list[tuple[str, list[tuple[int, float]], str]] = []
     for label, vals, colour in series:
-        pts = [(x, float(v)) for x, v in zip(xs, vals) if v is not None]
+        pts = [(x, float(v)) for x, v in zip(xs, vals, strict=False) if v is not None]
         if pts:
             ax.plot([p[0] for p in pts], [p[1] for p in pts], color=colour, linewidth=2.2, marker="o", markersize=4.5, zorder=3)
             drawn.append((label, pts, colour))
@@ -413,10 +414,10 @@ def _year_alt(
     who = " and ".join(label for label, _, _ in series)
     parts = [f"{kind} of {outcome_label} as a share of all crime outcomes, {who}, {period}."]
     for label, vals, _ in series:
-        pairs = ", ".join(f"{y}: {_pct(v)}" for y, v in zip(years, vals))
+        pairs = ", ".join(f"{y}: {_pct(v)}" for y, v in zip(years, vals, strict=False))
         parts.append(f"{label}: {pairs}.")
     if counts is not None and len(counts) == len(years):
-        parts.append(f"{force_label} counts: " + ", ".join(f"{y}: {number(c)}" for y, c in zip(years, counts)) + ".")
+        parts.append(f"{force_label} counts: " + ", ".join(f"{y}: {number(c)}" for y, c in zip(years, counts, strict=False)) + ".")
     return " ".join(parts)
 
 
@@ -459,7 +460,7 @@ def offence_chart(
             colours = [SERIOUS_COLOUR if o.serious else FORCE_COLOUR for o in shown]
             ax.barh(ys, [o.count for o in shown], color=colours, height=0.72)
             biggest = shown[0].count
-            for y, o in zip(ys, shown):
+            for y, o in zip(ys, shown, strict=False):
                 ax.annotate(
                     number(o.count), (o.count, y), xytext=(4, 0), textcoords="offset points", va="center", ha="left",
                     fontsize=9, fontweight="bold", color=TEXT_COLOUR,
@@ -556,17 +557,17 @@ def funnel_chart(
             ax.plot(grid, [lim.lower998 for lim in binomial if lim], color=FAINT_COLOUR, linewidth=0.9)
         ax.legend(loc="upper right", fontsize=8, handlelength=2.4, borderaxespad=0.2)
         others = [p for p in pts if p.name != highlight]
-        ax.scatter([p.denominator for p in others], [p.share for p in others], s=26, color=OTHER_COLOUR, edgecolor="white", linewidth=0.6, zorder=3)
+        ax.scatter([p.denominator for p in others], [cast(float, p.share) for p in others], s=26, color=OTHER_COLOUR, edgecolor="white", linewidth=0.6, zorder=3)
         marked = [p for p in pts if p.name == highlight]
         for p in marked:
-            ax.scatter([p.denominator], [p.share], s=90, color=HIGHLIGHT_COLOUR, edgecolor=TEXT_COLOUR, linewidth=0.9, zorder=5)
+            ax.scatter([p.denominator], [cast(float, p.share)], s=90, color=HIGHLIGHT_COLOUR, edgecolor=TEXT_COLOUR, linewidth=0.9, zorder=5)
         settle_layout(fig)
         legend_box = ax.get_legend().get_window_extent(fig.canvas.get_renderer())  # type: ignore[attr-defined,union-attr]
         taken: list[tuple[float, float, float, float]] = [(legend_box.x0, legend_box.y0, legend_box.x1, legend_box.y1)]
         step = max(1, len(grid) // 40)
         lines = [(n, national_share) for n in grid[::step]]
-        lines += [(n, lim.upper998) for n, lim in zip(grid[::step], limits[::step]) if lim]
-        lines += [(n, lim.lower998) for n, lim in zip(grid[::step], limits[::step]) if lim]
+        lines += [(n, lim.upper998) for n, lim in zip(grid[::step], limits[::step], strict=False) if lim]
+        lines += [(n, lim.lower998) for n, lim in zip(grid[::step], limits[::step], strict=False) if lim]
         for p in marked:
             taken.append(_label_point(ax, p, highlight_label or p.name, pts, taken, lines, bold=True))
         if label_extremes:
@@ -585,7 +586,7 @@ _LABEL_OFFSETS = tuple(
 """Candidate label positions (points from the dot), nearest first; the least crowded wins."""
 
 
-def _label_point(  # type: ignore[no-untyped-def]
+def _label_point(
     ax,
     p: FunnelPoint,
     text: str,
@@ -817,7 +818,7 @@ def _cap(text: str) -> str:
 # ------------------------------------------------------------------------ from a story
 
 
-def story_charts(story_json: dict, *, ratio: bool = False) -> dict[str, Chart]:  # type: ignore[type-arg]
+def story_charts(story_json: dict, *, ratio: bool = False) -> dict[str, Chart]:
     """The three charts for a story's JSON (``Story.to_json()``), keyed by CHART_NAMES; with ``ratio`` also
     the chart of standardised ratios (``"ratio"``) when the story has them.
 
@@ -831,7 +832,7 @@ def story_charts(story_json: dict, *, ratio: bool = False) -> dict[str, Chart]: 
         _PLACES.reset(token)
 
 
-def _story_charts(story_json: dict, *, ratio: bool) -> dict[str, Chart]:  # type: ignore[type-arg]
+def _story_charts(story_json: dict, *, ratio: bool) -> dict[str, Chart]:
     force = story_json["force"]
     national = force["kind"] == "national"
     label = force["display"] if not national else "England and Wales"

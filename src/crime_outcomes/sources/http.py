@@ -13,8 +13,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from crime_outcomes.version import __version__
 from crime_outcomes.errors import NetworkError
+from crime_outcomes.version import __version__
 
 USER_AGENT = f"crime-outcomes/{__version__} (+https://github.com/crime-outcomes)"
 DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=60.0, write=30.0, pool=10.0)

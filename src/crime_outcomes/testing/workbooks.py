@@ -31,7 +31,7 @@ import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 from xml.sax.saxutils import escape, quoteattr
 
 import xlsxwriter
@@ -230,10 +230,10 @@ def write_xlsx(path: Path, sheets: Iterable[SheetSpec]) -> Path:
                 for value in cells:
                     kind = type(value)
                     if kind is str:
-                        if put_string(r, c, value):
+                        if put_string(r, c, cast(str, value)):
                             raise ValueError(f"{path.name}!{name} row {r + 1} column {c + 1}: text longer than an xlsx cell holds (32,767)")
                     elif kind is int or kind is float:
-                        if kind is float and not math.isfinite(value):
+                        if kind is float and not math.isfinite(cast(float, value)):
                             raise ValueError(f"{path.name}!{name} row {r + 1} column {c + 1}: {value!r} cannot be written")
                         put_number(r, c, value)
                     elif value is not None:
@@ -349,13 +349,13 @@ class _OdsCells:
         for value in cells:
             kind = type(value)
             if kind is str:
-                frag = text(value)
+                frag = text(cast(str, value))
             elif kind is int:
-                frag = integer(value)
+                frag = integer(cast(int, value))
             elif value is None:
                 frag = _EMPTY
             elif kind is float:
-                frag = real(value)
+                frag = real(cast(float, value))
             else:
                 raise TypeError(f"cannot write {kind.__name__} {value!r} to an ods cell")
             if merge and frag is prev:

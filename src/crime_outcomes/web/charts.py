@@ -238,7 +238,7 @@ def counts_alt(kind: str, rows: Sequence[tuple[str, float]], value_text: Sequenc
     """'Bar chart of ...: A: 1,234; B: 56.'"""
     if not rows:
         return f"{kind}: none in this period."
-    return f"{kind}: " + "; ".join(f"{label}: {text}" for (label, _), text in zip(rows, value_text)) + "."
+    return f"{kind}: " + "; ".join(f"{label}: {text}" for (label, _), text in zip(rows, value_text, strict=False)) + "."
 
 
 __all__ = ["InlineChart", "accessible_svg", "frame_height", "iframe_snippet", "bar_chart", "counts_alt", "csp_safe_svg", "story_charts", "year_chart"]
