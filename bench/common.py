@@ -37,8 +37,14 @@ def twelve_year_store(path: Path | None = None, *, rebuild: bool = False) -> Pat
         for year in YEARS:
             if year == "2017/18":
                 continue
-            con.execute("INSERT INTO outcomes SELECT ? AS financial_year, * EXCLUDE (financial_year) FROM outcomes WHERE financial_year = '2017/18'", [year])
-            con.execute("INSERT INTO offences SELECT ? AS financial_year, * EXCLUDE (financial_year) FROM offences WHERE financial_year = '2017/18'", [year])
+            con.execute(
+                "INSERT INTO outcomes SELECT ? AS financial_year, * EXCLUDE (financial_year) FROM outcomes WHERE financial_year = '2017/18'",
+                [year],
+            )
+            con.execute(
+                "INSERT INTO offences SELECT ? AS financial_year, * EXCLUDE (financial_year) FROM offences WHERE financial_year = '2017/18'",
+                [year],
+            )
         con.execute("UPDATE sources SET years = ?", [",".join(YEARS)])
         store.rebuild_annual(YEARS)
         con.execute("COMMIT")

@@ -67,7 +67,9 @@ def ensure_workbooks(rows: int) -> dict[str, Path]:
 
 def run(kind: str, path: Path) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
-        proc = subprocess.run([sys.executable, "-c", CHILD, kind, str(path), str(Path(tmp) / "s.duckdb")], capture_output=True, text=True, check=False)
+        proc = subprocess.run(
+            [sys.executable, "-c", CHILD, kind, str(path), str(Path(tmp) / "s.duckdb")], capture_output=True, text=True, check=False
+        )
     if proc.returncode != 0:
         raise SystemExit(f"{kind} on {path.name} failed:\n{proc.stderr[-2000:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -81,7 +83,11 @@ def main() -> None:
     args = parser.parse_args()
     books = ensure_workbooks(args.rows)
     results: dict[str, dict[str, float]] = {}
-    plan = [("crime-outcomes", ".xlsx", args.repeat), ("crime-outcomes", ".ods", args.repeat), ("pandas-openpyxl", ".xlsx", args.baseline_repeat)]
+    plan = [
+        ("crime-outcomes", ".xlsx", args.repeat),
+        ("crime-outcomes", ".ods", args.repeat),
+        ("pandas-openpyxl", ".xlsx", args.baseline_repeat),
+    ]
     for kind, suffix, repeat in plan:
         runs = [run(kind, books[suffix]) for _ in range(repeat)]
         results[f"{kind} {suffix}"] = {
@@ -90,11 +96,16 @@ def main() -> None:
             "rows": runs[0]["rows"],
             "runs": len(runs),
         }
-        print(f"{kind:16} {suffix:6} rows={runs[0]['rows']:,} median {results[f'{kind} {suffix}']['median_seconds']:.1f} s, peak {results[f'{kind} {suffix}']['median_peak_mib']:.0f} MiB ({len(runs)} run(s))", file=sys.stderr)
+        print(
+            f"{kind:16} {suffix:6} rows={runs[0]['rows']:,} median {results[f'{kind} {suffix}']['median_seconds']:.1f} s, peak {results[f'{kind} {suffix}']['median_peak_mib']:.0f} MiB ({len(runs)} run(s))",
+            file=sys.stderr,
+        )
     base = results["pandas-openpyxl .xlsx"]
     print(f"\n{'contender':28} {'rows':>10} {'median s':>9} {'peak MiB':>9} {'time vs baseline':>17}")
     for name, r in results.items():
-        print(f"{name:28} {r['rows']:>10,} {r['median_seconds']:>9.1f} {r['median_peak_mib']:>9.0f} {r['median_seconds'] / base['median_seconds']:>16.2f}x")
+        print(
+            f"{name:28} {r['rows']:>10,} {r['median_seconds']:>9.1f} {r['median_peak_mib']:>9.0f} {r['median_seconds'] / base['median_seconds']:>16.2f}x"
+        )
     print("\nbaseline: pandas.read_excel(engine='openpyxl', dtype=str), reading only; crime-outcomes reads, validates and stores.")
 
 

@@ -97,7 +97,10 @@ def main() -> None:
     def cli() -> int:
         done = subprocess.run(
             [sys.executable, "-m", "crime_outcomes", "story", "--force", args.force, "--format", "json"],
-            capture_output=True, text=True, env=env, check=True,
+            capture_output=True,
+            text=True,
+            env=env,
+            check=True,
         )
         return len(done.stdout)
 
@@ -112,8 +115,10 @@ def main() -> None:
 
     assert (result.count, result.denominator) == tuple(floor_result) == pandas_result, "contenders disagree"
     story_median = statistics.median(warm_times)
-    print(f"\n{args.force}, community resolutions, {years[0]} to {years[-1]}: {result.count:,} of {result.denominator:,} "
-          f"(all three contenders agree)\n")
+    print(
+        f"\n{args.force}, community resolutions, {years[0]} to {years[-1]}: {result.count:,} of {result.denominator:,} "
+        f"(all three contenders agree)\n"
+    )
     print(f"{'contender':<42} {'runs':>4} {'median':>10} {'ratio to story()':>18}")
     table = [
         ("story() warm (every finding)", warm_times),
@@ -126,8 +131,10 @@ def main() -> None:
     for name, times in table:
         median = statistics.median(times)
         print(f"{name:<42} {len(times):>4} {median * 1000:>8.1f} ms {median / story_median:>17.2f}x")
-    print(f"\nstory() is {statistics.median(pandas_times) / story_median:.1f}x faster than the pandas baseline; "
-          f"target: well under 1 s ({'met' if story_median < 1 else 'NOT met'}).")
+    print(
+        f"\nstory() is {statistics.median(pandas_times) / story_median:.1f}x faster than the pandas baseline; "
+        f"target: well under 1 s ({'met' if story_median < 1 else 'NOT met'})."
+    )
 
 
 if __name__ == "__main__":

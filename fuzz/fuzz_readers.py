@@ -111,7 +111,14 @@ def CustomMutator(data: bytes, max_size: int, seed: int) -> bytes:  # noqa: N802
     if not parts or rng.random() < 0.1:
         return atheris.Mutate(data, max_size)
     # Prefer the parts the parser reads: the sheets, content.xml, shared strings.
-    weights = [8 if (name := info.filename).startswith("xl/worksheets/") or name == "content.xml" else 2 if name.endswith(".xml") or name.endswith(".rels") else 1 for info, _ in parts]
+    weights = [
+        8
+        if (name := info.filename).startswith("xl/worksheets/") or name == "content.xml"
+        else 2
+        if name.endswith(".xml") or name.endswith(".rels")
+        else 1
+        for info, _ in parts
+    ]
     i = rng.choices(range(len(parts)), weights=weights)[0]
     info, body = parts[i]
     choice = rng.random()
@@ -169,9 +176,19 @@ def campaign(minutes: float, extra: list[str]) -> int:
     found: list[str] = []
     while (left := int(end - time.monotonic())) > 5:
         before = set(crashes.iterdir())
-        cmd = [sys.executable, str(Path(__file__).resolve()), f"-max_total_time={left}", "-rss_limit_mb=4096", "-timeout=30",
-               f"-dict={HERE / 'readers.dict'}", f"-artifact_prefix={crashes}/", "-print_final_stats=1", *extra,
-               str(work / "corpus"), str(work / "seeds")]
+        cmd = [
+            sys.executable,
+            str(Path(__file__).resolve()),
+            f"-max_total_time={left}",
+            "-rss_limit_mb=4096",
+            "-timeout=30",
+            f"-dict={HERE / 'readers.dict'}",
+            f"-artifact_prefix={crashes}/",
+            "-print_final_stats=1",
+            *extra,
+            str(work / "corpus"),
+            str(work / "seeds"),
+        ]
         # Unbuffered, or the traceback of an uncaught exception is lost when libFuzzer exits.
         done = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
         runs += 1
@@ -180,7 +197,9 @@ def campaign(minutes: float, extra: list[str]) -> int:
         new = sorted(set(crashes.iterdir()) - before)
         output = done.stdout + done.stderr  # atheris prints Python tracebacks to stdout
         for f in new:
-            tail = [ln for ln in output.splitlines() if "Error" in ln or "memory allocation" in ln or "Exception" in ln or "panicked" in ln][-3:]
+            tail = [
+                ln for ln in output.splitlines() if "Error" in ln or "memory allocation" in ln or "Exception" in ln or "panicked" in ln
+            ][-3:]
             found.append(f"{f.name}: {' | '.join(tail)[:300]}")
         if new:
             (work / f"run-{runs}.log").write_text(output)

@@ -17,7 +17,9 @@ def loaded(request, tmp_path_factory, extract_path):
     suffix, edition = request.param
     folder = tmp_path_factory.mktemp("e2e")
     headers = HEADERS_2019 if edition == "2019" else HEADERS_CURRENT
-    book = write_published_extract(folder / f"prc-outcomes-open-data-mar2018-tables{suffix}", headers, csv_gz=extract_path, numeric_codes=True)
+    book = write_published_extract(
+        folder / f"prc-outcomes-open-data-mar2018-tables{suffix}", headers, csv_gz=extract_path, numeric_codes=True
+    )
     store = Store.open(folder / "store.duckdb")
     report = ingest_file(store, book)
     yield store, report
@@ -52,11 +54,20 @@ def test_every_forces_total_outcomes(loaded, extract_sums):
 
 def test_traps_survive_the_round_trip(loaded, extract_sums):
     store, _ = loaded
-    type0, type0_closed_null = store.fetchone("SELECT count(*), count(*) FILTER (WHERE closed IS NULL AND closed_marker = 'N/A') FROM outcomes WHERE outcome_type = 0")
+    type0, type0_closed_null = store.fetchone(
+        "SELECT count(*), count(*) FILTER (WHERE closed IS NULL AND closed_marker = 'N/A') FROM outcomes WHERE outcome_type = 0"
+    )
     assert type0 == type0_closed_null == extract_sums.type0_rows
-    negatives = store.fetchone("SELECT count(*) FILTER (WHERE recorded < 0) + count(*) FILTER (WHERE closed < 0), least(min(recorded), min(closed)) FROM outcomes")
+    negatives = store.fetchone(
+        "SELECT count(*) FILTER (WHERE recorded < 0) + count(*) FILTER (WHERE closed < 0), least(min(recorded), min(closed)) FROM outcomes"
+    )
     assert negatives == (extract_sums.negative_cells, extract_sums.min_value)
     codes = {r[0] for r in store.fetchall("SELECT DISTINCT offence_code FROM outcomes")}
     assert codes == extract_sums.codes
     assert "1/4.1/4.10/4.2" in codes and "37.2" in codes
-    assert store.fetchone("SELECT count(*) FROM forces f JOIN (SELECT DISTINCT force FROM outcomes) USING (force) WHERE kind = 'non-territorial'")[0] == 1
+    assert (
+        store.fetchone(
+            "SELECT count(*) FROM forces f JOIN (SELECT DISTINCT force FROM outcomes) USING (force) WHERE kind = 'non-territorial'"
+        )[0]
+        == 1
+    )

@@ -33,6 +33,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("testing", ("testing",)),  # fixtures for tests; nothing in the package may use them
 ]
 
+
 def module_name(path: Path, root: Path) -> str:
     parts = list(path.relative_to(root).with_suffix("").parts)
     if parts[-1] == "__init__":
@@ -161,24 +162,30 @@ def _write(root: Path, files: dict[str, str]) -> Path:
 
 
 def test_checker_finds_an_upward_import_even_inside_a_function(tmp_path: Path) -> None:
-    pkg = _write(tmp_path, {
-        "__init__.py": "",
-        "store/__init__.py": "",
-        "analysis/__init__.py": "",
-        "analysis/story.py": "from crime_outcomes.store import x\n",
-        "store/store.py": "def f():\n    from crime_outcomes.analysis import story\n",
-    })
+    pkg = _write(
+        tmp_path,
+        {
+            "__init__.py": "",
+            "store/__init__.py": "",
+            "analysis/__init__.py": "",
+            "analysis/story.py": "from crime_outcomes.store import x\n",
+            "store/store.py": "def f():\n    from crime_outcomes.analysis import story\n",
+        },
+    )
     assert upward(pkg) == ["crime_outcomes.store.store (line 2, layer store) imports crime_outcomes.analysis.story (layer analysis)"]
 
 
 def test_checker_finds_a_cycle_within_a_layer(tmp_path: Path) -> None:
-    pkg = _write(tmp_path, {
-        "__init__.py": "",
-        "analysis/__init__.py": "",
-        "analysis/story.py": "from crime_outcomes.analysis.lines import build\n",
-        "analysis/lines.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from crime_outcomes.analysis.story import Story\n",
-        "analysis/stats.py": "from . import story\n",
-    })
+    pkg = _write(
+        tmp_path,
+        {
+            "__init__.py": "",
+            "analysis/__init__.py": "",
+            "analysis/story.py": "from crime_outcomes.analysis.lines import build\n",
+            "analysis/lines.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from crime_outcomes.analysis.story import Story\n",
+            "analysis/stats.py": "from . import story\n",
+        },
+    )
     assert upward(pkg) == []
     assert cycles(pkg) == [["crime_outcomes.analysis.lines", "crime_outcomes.analysis.story"]]
 

@@ -69,9 +69,26 @@ def test_numbers_percentages_and_words() -> None:
     assert (percent(0.045), percent(0.0167, 1), percent(0.00001, 1), percent(None)) == ("5%", "1.7%", "less than 0.1%", "–")
     assert signed_points(-0.0123, 1) == "1.2 percentage points" and signed_points(0.01) == "1 percentage point"
     assert [ordinal(n) for n in (1, 2, 3, 4, 11, 12, 13, 21, 22, 33, 101, 111)] == [
-        "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "33rd", "101st", "111th"]
+        "1st",
+        "2nd",
+        "3rd",
+        "4th",
+        "11th",
+        "12th",
+        "13th",
+        "21st",
+        "22nd",
+        "33rd",
+        "101st",
+        "111th",
+    ]
     assert [rank_phrase(r, 43) for r in (1, 2, 33, 42, 43)] == [
-        "the highest of 43", "the 2nd highest of 43", "the 11th lowest of 43", "the 2nd lowest of 43", "the lowest of 43"]
+        "the highest of 43",
+        "the 2nd highest of 43",
+        "the 11th lowest of 43",
+        "the 2nd lowest of 43",
+        "the lowest of 43",
+    ]
     assert period("2017/18", "2017/18") == "2017/18" and period("2014/15", "2017/18") == "between 2014/15 and 2017/18"
     assert [safe_cell(t) for t in ("=1+1", "+44", "-3", "@x", "plain")] == ["'=1+1", "'+44", "'-3", "'@x", "plain"]
 

@@ -106,7 +106,9 @@ def plan_fetch(years: list[str] | None = None, *, base: str | None = None, direc
 
 def fetch(plan: FetchPlan, *, progress: Progress | None = None) -> list[DownloadResult]:
     """Download what the plan takes (only what changed), recording each file in the manifest."""
-    return download_all(plan.wanted, plan.folder, manifest=plan.manifest, listing_url=plan.discovery.listing_url, progress=progress, force=plan.force)
+    return download_all(
+        plan.wanted, plan.folder, manifest=plan.manifest, listing_url=plan.discovery.listing_url, progress=progress, force=plan.force
+    )
 
 
 @dataclass
@@ -127,7 +129,9 @@ class UpdateResult:
         return [rev for r in self.reports for rev in r.revisions]
 
 
-def load_downloads(store: Store, downloads: Iterable[DownloadResult], *, say: Say | None = None) -> tuple[list[IngestReport], list[tuple[Path, InputError]]]:
+def load_downloads(
+    store: Store, downloads: Iterable[DownloadResult], *, say: Say | None = None
+) -> tuple[list[IngestReport], list[tuple[Path, InputError]]]:
     """Offer every downloaded file to ingest; a rejected file is reported and the others still load.
 
     Every file is offered, not only fresh downloads: a file fetched earlier but never loaded

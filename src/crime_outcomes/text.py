@@ -14,7 +14,16 @@ from decimal import ROUND_HALF_UP, Decimal
 from crime_outcomes.readers.text import strip_unsafe
 
 __all__ = [
-    "choose_places", "interval", "md_escape", "number", "ordinal", "percent", "period", "rank_phrase", "safe_cell", "signed_points",
+    "choose_places",
+    "interval",
+    "md_escape",
+    "number",
+    "ordinal",
+    "percent",
+    "period",
+    "rank_phrase",
+    "safe_cell",
+    "signed_points",
 ]
 
 
@@ -110,7 +119,7 @@ def md_escape(value: object) -> str:
     if match:
         indent, digits, mark = match.groups()
         if (digits and mark in ".)") or (not digits and mark in "-+"):
-            text = indent + digits + "\\" + text[match.end(2):]
+            text = indent + digits + "\\" + text[match.end(2) :]
     return text
 
 

@@ -65,8 +65,16 @@ def test_printed_share_inside_printed_interval(stories: list[Story]) -> None:
         assert len(found) == (1 if s.ci95 is not None else 0), (s.force.name, s.outcome_label)
         for share, low, high in found:
             # "less than 0.01%" lies in [0, 0.01]: compare its upper end.
-            assert _value(low.removeprefix("less than ")) <= _value(share.removeprefix("less than ")) <= _value(high.removeprefix("less than ")), (
-                s.force.name, s.outcome_label, share, low, high,
+            assert (
+                _value(low.removeprefix("less than "))
+                <= _value(share.removeprefix("less than "))
+                <= _value(high.removeprefix("less than "))
+            ), (
+                s.force.name,
+                s.outcome_label,
+                share,
+                low,
+                high,
             )
             checked += 1
     assert checked == sum(1 for s in stories if s.ci95 is not None) > 500
@@ -114,9 +122,7 @@ def test_rank_wording(stories: list[Story]) -> None:
             # The share rank, checked against the force comparison table independently of the wording code.
             ranks = [c.rank_by_share for c in s.comparison if c.rank_by_share is not None]
             from_bottom = sum(1 for x in ranks if x > r.by_share) + 1
-            expected = (
-                "the joint " if r.tied_share else "the "
-            ) + ("highest" if r.by_share == 1 else "lowest" if from_bottom == 1 else "")
+            expected = ("the joint " if r.tied_share else "the ") + ("highest" if r.by_share == 1 else "lowest" if from_bottom == 1 else "")
             line = next(line for line in s.lines if "its share was" in line or "its rate was" in line)
             if r.by_share != 1 and from_bottom != 1:
                 word = f"{r.by_share}" if r.by_share <= from_bottom else f"{from_bottom}"

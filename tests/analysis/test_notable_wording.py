@@ -114,7 +114,12 @@ def sample() -> Iterator[Store]:
 
 def test_every_force_and_outcome_on_the_sample(sample: Store) -> None:
     rules = load_rules()
-    forces = [r[0] for r in sample.fetchall("SELECT DISTINCT force FROM outcomes WHERE force IN (SELECT force FROM forces WHERE kind <> 'fraud') ORDER BY 1")]
+    forces = [
+        r[0]
+        for r in sample.fetchall(
+            "SELECT DISTINCT force FROM outcomes WHERE force IN (SELECT force FROM forces WHERE kind <> 'fraud') ORDER BY 1"
+        )
+    ]
     assert len(forces) == 44
     claims_by_outcome = dict.fromkeys(OUTCOMES, 0)
     for outcome in OUTCOMES:

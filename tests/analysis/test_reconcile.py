@@ -152,7 +152,7 @@ def test_cli_exits_non_zero_only_on_an_unexplained_difference(make_store, tmp_pa
     reference = tmp_path / "bulletin.toml"
     shipped = Path(__import__("crime_outcomes").__file__).parent / "data" / "reconciliation.toml"
     text = shipped.read_text(encoding="utf-8")
-    reference.write_text(text[: text.index("[[target]]\nid = \"bbc-")], encoding="utf-8")
+    reference.write_text(text[: text.index('[[target]]\nid = "bbc-')], encoding="utf-8")
     runner = CliRunner()
 
     good = make_store()

@@ -14,9 +14,24 @@ from crime_outcomes.errors import EXIT_USAGE, NotFoundError, SelectionError
 def test_defaults_and_normalisation() -> None:
     s = Selection()
     assert (s.outcome, s.types, s.label, s.first, s.last, s.basis, s.per, s.rules) == (
-        "8", (8,), "community resolutions", None, None, "closed", "outcomes", None)
+        "8",
+        (8,),
+        "community resolutions",
+        None,
+        None,
+        "closed",
+        "outcomes",
+        None,
+    )
     s = Selection(outcome=" Out-Of-Court ", first="2014-15", last="2016/2017", basis="RECORDED", per="Recorded-Crime")
-    assert (s.outcome, s.types, s.first, s.last, s.basis, s.per) == ("out-of-court", (2, 3, 6, 7, 8, 22), "2014/15", "2016/17", "recorded", "recorded-crime")
+    assert (s.outcome, s.types, s.first, s.last, s.basis, s.per) == (
+        "out-of-court",
+        (2, 3, 6, 7, 8, 22),
+        "2014/15",
+        "2016/17",
+        "recorded",
+        "recorded-crime",
+    )
     assert Selection(outcome="3,2").types == (2, 3)
     # a value, usable as a cache key: equal selections are equal and hash alike
     assert Selection(outcome="8", first="2017-18") == Selection(outcome="8", first="2017/18")
@@ -39,7 +54,9 @@ def test_defaults_and_normalisation() -> None:
         ({"rules": Path("/nonexistent/rules.toml")}, "rules", "no rules file at /nonexistent/rules.toml", "TOML"),
     ],
 )
-def test_bad_values_name_the_parameter_and_the_allowed_values(fields: dict[str, object], parameter: str, in_problem: str, in_allowed: str) -> None:
+def test_bad_values_name_the_parameter_and_the_allowed_values(
+    fields: dict[str, object], parameter: str, in_problem: str, in_allowed: str
+) -> None:
     with pytest.raises(SelectionError) as caught:
         Selection(**fields)  # type: ignore[arg-type]
     err = caught.value

@@ -102,9 +102,7 @@ def test_reference_values_are_consistent(reference: dict[str, OffenceReference])
 
 
 def test_packaged_csv_has_no_comment_lines() -> None:
-    text = resources.files("crime_outcomes").joinpath("data", "offence_codes.csv").read_text(
-        encoding="utf-8"
-    )
+    text = resources.files("crime_outcomes").joinpath("data", "offence_codes.csv").read_text(encoding="utf-8")
     assert text.splitlines()[0].startswith("offence_code,description,")
     assert not any(line.startswith("#") for line in text.splitlines())
 
@@ -193,8 +191,7 @@ mode_of_trial = ["IO"]
 def test_user_rules_can_add_a_code(tmp_path: Path, reference: Reference) -> None:
     path = write_rules(
         tmp_path,
-        BASE + '\n[[rule]]\nid = "shoplifting"\nlabel = "Shoplifting, for this study"\n'
-        'codes = ["46"]\n',
+        BASE + '\n[[rule]]\nid = "shoplifting"\nlabel = "Shoplifting, for this study"\ncodes = ["46"]\n',
     )
     rules = load_rules(path, reference=reference)
     assert ids(rules.match("46")) == ["shoplifting"]
@@ -203,12 +200,8 @@ def test_user_rules_can_add_a_code(tmp_path: Path, reference: Reference) -> None
     assert rules.fingerprint == hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def test_overrides_change_the_list(
-    tmp_path: Path, reference: Reference, default_rules: RuleSet
-) -> None:
-    body = resources.files("crime_outcomes").joinpath("data", "seriousness.toml").read_text(
-        encoding="utf-8"
-    )
+def test_overrides_change_the_list(tmp_path: Path, reference: Reference, default_rules: RuleSet) -> None:
+    body = resources.files("crime_outcomes").joinpath("data", "seriousness.toml").read_text(encoding="utf-8")
     body = body.replace("not_serious = []", 'not_serious = ["11A"]')
     body = body.replace("serious = []", 'serious = ["46"]', 1)
     rules = load_rules(write_rules(tmp_path, body), reference=reference)
@@ -224,8 +217,7 @@ def test_overrides_change_the_list(
 def test_outcome_restriction(tmp_path: Path, reference: Reference) -> None:
     path = write_rules(
         tmp_path,
-        'version = 1\n[[rule]]\nid = "class-a-caution"\n'
-        'label = "Adult caution for drug trafficking"\ncodes = ["92A"]\noutcomes = [3]\n',
+        'version = 1\n[[rule]]\nid = "class-a-caution"\nlabel = "Adult caution for drug trafficking"\ncodes = ["92A"]\noutcomes = [3]\n',
     )
     rules = load_rules(path, reference=reference)
     assert ids(rules.match("92A", [3])) == ["class-a-caution"]
@@ -240,8 +232,7 @@ def test_outcome_restriction(tmp_path: Path, reference: Reference) -> None:
 def test_reference_selectors_combine_with_and(tmp_path: Path, reference: Reference) -> None:
     path = write_rules(
         tmp_path,
-        'version = 1\n[[rule]]\nid = "mixed-io"\nlabel = "May be indictable-only"\n'
-        'mode_of_trial = ["MIXED"]\nmost_serious_mode = "IO"\n',
+        'version = 1\n[[rule]]\nid = "mixed-io"\nlabel = "May be indictable-only"\nmode_of_trial = ["MIXED"]\nmost_serious_mode = "IO"\n',
     )
     rules = load_rules(path, reference=reference)
     assert ids(rules.match("17A")) == ["mixed-io"]
@@ -249,13 +240,10 @@ def test_reference_selectors_combine_with_and(tmp_path: Path, reference: Referen
     assert rules.match("19C") == []  # IO, not MIXED
 
 
-def test_code_outside_reference_matches_only_code_rules(
-    tmp_path: Path, reference: Reference
-) -> None:
+def test_code_outside_reference_matches_only_code_rules(tmp_path: Path, reference: Reference) -> None:
     path = write_rules(
         tmp_path,
-        BASE + '\n[[rule]]\nid = "new-code"\nlabel = "A newer code"\ncodes = ["8Z"]\n'
-        '\n[overrides]\nserious = ["8Y"]\n',
+        BASE + '\n[[rule]]\nid = "new-code"\nlabel = "A newer code"\ncodes = ["8Z"]\n\n[overrides]\nserious = ["8Y"]\n',
     )
     rules = load_rules(path, reference=reference)
     assert ids(rules.match("8Z")) == ["new-code"]
@@ -300,9 +288,7 @@ def test_disabled_rule_does_not_match(tmp_path: Path, reference: Reference) -> N
         ("threshold = 3\n" + BASE, "unknown top-level key 'threshold'"),
     ],
 )  # fmt: skip
-def test_malformed_rule_files_name_the_file(
-    tmp_path: Path, reference: Reference, body: str, fragment: str
-) -> None:
+def test_malformed_rule_files_name_the_file(tmp_path: Path, reference: Reference, body: str, fragment: str) -> None:
     path = write_rules(tmp_path, body)
     with pytest.raises(InputError) as info:
         load_rules(path, reference=reference)
@@ -419,9 +405,7 @@ def test_hit_json_carries_basis_governs_source_and_applies(default_rules: RuleSe
     assert "legislation.gov.uk" in data["source"]
 
 
-def test_version_1_rules_default_to_editorial_and_never_apply(
-    tmp_path: Path, reference: Reference
-) -> None:
+def test_version_1_rules_default_to_editorial_and_never_apply(tmp_path: Path, reference: Reference) -> None:
     rules = load_rules(write_rules(tmp_path, BASE), reference=reference)
     (hit,) = rules.match("19E", [3], ["2017/18"])
     assert (hit.basis, hit.governs, hit.applies) == ("editorial", (), False)
@@ -453,9 +437,7 @@ codes = ["46"]
          "effective_to = 2014-01-01\n", "before"),
     ],
 )  # fmt: skip
-def test_version_2_rules_must_declare_their_scope(
-    tmp_path: Path, reference: Reference, extra: str, fragment: str
-) -> None:
+def test_version_2_rules_must_declare_their_scope(tmp_path: Path, reference: Reference, extra: str, fragment: str) -> None:
     path = write_rules(tmp_path, V2 + extra)
     with pytest.raises(InputError) as info:
         load_rules(path, reference=reference)

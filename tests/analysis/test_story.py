@@ -93,7 +93,12 @@ def sums() -> Sums:
         reader = csv.reader(fh)
         col = {name: i for i, name in enumerate(next(reader))}
         year, force_i, code_i, type_i = col["financial_year"], col["force_name"], col["offence_code"], col["outcome_type"]
-        desc_i, group_i, rec_i, closed_i = col["offence_description"], col["offence_group"], col["offences"], col["force_outcomes_recorded_in_quarter"]
+        desc_i, group_i, rec_i, closed_i = (
+            col["offence_description"],
+            col["offence_group"],
+            col["offences"],
+            col["force_outcomes_recorded_in_quarter"],
+        )
         for rec in reader:
             if rec[year] == "NA":  # the trailing all-NA row
                 continue
@@ -186,9 +191,9 @@ def test_offence_breakdown_equals_the_extract(wm: Story, sums: Sums) -> None:
 def test_offence_whose_force_count_is_the_whole_national_count(sample: Store, sums: Sums) -> None:
     forces = sums.forces()
     whole = sorted(
-        (f, c) for (f, c, t), v in sums.closed.items()
-        if t == 8 and v > 0 and sums.force_code(None, c, {8}) == v
-        and all(sums.closed.get((g, c, 8), 0) == 0 for g in forces if g != f)
+        (f, c)
+        for (f, c, t), v in sums.closed.items()
+        if t == 8 and v > 0 and sums.force_code(None, c, {8}) == v and all(sums.closed.get((g, c, 8), 0) == 0 for g in forces if g != f)
     )
     assert whole, "the extract has offences where one force issued every community resolution"
     force, code = whole[0]
@@ -231,7 +236,10 @@ def test_wilson_interval_and_funnel_limits_in_the_story(wm: Story) -> None:
 def test_lines_are_built_from_the_figures(wm: Story) -> None:
     # 1.67% against 2.13%: whole per cent would read "2% compared with 2%", so the story prints one place throughout.
     assert wm.percent_places == 1
-    assert wm.lines[0] == "West Midlands Police issued 3,834 community resolutions in 2017/18 — 1.7% of all 229,297 crime outcomes in its area."
+    assert (
+        wm.lines[0]
+        == "West Midlands Police issued 3,834 community resolutions in 2017/18 — 1.7% of all 229,297 crime outcomes in its area."
+    )
     assert wm.lines[1] == wm.definition and wm.definition.startswith("A community resolution is an informal way")
     # 33rd highest of 43 is in the bottom half: read from the bottom, 43 - 33 + 1 = 11th lowest (no tie).
     assert wm.rank is not None and wm.rank.by_share == 33 and not wm.rank.tied_share
@@ -239,7 +247,10 @@ def test_lines_are_built_from_the_figures(wm: Story) -> None:
     # Inside the limits widened for the spread between forces (issue 12), though outside the binomial ones.
     assert "within the normal spread between forces" in " ".join(wm.lines)
     c11a = next(o for o in wm.notable if o.code == "11A")
-    assert f"{c11a.count} times for cruelty to children/young persons ({100 * c11a.share_of_national:.1f}% of all such community resolutions in England and Wales)" in " ".join(wm.lines)
+    assert (
+        f"{c11a.count} times for cruelty to children/young persons ({100 * c11a.share_of_national:.1f}% of all such community resolutions in England and Wales)"
+        in " ".join(wm.lines)
+    )
     # West Midlands has a notable sexual offence (22B), so the caveat about children applies.
     assert any(o.code == "22B" for o in wm.notable)
     assert any("may involve children" in c for c in wm.caveats)
@@ -249,14 +260,40 @@ def test_lines_are_built_from_the_figures(wm: Story) -> None:
 def test_json_shape_and_values(sample: Store, wm: Story) -> None:
     data = wm.to_json()
     for key in (
-        "schema_version", "definitions", "force", "outcome", "period", "basis", "per", "count", "denominator",
-        "share", "ci95", "national", "rank", "funnel", "by_year", "change", "offences", "notable",
-        "largest_shares", "lines", "caveats", "source", "generated_by",
+        "schema_version",
+        "definitions",
+        "force",
+        "outcome",
+        "period",
+        "basis",
+        "per",
+        "count",
+        "denominator",
+        "share",
+        "ci95",
+        "national",
+        "rank",
+        "funnel",
+        "by_year",
+        "change",
+        "offences",
+        "notable",
+        "largest_shares",
+        "lines",
+        "caveats",
+        "source",
+        "generated_by",
     ):
         assert key in data, key
     assert data["schema_version"] == SCHEMA_VERSION == "1.0"
     assert data["definitions"] == DEFINITIONS
-    assert data["force"] == {"name": "West Midlands", "display": "West Midlands Police", "slug": "west-midlands", "kind": "territorial", "country": "England"}
+    assert data["force"] == {
+        "name": "West Midlands",
+        "display": "West Midlands Police",
+        "slug": "west-midlands",
+        "kind": "territorial",
+        "country": "England",
+    }
     assert data["outcome"]["types"] == [8] and data["outcome"]["label"] == "community resolutions"
     assert data["period"] == {"from": "2017/18", "to": "2017/18", "years": ["2017/18"], "years_not_loaded": []}
     assert (data["count"], data["denominator"], data["share"]) == (3834, 229297, 3834 / 229297)
@@ -266,7 +303,19 @@ def test_json_shape_and_values(sample: Store, wm: Story) -> None:
     assert data["by_year"][0]["count"] == 3834
     assert data["change"] is None  # one year
     row = data["offences"][0]
-    assert set(row) >= {"code", "description", "group", "subgroup", "count", "national_count", "share_of_national", "force_rate", "national_rate", "serious", "rules"}
+    assert set(row) >= {
+        "code",
+        "description",
+        "group",
+        "subgroup",
+        "count",
+        "national_count",
+        "share_of_national",
+        "force_rate",
+        "national_rate",
+        "serious",
+        "rules",
+    }
     assert all(r["serious"] and r["rules"] for r in data["notable"])
     assert {"id", "label", "basis", "governs", "source", "applies", "effective_from", "effective_to"} == set(data["notable"][0]["rules"][0])
     assert data["source"]["rules"]["source"] == "built-in" and len(data["source"]["rules"]["fingerprint"]) == 64
@@ -428,15 +477,33 @@ ROWS: list[tuple[str, int, str, str, int, object, object]] = [
     ("2017/18", 1, "British Transport Police", "46", 8, 10, 10),
     ("2017/18", 1, "British Transport Police", "46", 1, 90, 90),
 ]
-OUTCOME_NAMES = {0: ("Not yet assigned an outcome", "Not yet assigned an outcome"), 1: ("Charged/Summonsed", "Charged/Summonsed"), 8: ("Community Resolution", "Out-of-court (informal)"), 14: ("Evidential difficulties victim based - named suspect not identified", "Evidential difficulties (victim does not support action)")}
+OUTCOME_NAMES = {
+    0: ("Not yet assigned an outcome", "Not yet assigned an outcome"),
+    1: ("Charged/Summonsed", "Charged/Summonsed"),
+    8: ("Community Resolution", "Out-of-court (informal)"),
+    14: ("Evidential difficulties victim based - named suspect not identified", "Evidential difficulties (victim does not support action)"),
+}
 
 # Police force area recorded crime (fraud bodies must be left out of every denominator).
-PFA_HEADERS = ["Financial Year", "Financial Quarter", "Force Name", "Offence Description", "Offence Group", "Offence Subgroup", "Offence Code", "Number of Offences"]
+PFA_HEADERS = [
+    "Financial Year",
+    "Financial Quarter",
+    "Force Name",
+    "Offence Description",
+    "Offence Group",
+    "Offence Subgroup",
+    "Offence Code",
+    "Number of Offences",
+]
 PFA_ROWS = [
-    ("2016/17", 1, "West Midlands", "46", 1000), ("2016/17", 1, "West Midlands", "28A", 1000),
-    ("2017/18", 1, "West Midlands", "28E", 1500), ("2017/18", 1, "West Midlands", "46", 1000),
-    ("2016/17", 1, "Durham", "46", 500), ("2017/18", 1, "Durham", "46", 500),
-    ("2016/17", 1, "British Transport Police", "46", 100), ("2017/18", 1, "British Transport Police", "46", 100),
+    ("2016/17", 1, "West Midlands", "46", 1000),
+    ("2016/17", 1, "West Midlands", "28A", 1000),
+    ("2017/18", 1, "West Midlands", "28E", 1500),
+    ("2017/18", 1, "West Midlands", "46", 1000),
+    ("2016/17", 1, "Durham", "46", 500),
+    ("2017/18", 1, "Durham", "46", 500),
+    ("2016/17", 1, "British Transport Police", "46", 100),
+    ("2017/18", 1, "British Transport Police", "46", 100),
     ("2017/18", 1, "Action Fraud", "53A", 5000),
 ]
 
@@ -447,12 +514,23 @@ def _outcome_csv(path: Path) -> Path:
         w.writeheader()
         for year, quarter, force, code, otype, recorded, closed in ROWS:
             desc, group, subgroup, expired = LABELS[(year, code)]
-            w.writerow({
-                "Financial Year": year, "Financial Quarter": quarter, "Force Name": force, "Offence Description": desc,
-                "Offence Group": group, "Offence Subgroup": subgroup, "Offence Code": code, "Offence Code Expired": expired,
-                "Outcome Description": OUTCOME_NAMES[otype][0], "Outcome Group": OUTCOME_NAMES[otype][1], "Outcome Type": otype,
-                "Force outcomes for offences recorded in quarter": recorded, "Force outcomes recorded in quarter": closed,
-            })
+            w.writerow(
+                {
+                    "Financial Year": year,
+                    "Financial Quarter": quarter,
+                    "Force Name": force,
+                    "Offence Description": desc,
+                    "Offence Group": group,
+                    "Offence Subgroup": subgroup,
+                    "Offence Code": code,
+                    "Offence Code Expired": expired,
+                    "Outcome Description": OUTCOME_NAMES[otype][0],
+                    "Outcome Group": OUTCOME_NAMES[otype][1],
+                    "Outcome Type": otype,
+                    "Force outcomes for offences recorded in quarter": recorded,
+                    "Force outcomes recorded in quarter": closed,
+                }
+            )
     return path
 
 
@@ -494,9 +572,15 @@ def test_multi_year_series_change_and_totals(multi: Store) -> None:
     # Whole per cent would print 4.6%, 4.5% and 4.55% all as 5% ("5% in both years" beside a fall), and 4.55%
     # against the national 11.19% with one significant figure: the story's precision is one decimal place.
     assert s.percent_places == 1
-    assert s.lines[0] == "West Midlands Police issued 91 community resolutions between 2016/17 and 2017/18 — 4.6% of all 2,000 crime outcomes in its area."
+    assert (
+        s.lines[0]
+        == "West Midlands Police issued 91 community resolutions between 2016/17 and 2017/18 — 4.6% of all 2,000 crime outcomes in its area."
+    )
     assert s.lines[1].startswith("A community resolution is ")
-    assert s.lines[2] == "Their share of outcomes fell from 4.6% in 2016/17 to 4.5% in 2017/18, while the number fell from 46 to 45 (down 2.2%)."
+    assert (
+        s.lines[2]
+        == "Their share of outcomes fell from 4.6% in 2016/17 to 4.5% in 2017/18, while the number fell from 46 to 45 (down 2.2%)."
+    )
 
 
 def test_multi_year_burglary_code_change(multi: Store) -> None:
@@ -540,7 +624,9 @@ def test_missing_cells_are_reported_not_zero(multi: Store) -> None:
     assert any("Durham Police include 1 cell published without a number" in c and "Durham (2016/17, Q2)" in c for c in durham.caveats)
     wm = story(multi, force="West Midlands")
     assert wm.missing == []
-    assert any(c.startswith("England and Wales totals include cells published without a number from Durham (2016/17, Q2)") for c in wm.caveats)
+    assert any(
+        c.startswith("England and Wales totals include cells published without a number from Durham (2016/17, Q2)") for c in wm.caveats
+    )
     recorded = story(multi, force="West Midlands", basis="recorded")
     assert [(m.year, m.quarters) for m in recorded.missing] == [("2017/18", (2,))]
     # Recorded basis: type 0 (999 a year) is never counted; the missing cell is left out, not zeroed.
@@ -588,12 +674,23 @@ def test_greater_manchester_and_recorded_basis_caveats(tmp_path: Path) -> None:
         for year in ("2014/15", "2019/20"):
             for force, n in (("Greater Manchester", 12), ("Kent", 20)):
                 for otype, value in ((8, n), (1, 200)):
-                    w.writerow({
-                        "Financial Year": year, "Financial Quarter": 1, "Force Name": force, "Offence Description": "Shoplifting",
-                        "Offence Group": "Theft offences", "Offence Subgroup": "Shoplifting", "Offence Code": "46", "Offence Code Expired": "",
-                        "Outcome Description": OUTCOME_NAMES[otype][0], "Outcome Group": OUTCOME_NAMES[otype][1], "Outcome Type": otype,
-                        "Force outcomes for offences recorded in quarter": value, "Force outcomes recorded in quarter": value,
-                    })
+                    w.writerow(
+                        {
+                            "Financial Year": year,
+                            "Financial Quarter": 1,
+                            "Force Name": force,
+                            "Offence Description": "Shoplifting",
+                            "Offence Group": "Theft offences",
+                            "Offence Subgroup": "Shoplifting",
+                            "Offence Code": "46",
+                            "Offence Code Expired": "",
+                            "Outcome Description": OUTCOME_NAMES[otype][0],
+                            "Outcome Group": OUTCOME_NAMES[otype][1],
+                            "Outcome Type": otype,
+                            "Force outcomes for offences recorded in quarter": value,
+                            "Force outcomes recorded in quarter": value,
+                        }
+                    )
     with Store.open(tmp_path / "gm.duckdb") as store:
         ingest_file(store, path)
         kent = story(store, force="Kent", basis="recorded")
@@ -610,7 +707,8 @@ def test_greater_manchester_and_recorded_basis_caveats(tmp_path: Path) -> None:
         assert "The England and Wales totals for 2014/15 are affected." in joined
         assert "2015/16, 2016/17, 2017/18 and 2018/19 are not loaded" in joined
         assert [(scope, a["id"]) for scope, a in ((x["scope"], x) for x in kent.to_json()["annotations"])] == [
-            ("national", "recorded-basis-gaps-2014-15"), ("national", "greater-manchester-2019-systems"),
+            ("national", "recorded-basis-gaps-2014-15"),
+            ("national", "greater-manchester-2019-systems"),
         ]
         gm = story(store, force="GMP")
         assert [(x["scope"], x["id"]) for x in gm.to_json()["annotations"]] == [("force", "greater-manchester-2019-systems")]

@@ -13,9 +13,37 @@ import pytest
 from crime_outcomes.testing.workbooks import HEADERS_2019, write_outcomes_workbook
 
 ROWS = [
-    ["2017/18", 1, "Kent", "Blackmail", "Theft offences", "Other theft", "35", None, "Community Resolution", "Out-of-court (informal)", 8, 4, 3],
+    [
+        "2017/18",
+        1,
+        "Kent",
+        "Blackmail",
+        "Theft offences",
+        "Other theft",
+        "35",
+        None,
+        "Community Resolution",
+        "Out-of-court (informal)",
+        8,
+        4,
+        3,
+    ],
     ["2017/18", 1, "Kent", "Blackmail", "Theft offences", "Other theft", "35", None, "Charged/Summonsed", "Charged/Summonsed", 1, 10, 9],
-    ["2017/18", 1, "Nowhere Constabulary", "Blackmail", "Theft offences", "Other theft", "35", None, "Charged/Summonsed", "Charged/Summonsed", 1, 10, 9],
+    [
+        "2017/18",
+        1,
+        "Nowhere Constabulary",
+        "Blackmail",
+        "Theft offences",
+        "Other theft",
+        "35",
+        None,
+        "Charged/Summonsed",
+        "Charged/Summonsed",
+        1,
+        10,
+        9,
+    ],
 ]
 
 

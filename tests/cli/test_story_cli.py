@@ -57,13 +57,18 @@ def west_midlands_sums() -> tuple[int, int, int]:
 def test_story_text_for_west_midlands(invoke) -> None:
     result = invoke("story", "--force", "West Midlands")
     assert result.exit_code == 0, result.output
-    assert "West Midlands Police issued 3,834 community resolutions in 2017/18 — 1.7% of all 229,297 crime outcomes in its area." in result.stdout
+    assert (
+        "West Midlands Police issued 3,834 community resolutions in 2017/18 — 1.7% of all 229,297 crime outcomes in its area."
+        in result.stdout
+    )
     assert "Rank by share" in result.stdout and "Caveats" in result.stdout
     assert "bundled 2017/18 sample" in result.stderr
 
 
 def test_story_json_equals_the_extract(invoke, west_midlands_sums: tuple[int, int, int]) -> None:
-    result = invoke("story", "--force", "west midlands police", "--outcome", "8", "--from", "2017/18", "--to", "2017/18", "--format", "json")
+    result = invoke(
+        "story", "--force", "west midlands police", "--outcome", "8", "--from", "2017/18", "--to", "2017/18", "--format", "json"
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     wm8, wm_all, national8 = west_midlands_sums
@@ -126,8 +131,16 @@ def test_rules_file_changes_notable(invoke, tmp_path: Path) -> None:
     data = json.loads(result.stdout)
     assert [n["code"] for n in data["notable"]] == ["46"]
     assert data["notable"][0]["rules"] == [
-        {"id": "shops", "label": "Shoplifting, for the test", "basis": "editorial", "governs": [], "source": None,
-         "applies": False, "effective_from": None, "effective_to": None}
+        {
+            "id": "shops",
+            "label": "Shoplifting, for the test",
+            "basis": "editorial",
+            "governs": [],
+            "source": None,
+            "applies": False,
+            "effective_from": None,
+            "effective_to": None,
+        }
     ]
     assert data["source"]["rules"]["source"] == str(rules)
 
@@ -163,6 +176,12 @@ def test_forces_and_outcomes_lists(invoke) -> None:
 
 def test_installed_command(tmp_path: Path) -> None:
     env = {**os.environ, "CRIME_OUTCOMES_DB": str(tmp_path / "none.duckdb")}
-    done = subprocess.run([sys.executable, "-m", "crime_outcomes", "story", "--force", "West Midlands", "--format", "json"], capture_output=True, text=True, env=env, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "crime_outcomes", "story", "--force", "West Midlands", "--format", "json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["count"] == 3834

@@ -74,7 +74,16 @@ def valid_ods(path: Path, headers: Sequence[str] = HEADERS_2019, data: list[list
     return write_outcomes_workbook(path, rows(headers) if data is None else data, headers, **kw)  # type: ignore[arg-type]
 
 
-def write_csv(path: Path, data: list[list[Cell]], headers: Sequence[str] = HEADERS_CURRENT, *, encoding: str = "utf-8", delimiter: str = ",", newline: str = "\n", bom: bool = False) -> Path:
+def write_csv(
+    path: Path,
+    data: list[list[Cell]],
+    headers: Sequence[str] = HEADERS_CURRENT,
+    *,
+    encoding: str = "utf-8",
+    delimiter: str = ",",
+    newline: str = "\n",
+    bom: bool = False,
+) -> Path:
     buf = io.StringIO()
     writer = csv.writer(buf, delimiter=delimiter, lineterminator=newline)
     writer.writerow(headers)
@@ -128,13 +137,43 @@ def write_zip(path: Path, parts: Sequence[RawPart]) -> Path:
         big = p.size > 0xFFFFFFFF or len(p.data) > 0xFFFFFFFF
         extra = struct.pack("<HHQQ", 1, 16, size, len(p.data)) if big else b""
         usize, csize = (0xFFFFFFFF, 0xFFFFFFFF) if big else (size, len(p.data))
-        out.write(struct.pack("<IHHHHHIIIHH", 0x04034B50, 45 if big else 20, p.flags, p.method, 0, 0x21, p.crc, csize, usize, len(name), len(extra)) + name + extra + p.data)
+        out.write(
+            struct.pack(
+                "<IHHHHHIIIHH", 0x04034B50, 45 if big else 20, p.flags, p.method, 0, 0x21, p.crc, csize, usize, len(name), len(extra)
+            )
+            + name
+            + extra
+            + p.data
+        )
         central.append((p, name, offset, big))
     cd_start = out.tell()
     for p, name, offset, big in central:
         extra = struct.pack("<HHQQ", 1, 16, p.size, len(p.data)) if big else b""
         usize, csize = (0xFFFFFFFF, 0xFFFFFFFF) if big else (p.size, len(p.data))
-        out.write(struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 45 if big else 20, 45 if big else 20, p.flags, p.method, 0, 0x21, p.crc, csize, usize, len(name), len(extra), 0, 0, 0, 0, offset) + name + extra)
+        out.write(
+            struct.pack(
+                "<IHHHHHHIIIHHHHHII",
+                0x02014B50,
+                45 if big else 20,
+                45 if big else 20,
+                p.flags,
+                p.method,
+                0,
+                0x21,
+                p.crc,
+                csize,
+                usize,
+                len(name),
+                len(extra),
+                0,
+                0,
+                0,
+                0,
+                offset,
+            )
+            + name
+            + extra
+        )
     cd_len = out.tell() - cd_start
     out.write(struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(parts), len(parts), cd_len, cd_start, 0))
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -323,7 +362,9 @@ def b_ods_empty_rows_then_data(d: Path) -> Path:
     """Empty rows repeated past the sheet's end, then data: calamine drops the data silently."""
     data = rows(HEADERS_2019, 2)
     p = d / "empty-rows-then-data.ods"
-    return write_ods(p, [("Outcomes_open_data__2017-18", [list(HEADERS_2019), data[0], RepeatedRow([None] * 13, 1_500_000), data[1]])], max_rows=None)
+    return write_ods(
+        p, [("Outcomes_open_data__2017-18", [list(HEADERS_2019), data[0], RepeatedRow([None] * 13, 1_500_000), data[1]])], max_rows=None
+    )
 
 
 def b_ods_columns_repeated(d: Path) -> Path:
@@ -436,7 +477,11 @@ def b_billion_laughs(d: Path) -> Path:
 def b_external_entity(d: Path) -> Path:
     parts = _tiny_ods(d)
     xml = part_text(parts, "content.xml")
-    xml = xml.replace('<?xml version="1.0" encoding="UTF-8"?>', '<?xml version="1.0" encoding="UTF-8"?><!DOCTYPE office:document-content [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>', 1)
+    xml = xml.replace(
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        '<?xml version="1.0" encoding="UTF-8"?><!DOCTYPE office:document-content [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>',
+        1,
+    )
     xml = xml.replace("<text:p>Force Name</text:p>", "<text:p>&xxe;</text:p>", 1)
     replace_part(parts, "content.xml", xml.encode())
     return write_zip(d / "external-entity.ods", parts)
@@ -498,7 +543,9 @@ def b_shuffled(d: Path) -> Path:
     return write_workbook(d / "shuffled-columns.xlsx", [("Outcomes", [headers, *data])])
 
 
-def _edited(name: str, edit: Callable[[list[list[Cell]], Sequence[str]], list[list[Cell]]], headers: Sequence[str] = HEADERS_CURRENT) -> Callable[[Path], Path]:
+def _edited(
+    name: str, edit: Callable[[list[list[Cell]], Sequence[str]], list[list[Cell]]], headers: Sequence[str] = HEADERS_CURRENT
+) -> Callable[[Path], Path]:
     def build(d: Path) -> Path:
         data = edit(rows(headers), headers)
         suffix = Path(name).suffix
@@ -726,66 +773,425 @@ CASES: list[Case] = [
     Case("pk-then-noise", b_random_after_pk, EXIT_INPUT, REJECTED, "rejected: not a spreadsheet (cut short?)", ("not a spreadsheet",)),
     Case("xlsx-cut-half-way", b_truncated("xlsx"), EXIT_INPUT, REJECTED, "rejected: not a spreadsheet / cut short", ("cut short",)),
     Case("ods-cut-half-way", b_truncated("ods"), EXIT_INPUT, REJECTED, "rejected: not a spreadsheet / cut short", ("cut short",)),
-    Case("sheet-data-cut", b_truncated_with_directory, EXIT_INPUT, REJECTED, "rejected: part cut short / damaged, naming the part", ("xl/worksheets/sheet1.xml",)),
-    Case("zip-bomb-ratio", b_ratio_bomb, EXIT_LIMIT, REJECTED, "rejected at once: part compressed ~1000:1 (limit 300:1 above 50 MB)", ("zip bomb", "xl/worksheets/sheet1.xml")),
-    Case("zip-bomb-lying-size", b_lying_bomb, EXIT_LIMIT, REJECTED, "rejected after inflating the declared size: part inflates past its declared size", ("declares", "xl/worksheets/sheet1.xml")),
-    Case("local-header-lies", b_local_header_lies, EXIT_INPUT, REJECTED, "rejected: local header and zip directory disagree on sizes", ("lies",)),
+    Case(
+        "sheet-data-cut",
+        b_truncated_with_directory,
+        EXIT_INPUT,
+        REJECTED,
+        "rejected: part cut short / damaged, naming the part",
+        ("xl/worksheets/sheet1.xml",),
+    ),
+    Case(
+        "zip-bomb-ratio",
+        b_ratio_bomb,
+        EXIT_LIMIT,
+        REJECTED,
+        "rejected at once: part compressed ~1000:1 (limit 300:1 above 50 MB)",
+        ("zip bomb", "xl/worksheets/sheet1.xml"),
+    ),
+    Case(
+        "zip-bomb-lying-size",
+        b_lying_bomb,
+        EXIT_LIMIT,
+        REJECTED,
+        "rejected after inflating the declared size: part inflates past its declared size",
+        ("declares", "xl/worksheets/sheet1.xml"),
+    ),
+    Case(
+        "local-header-lies",
+        b_local_header_lies,
+        EXIT_INPUT,
+        REJECTED,
+        "rejected: local header and zip directory disagree on sizes",
+        ("lies",),
+    ),
     Case("encrypted-part", b_encrypted, EXIT_INPUT, REJECTED, "rejected: encrypted (password-protected) part", ("encrypted",)),
-    Case("overlapping-parts", b_overlapping_parts, EXIT_INPUT, REJECTED, "rejected: a directory entry points at another part's data (the overlapping zip bomb shape)", ("disagrees",)),
-    Case("too-many-parts", b_too_many_parts, EXIT_LIMIT, REJECTED, "rejected: more zip parts than CRIME_OUTCOMES_MAX_MEMBERS", ("parts",), env={"CRIME_OUTCOMES_MAX_MEMBERS": "50"}),
-    Case("ods-8gb-whitespace", b_ods_whitespace(False), EXIT_LIMIT, REJECTED, "rejected at once: content.xml would expand to 8 GiB (limit 3 GiB per part); never reaches the parser, which would abort", ("content.xml", "limit")),
-    Case("ods-8gb-whitespace-lying-size", b_ods_whitespace(True), EXIT_LIMIT, REJECTED, "rejected after inflating ~8 MB: content.xml inflates past its declared size", ("content.xml", "declares")),
-    Case("ods-row-repeated-2-billion", b_ods_rows_repeated, EXIT_LIMIT, REJECTED, "rejected before parsing: row declared repeated 2,000,000,000 times (sheet, row named)", ("Outcomes_open_data__2017-18", "row 2", "repeated")),
-    Case("ods-empty-rows-then-data", b_ods_empty_rows_then_data, EXIT_LIMIT, REJECTED, "rejected before parsing: data after empty rows repeated past row 1,048,576 would be dropped", ("Outcomes_open_data__2017-18", "1,500,003")),
-    Case("ods-columns-repeated", b_ods_columns_repeated, EXIT_LIMIT, REJECTED, "rejected: the reader capped a column repeat (data past column 16,384 would be dropped)", ("columns",)),
-    Case("xlsx-cell-at-XFD1048576", b_xlsx_far_cell, EXIT_LIMIT, REJECTED, "rejected before parsing: 17 billion-cell grid > CRIME_OUTCOMES_MAX_CELLS (the parser would abort)", ("cell limit",)),
-    Case("xlsx-cells-without-positions", b_xlsx_implicit_wide, EXIT_LIMIT, REJECTED, "rejected before parsing: the grid implied by cells without positions > CRIME_OUTCOMES_MAX_CELLS", ("cell limit",)),
-    Case("xlsx-row-2-billion", b_xlsx_row_beyond, EXIT_LIMIT, REJECTED, "rejected before parsing: a cell beyond row 1,048,576", ("2,000,000,000",)),
-    Case("xlsx-shared-strings-2-billion", b_xlsx_shared_strings, EXIT_LIMIT, REJECTED, "rejected before parsing: sharedStrings declares 2 billion strings (the parser would reserve 48 GB and abort)", ("shared strings",)),
-    Case("xlsx-duplicate-r-attribute", b_xlsx_duplicate_r, EXIT_LIMIT, REJECTED, "rejected before parsing: the last r (the one the parser uses) points at XFD1048576", ("cell limit",)),
-    Case("xlsx-gt-inside-attribute", b_xlsx_gt_in_attribute, EXIT_LIMIT, REJECTED, "rejected before parsing: attributes read quote-aware, far cell found", ("cell limit",)),
-    Case("xlsx-lower-case-far-ref", b_xlsx_lowercase_ref, EXIT_LIMIT, REJECTED, "rejected before parsing: xfd1048576 is XFD1048576 to the parser", ("cell limit",)),
-    Case("ods-space-run-2-billion", b_ods_space_run, EXIT_LIMIT, REJECTED, "rejected before parsing: text:s asks for 2,000,000,000 spaces (7.6 GB in the parser)", ("spaces",)),
-    Case("ods-table-never-closed", b_ods_unclosed("table"), EXIT_INPUT, REJECTED, "rejected before parsing: a table is never closed (found by fuzzing: the parser loops for ever)", ("never closed",)),
-    Case("ods-comment-never-closed", b_ods_unclosed("comment"), EXIT_INPUT, REJECTED, "rejected before parsing: a cell comment is never closed (the parser loops for ever)", ("never closed",)),
-    Case("xml-billion-laughs", b_billion_laughs, EXIT_INPUT, REJECTED, "rejected: DOCTYPE/entities in a part (named)", ("DOCTYPE", "xl/worksheets/sheet1.xml")),
-    Case("xml-external-entity", b_external_entity, EXIT_INPUT, REJECTED, "rejected: DOCTYPE/external entity in content.xml", ("DOCTYPE", "content.xml")),
+    Case(
+        "overlapping-parts",
+        b_overlapping_parts,
+        EXIT_INPUT,
+        REJECTED,
+        "rejected: a directory entry points at another part's data (the overlapping zip bomb shape)",
+        ("disagrees",),
+    ),
+    Case(
+        "too-many-parts",
+        b_too_many_parts,
+        EXIT_LIMIT,
+        REJECTED,
+        "rejected: more zip parts than CRIME_OUTCOMES_MAX_MEMBERS",
+        ("parts",),
+        env={"CRIME_OUTCOMES_MAX_MEMBERS": "50"},
+    ),
+    Case(
+        "ods-8gb-whitespace",
+        b_ods_whitespace(False),
+        EXIT_LIMIT,
+        REJECTED,
+        "rejected at once: content.xml would expand to 8 GiB (limit 3 GiB per part); never reaches the parser, which would abort",
+        ("content.xml", "limit"),
+    ),
+    Case(
+        "ods-8gb-whitespace-lying-size",
+        b_ods_whitespace(True),
+        EXIT_LIMIT,
+        REJECTED,
+        "rejected after inflating ~8 MB: content.xml inflates past its declared size",
+        ("content.xml", "declares"),
+    ),
+    Case(
+        "ods-row-repeated-2-billion",
+        b_ods_rows_repeated,
+        EXIT_LIMIT,
+        REJECTED,
+        "rejected before parsing: row declared repeated 2,000,000,000 times (sheet, row named)",
+        ("Outcomes_open_data__2017-18", "row 2", "repeated"),
+    ),
+    Case(
+        "ods-empty-rows-then-data",
+        b_ods_empty_rows_then_data,
+        EXIT_LIMIT,
+        REJECTED,
+        "rejected before parsing: data after empty rows repeated past row 1,048,576 would be dropped",
+        ("Outcomes_open_data__2017-18", "1,500,003"),
+    ),
+    Case(
+        "ods-columns-repeated",
+        b_ods_columns_repeated,
+        EXIT_LIMIT,
+        REJECTED,
+        "rejected: the reader capped a column repeat (data past column 16,384 would be dropped)",
+        ("columns",),
+    ),
+    Case(
+        "xlsx-cell-at-XFD1048576",
+        b_xlsx_far_cell,
+        EXIT_LIMIT,
+        REJECTED,
+        "rejected before parsing: 17 billion-cell grid > CRIME_OUTCOMES_MAX_CELLS (the parser would abort)",
+        ("cell limit",),
+    ),
+    Case(
+        "xlsx-cells-without-positions",
+        b_xlsx_implicit_wide,
+        EXIT_LIMIT,
+        REJECTED,
+        "rejected before parsing: the grid implied by cells without positions > CRIME_OUTCOMES_MAX_CELLS",
+        ("cell limit",),
+    ),
+    Case(
+        "xlsx-row-2-billion",
+        b_xlsx_row_beyond,
+        EXIT_LIMIT,
+        REJECTED,
+        "rejected before parsing: a cell beyond row 1,048,576",
+        ("2,000,000,000",),
+    ),
+    Case(
+        "xlsx-shared-strings-2-billion",
+        b_xlsx_shared_strings,
+        EXIT_LIMIT,
+        REJECTED,
+        "rejected before parsing: sharedStrings declares 2 billion strings (the parser would reserve 48 GB and abort)",
+        ("shared strings",),
+    ),
+    Case(
+        "xlsx-duplicate-r-attribute",
+        b_xlsx_duplicate_r,
+        EXIT_LIMIT,
+        REJECTED,
+        "rejected before parsing: the last r (the one the parser uses) points at XFD1048576",
+        ("cell limit",),
+    ),
+    Case(
+        "xlsx-gt-inside-attribute",
+        b_xlsx_gt_in_attribute,
+        EXIT_LIMIT,
+        REJECTED,
+        "rejected before parsing: attributes read quote-aware, far cell found",
+        ("cell limit",),
+    ),
+    Case(
+        "xlsx-lower-case-far-ref",
+        b_xlsx_lowercase_ref,
+        EXIT_LIMIT,
+        REJECTED,
+        "rejected before parsing: xfd1048576 is XFD1048576 to the parser",
+        ("cell limit",),
+    ),
+    Case(
+        "ods-space-run-2-billion",
+        b_ods_space_run,
+        EXIT_LIMIT,
+        REJECTED,
+        "rejected before parsing: text:s asks for 2,000,000,000 spaces (7.6 GB in the parser)",
+        ("spaces",),
+    ),
+    Case(
+        "ods-table-never-closed",
+        b_ods_unclosed("table"),
+        EXIT_INPUT,
+        REJECTED,
+        "rejected before parsing: a table is never closed (found by fuzzing: the parser loops for ever)",
+        ("never closed",),
+    ),
+    Case(
+        "ods-comment-never-closed",
+        b_ods_unclosed("comment"),
+        EXIT_INPUT,
+        REJECTED,
+        "rejected before parsing: a cell comment is never closed (the parser loops for ever)",
+        ("never closed",),
+    ),
+    Case(
+        "xml-billion-laughs",
+        b_billion_laughs,
+        EXIT_INPUT,
+        REJECTED,
+        "rejected: DOCTYPE/entities in a part (named)",
+        ("DOCTYPE", "xl/worksheets/sheet1.xml"),
+    ),
+    Case(
+        "xml-external-entity",
+        b_external_entity,
+        EXIT_INPUT,
+        REJECTED,
+        "rejected: DOCTYPE/external entity in content.xml",
+        ("DOCTYPE", "content.xml"),
+    ),
     Case("xml-in-utf16", b_utf16_part, EXIT_INPUT, REJECTED, "rejected: XML part not in UTF-8", ("UTF-8",)),
-    Case("no-data-sheet", b_no_data_sheet, EXIT_INPUT, REJECTED, "rejected: no data sheet (the sheets seen are listed)", ("no data sheet", "Cover_sheet")),
-    Case("header-only", b_header_only, EXIT_INPUT, REJECTED, "rejected: a header and no data rows (sheet named)", ("no data rows", "Outcomes_open_data__2017-18")),
-    Case("duplicate-headers", b_duplicate_headers, EXIT_INPUT, REJECTED, "rejected: two columns map to one field (sheet, row 1, both columns named)", ("Outcomes", "row 1", "Force Name")),
-    Case("missing-count-column", b_missing_column, EXIT_INPUT, REJECTED, "rejected: missing field named, headers found listed", ("missing field", "closed")),
+    Case(
+        "no-data-sheet",
+        b_no_data_sheet,
+        EXIT_INPUT,
+        REJECTED,
+        "rejected: no data sheet (the sheets seen are listed)",
+        ("no data sheet", "Cover_sheet"),
+    ),
+    Case(
+        "header-only",
+        b_header_only,
+        EXIT_INPUT,
+        REJECTED,
+        "rejected: a header and no data rows (sheet named)",
+        ("no data rows", "Outcomes_open_data__2017-18"),
+    ),
+    Case(
+        "duplicate-headers",
+        b_duplicate_headers,
+        EXIT_INPUT,
+        REJECTED,
+        "rejected: two columns map to one field (sheet, row 1, both columns named)",
+        ("Outcomes", "row 1", "Force Name"),
+    ),
+    Case(
+        "missing-count-column",
+        b_missing_column,
+        EXIT_INPUT,
+        REJECTED,
+        "rejected: missing field named, headers found listed",
+        ("missing field", "closed"),
+    ),
     Case("unknown-column", b_unknown_header, EXIT_INPUT, REJECTED, "rejected: unknown header named", ("unknown header", "Comments")),
     Case("shuffled-columns", b_shuffled, EXIT_OK, LOADED, "loaded: columns are mapped by header name", rejected_rows=0),
-    Case("bad-counts", _edited("bad-counts.xlsx", e_bad_counts), EXIT_OK, QUARANTINED, "loaded; 5 rows quarantined (text, decimals, a number past int64, 10^12) with row, column and reason", rejected_rows=5, reasons=("not a whole number", "implausibly large")),
-    Case("outcome-type-23", _edited("outcome-type-23.xlsx", e_type_23), EXIT_OK, QUARANTINED, "loaded; the row quarantined: not an outcome type 0-22", rejected_rows=1, reasons=("outcome type",)),
-    Case("year-contradicts-file-name", _edited(FILE_NAME_2018, e_year_contradicts), EXIT_OK, QUARANTINED, "loaded; rows of another year quarantined (`mar2018` = 2017/18)", rejected_rows=3, reasons=("contradicts the file name",)),
-    Case("duplicate-key-rows", _edited("duplicate-rows.xlsx", e_duplicates), EXIT_OK, QUARANTINED, "loaded; later duplicates quarantined, pointing at the first", rejected_rows=2, reasons=("duplicate of row 7",)),
-    Case("negative-annual-total", _edited("negative-total.xlsx", e_negative_total), EXIT_OK, LOADED, "loaded as published (totals reconcile); the summary warns that an annual total is negative", rejected_rows=0, stdout=("negative",)),
-    Case("unknown-force", _edited("unknown-force.xlsx", e_unknown_force), EXIT_OK, QUARANTINED, "loaded; the row quarantined: unknown force name", rejected_rows=1, reasons=("unknown force",)),
-    Case("force-name-with-markup", _edited("markup-force.xlsx", e_markup_force), EXIT_OK, QUARANTINED, "loaded; the row quarantined (unknown force); the name is kept as text in rejected_rows", rejected_rows=1, reasons=("unknown force",)),
-    Case("markup-in-offence-text", _edited("markup-offence.xlsx", e_markup_text), EXIT_OK, LOADED, "loaded; shown as text, never run (sql and status output checked)", rejected_rows=0),
-    Case("markup-in-file-name", b_markup_name, EXIT_OK, LOADED, "loaded; the name is printed as text", rejected_rows=0, stdout=(MARKUP_FILE_NAME,)),
-    Case("csv-latin-1", b_csv("latin-1.csv", encoding="latin-1"), EXIT_OK, LOADED, "loaded; decoded as Windows-1252/Latin-1 (noted)", rejected_rows=0, stdout=("decoded as",)),
+    Case(
+        "bad-counts",
+        _edited("bad-counts.xlsx", e_bad_counts),
+        EXIT_OK,
+        QUARANTINED,
+        "loaded; 5 rows quarantined (text, decimals, a number past int64, 10^12) with row, column and reason",
+        rejected_rows=5,
+        reasons=("not a whole number", "implausibly large"),
+    ),
+    Case(
+        "outcome-type-23",
+        _edited("outcome-type-23.xlsx", e_type_23),
+        EXIT_OK,
+        QUARANTINED,
+        "loaded; the row quarantined: not an outcome type 0-22",
+        rejected_rows=1,
+        reasons=("outcome type",),
+    ),
+    Case(
+        "year-contradicts-file-name",
+        _edited(FILE_NAME_2018, e_year_contradicts),
+        EXIT_OK,
+        QUARANTINED,
+        "loaded; rows of another year quarantined (`mar2018` = 2017/18)",
+        rejected_rows=3,
+        reasons=("contradicts the file name",),
+    ),
+    Case(
+        "duplicate-key-rows",
+        _edited("duplicate-rows.xlsx", e_duplicates),
+        EXIT_OK,
+        QUARANTINED,
+        "loaded; later duplicates quarantined, pointing at the first",
+        rejected_rows=2,
+        reasons=("duplicate of row 7",),
+    ),
+    Case(
+        "negative-annual-total",
+        _edited("negative-total.xlsx", e_negative_total),
+        EXIT_OK,
+        LOADED,
+        "loaded as published (totals reconcile); the summary warns that an annual total is negative",
+        rejected_rows=0,
+        stdout=("negative",),
+    ),
+    Case(
+        "unknown-force",
+        _edited("unknown-force.xlsx", e_unknown_force),
+        EXIT_OK,
+        QUARANTINED,
+        "loaded; the row quarantined: unknown force name",
+        rejected_rows=1,
+        reasons=("unknown force",),
+    ),
+    Case(
+        "force-name-with-markup",
+        _edited("markup-force.xlsx", e_markup_force),
+        EXIT_OK,
+        QUARANTINED,
+        "loaded; the row quarantined (unknown force); the name is kept as text in rejected_rows",
+        rejected_rows=1,
+        reasons=("unknown force",),
+    ),
+    Case(
+        "markup-in-offence-text",
+        _edited("markup-offence.xlsx", e_markup_text),
+        EXIT_OK,
+        LOADED,
+        "loaded; shown as text, never run (sql and status output checked)",
+        rejected_rows=0,
+    ),
+    Case(
+        "markup-in-file-name",
+        b_markup_name,
+        EXIT_OK,
+        LOADED,
+        "loaded; the name is printed as text",
+        rejected_rows=0,
+        stdout=(MARKUP_FILE_NAME,),
+    ),
+    Case(
+        "csv-latin-1",
+        b_csv("latin-1.csv", encoding="latin-1"),
+        EXIT_OK,
+        LOADED,
+        "loaded; decoded as Windows-1252/Latin-1 (noted)",
+        rejected_rows=0,
+        stdout=("decoded as",),
+    ),
     Case("csv-utf8-bom", b_csv("bom.csv", bom=True), EXIT_OK, LOADED, "loaded", rejected_rows=0),
     Case("csv-semicolons", b_csv("semicolons.csv", delimiter=";"), EXIT_OK, LOADED, "loaded", rejected_rows=0),
     Case("csv-crlf", b_csv("crlf.csv", newline="\r\n"), EXIT_OK, LOADED, "loaded", rejected_rows=0),
-    Case("csv-gz-bomb", b_csv_gz_bomb, EXIT_LIMIT, REJECTED, "rejected: gunzipped past the part limit (stops there)", ("expands past the limit",), env={"CRIME_OUTCOMES_MAX_MEMBER_BYTES": "20000000"}),
+    Case(
+        "csv-gz-bomb",
+        b_csv_gz_bomb,
+        EXIT_LIMIT,
+        REJECTED,
+        "rejected: gunzipped past the part limit (stops there)",
+        ("expands past the limit",),
+        env={"CRIME_OUTCOMES_MAX_MEMBER_BYTES": "20000000"},
+    ),
     Case("path-with-spaces-and-accents", b_odd_path, EXIT_OK, LOADED, "loaded", rejected_rows=0),
     Case("unsupported-type", b_not_supported, EXIT_INPUT, REJECTED, "rejected: unsupported file type", ("unsupported file type",)),
     Case("a-folder", b_directory, EXIT_INPUT, REJECTED, "rejected: a folder, not a file", ("folder",)),
     Case("missing-file", b_missing, EXIT_INPUT, REJECTED, "rejected: no such file", ("no such file",)),
-    Case("deceptive-characters-in-text", _edited("deceptive.xlsx", e_deceptive_text), EXIT_OK, LOADED, "loaded; right-to-left override, zero-width and C1 characters removed (count reported); the force name matches once cleaned", rejected_rows=0, stdout=("control, format or bidi",)),
-    Case("c0-controls-in-csv-text", _edited("c0-controls.csv", e_c0_text), EXIT_OK, LOADED, "loaded; escape, bell, DEL and other C0 controls removed (count reported)", rejected_rows=0, stdout=("control, format or bidi",)),
-    Case("description-over-its-bound", _edited("long-description.xlsx", e_long_description), EXIT_OK, QUARANTINED, "loaded; the row quarantined with the length and the limit (1,000 characters), the cell kept cut to the limit", rejected_rows=1, reasons=("6,000 characters", "CRIME_OUTCOMES_MAX_TEXT_CHARS")),
-    Case("code-over-its-bound", _edited("long-code.csv", e_long_code), EXIT_OK, QUARANTINED, "loaded; the row quarantined with the length and the limit (100 characters)", rejected_rows=1, reasons=("500 characters", "CRIME_OUTCOMES_MAX_NAME_CHARS")),
-    Case("many-cells-over-their-bound", _edited("many-long.csv", e_many_long), EXIT_LIMIT, REJECTED, "rejected: more than 1% of rows (and more than 10) have an over-long cell; the first is named", ("20 of 84 rows", "CRIME_OUTCOMES_MAX_OVERLONG_SHARE", "row 12", "Offence Subgroup")),
-    Case("csv-line-over-limit", b_long_line, EXIT_LIMIT, REJECTED, "rejected before parsing: a line longer than 64 KiB (row, column, length and limit named)", ("row 9", "Offence Description", "100,", "CRIME_OUTCOMES_MAX_LINE_BYTES")),
-    Case("csv-213-columns", b_many_columns, EXIT_LIMIT, REJECTED, "rejected before parsing: more columns than CRIME_OUTCOMES_MAX_COLUMNS (64)", ("213 columns", "CRIME_OUTCOMES_MAX_COLUMNS")),
-    Case("header-over-its-bound", b_long_header, EXIT_LIMIT, REJECTED, "rejected: a header longer than 200 characters (sheet, row, column named)", ("column 6", "CRIME_OUTCOMES_MAX_HEADER_CHARS")),
-    Case("sheet-name-over-its-bound", b_long_sheet_name, EXIT_LIMIT, REJECTED, "rejected: a sheet name longer than 100 characters", ("309 characters", "CRIME_OUTCOMES_MAX_SHEET_NAME_CHARS")),
-    Case("deceptive-sheet-name-and-header", b_deceptive_sheet_and_header, EXIT_OK, LOADED, "loaded; zero-width and bidi characters removed from the sheet name and the header (count reported)", rejected_rows=0, stdout=("header row",)),
-    Case("xlsx-named-ods", b_ods_that_is_xlsx, EXIT_INPUT, REJECTED, "rejected: the spreadsheet cannot be opened (reader's reason given)", ("cannot be opened",)),
+    Case(
+        "deceptive-characters-in-text",
+        _edited("deceptive.xlsx", e_deceptive_text),
+        EXIT_OK,
+        LOADED,
+        "loaded; right-to-left override, zero-width and C1 characters removed (count reported); the force name matches once cleaned",
+        rejected_rows=0,
+        stdout=("control, format or bidi",),
+    ),
+    Case(
+        "c0-controls-in-csv-text",
+        _edited("c0-controls.csv", e_c0_text),
+        EXIT_OK,
+        LOADED,
+        "loaded; escape, bell, DEL and other C0 controls removed (count reported)",
+        rejected_rows=0,
+        stdout=("control, format or bidi",),
+    ),
+    Case(
+        "description-over-its-bound",
+        _edited("long-description.xlsx", e_long_description),
+        EXIT_OK,
+        QUARANTINED,
+        "loaded; the row quarantined with the length and the limit (1,000 characters), the cell kept cut to the limit",
+        rejected_rows=1,
+        reasons=("6,000 characters", "CRIME_OUTCOMES_MAX_TEXT_CHARS"),
+    ),
+    Case(
+        "code-over-its-bound",
+        _edited("long-code.csv", e_long_code),
+        EXIT_OK,
+        QUARANTINED,
+        "loaded; the row quarantined with the length and the limit (100 characters)",
+        rejected_rows=1,
+        reasons=("500 characters", "CRIME_OUTCOMES_MAX_NAME_CHARS"),
+    ),
+    Case(
+        "many-cells-over-their-bound",
+        _edited("many-long.csv", e_many_long),
+        EXIT_LIMIT,
+        REJECTED,
+        "rejected: more than 1% of rows (and more than 10) have an over-long cell; the first is named",
+        ("20 of 84 rows", "CRIME_OUTCOMES_MAX_OVERLONG_SHARE", "row 12", "Offence Subgroup"),
+    ),
+    Case(
+        "csv-line-over-limit",
+        b_long_line,
+        EXIT_LIMIT,
+        REJECTED,
+        "rejected before parsing: a line longer than 64 KiB (row, column, length and limit named)",
+        ("row 9", "Offence Description", "100,", "CRIME_OUTCOMES_MAX_LINE_BYTES"),
+    ),
+    Case(
+        "csv-213-columns",
+        b_many_columns,
+        EXIT_LIMIT,
+        REJECTED,
+        "rejected before parsing: more columns than CRIME_OUTCOMES_MAX_COLUMNS (64)",
+        ("213 columns", "CRIME_OUTCOMES_MAX_COLUMNS"),
+    ),
+    Case(
+        "header-over-its-bound",
+        b_long_header,
+        EXIT_LIMIT,
+        REJECTED,
+        "rejected: a header longer than 200 characters (sheet, row, column named)",
+        ("column 6", "CRIME_OUTCOMES_MAX_HEADER_CHARS"),
+    ),
+    Case(
+        "sheet-name-over-its-bound",
+        b_long_sheet_name,
+        EXIT_LIMIT,
+        REJECTED,
+        "rejected: a sheet name longer than 100 characters",
+        ("309 characters", "CRIME_OUTCOMES_MAX_SHEET_NAME_CHARS"),
+    ),
+    Case(
+        "deceptive-sheet-name-and-header",
+        b_deceptive_sheet_and_header,
+        EXIT_OK,
+        LOADED,
+        "loaded; zero-width and bidi characters removed from the sheet name and the header (count reported)",
+        rejected_rows=0,
+        stdout=("header row",),
+    ),
+    Case(
+        "xlsx-named-ods",
+        b_ods_that_is_xlsx,
+        EXIT_INPUT,
+        REJECTED,
+        "rejected: the spreadsheet cannot be opened (reader's reason given)",
+        ("cannot be opened",),
+    ),
 ]
 
 

@@ -51,7 +51,9 @@ MEASURE = (
 )
 
 
-def run_cli(args: list[str], env: dict[str, str] | None = None, timeout: float = 120, measure: bool = False, **kw: object) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    args: list[str], env: dict[str, str] | None = None, timeout: float = 120, measure: bool = False, **kw: object
+) -> subprocess.CompletedProcess[str]:
     full_env = {**os.environ, "COLUMNS": "1000", "NO_COLOR": "1", "TERM": "dumb", **(env or {})}
     full_env.pop("CRIME_OUTCOMES_DB", None)
     command = [sys.executable, "-c", MEASURE, *CLI[1:], *args] if measure else [*CLI, *args]
@@ -181,15 +183,23 @@ def test_markup_prints_as_text(corpus_results: dict[str, Result]) -> None:
 
 def test_latin1_text_is_decoded(corpus_results: dict[str, Result]) -> None:
     db = corpus_results["csv-latin-1"].db
-    got = run_cli(["sql", "SELECT DISTINCT description FROM offences WHERE description LIKE 'Dommage%'", "--db", str(db), "--format", "json"])
+    got = run_cli(
+        ["sql", "SELECT DISTINCT description FROM offences WHERE description LIKE 'Dommage%'", "--db", str(db), "--format", "json"]
+    )
     assert json.loads(got.stdout) == [{"description": LATIN1_TEXT}]
 
 
 def _text_values(db: Path) -> list[str]:
     """Every text value in every table of the store."""
     with Store.open(db, read_only=True) as store:
-        columns = store.fetchall("SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'main' AND data_type = 'VARCHAR'")
-        return [v for table, column in columns for (v,) in store.fetchall(f'SELECT DISTINCT "{column}" FROM "{table}" WHERE "{column}" IS NOT NULL')]
+        columns = store.fetchall(
+            "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'main' AND data_type = 'VARCHAR'"
+        )
+        return [
+            v
+            for table, column in columns
+            for (v,) in store.fetchall(f'SELECT DISTINCT "{column}" FROM "{table}" WHERE "{column}" IS NOT NULL')
+        ]
 
 
 def test_deceptive_characters_never_reach_the_store(corpus_results: dict[str, Result]) -> None:

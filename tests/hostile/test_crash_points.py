@@ -94,7 +94,13 @@ def state(db: Path) -> dict[str, tuple[int, str]]:
     with Store.open(db, read_only=True) as store:
         tables = [r[0] for r in store.fetchall("SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' ORDER BY 1")]
         for table in tables:
-            cols = [r[0] for r in store.fetchall("SELECT column_name FROM information_schema.columns WHERE table_name = ? AND data_type NOT LIKE 'TIMESTAMP%' AND NOT (table_name = 'sources' AND column_name = 'path') ORDER BY ordinal_position", [table])]
+            cols = [
+                r[0]
+                for r in store.fetchall(
+                    "SELECT column_name FROM information_schema.columns WHERE table_name = ? AND data_type NOT LIKE 'TIMESTAMP%' AND NOT (table_name = 'sources' AND column_name = 'path') ORDER BY ordinal_position",
+                    [table],
+                )
+            ]
             listed = ", ".join(f'"{c}"' for c in cols)
             rows = store.fetchall(f'SELECT {listed} FROM "{table}" ORDER BY ALL')
             out[table] = (len(rows), hashlib.sha256(repr(rows).encode()).hexdigest())

@@ -85,7 +85,9 @@ def test_a_pack_onto_a_full_disk_leaves_the_folder_as_it_was(small_disk: tuple[P
         fh.write(b"\0" * (size - (300 << 10)))
     done = cli(["pack", "--force", "Kent", "--out", str(out)])
     assert done.returncode == EXIT_STORE, done.stdout + done.stderr
-    assert f"the disk holding the pack folder {out} is full: {out / 'kent'} was left as it was; free space and run again" in flat(done.stderr)
+    assert f"the disk holding the pack folder {out} is full: {out / 'kent'} was left as it was; free space and run again" in flat(
+        done.stderr
+    )
     assert "Traceback" not in done.stderr
     assert sorted(p.name for p in out.iterdir()) == ["kent"]
     assert [p.name for p in (out / "kent").iterdir()] == ["brief.md"]

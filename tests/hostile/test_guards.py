@@ -24,10 +24,15 @@ def ods_content(plain_rows: int, repeated: int, empty_repeat: bool, trailing_pad
     rep_cells = '<table:table-cell table:number-columns-repeated="1024"/>' if empty_repeat else CELL.format("x") + PAD
     body = (
         '<?xml version="1.0" encoding="UTF-8"?><office:document-content><office:body><office:spreadsheet>'
-        '<table:table table:name="Data">' + row * plain_rows
+        '<table:table table:name="Data">'
+        + row * plain_rows
         + f'<table:table-row table:number-rows-repeated="{repeated}">{rep_cells}</table:table-row>'
         + row
-        + (f'<table:table-row table:number-rows-repeated="{trailing_pad}"><table:table-cell table:number-columns-repeated="1024"/></table:table-row>' if trailing_pad else "")
+        + (
+            f'<table:table-row table:number-rows-repeated="{trailing_pad}"><table:table-cell table:number-columns-repeated="1024"/></table:table-row>'
+            if trailing_pad
+            else ""
+        )
         + "</table:table></office:spreadsheet></office:body></office:document-content>"
     )
     return body.encode()
@@ -96,7 +101,12 @@ FAR_CELLS = [
 
 
 @settings(max_examples=80, deadline=None)
-@given(rows=st.integers(1, 60), far=st.sampled_from([None, *FAR_CELLS]), at=st.integers(0, 60), cuts=st.lists(st.integers(0, 20_000), max_size=40))
+@given(
+    rows=st.integers(1, 60),
+    far=st.sampled_from([None, *FAR_CELLS]),
+    at=st.integers(0, 60),
+    cuts=st.lists(st.integers(0, 20_000), max_size=40),
+)
 def test_xlsx_grid_bound_does_not_depend_on_chunking(rows: int, far: str | None, at: int, cuts: list[int]) -> None:
     limits = Limits(max_cells=20_000_000)
     scanner = guards._XlsxScanner("xl/worksheets/sheet1.xml", WHERE, limits, "Data")
@@ -123,12 +133,17 @@ def test_a_full_sheet_of_thirteen_columns_fits_the_default_cell_limit() -> None:
 
 def test_shared_string_count_found_in_a_broken_tag() -> None:
     """Found by fuzzing: a tag the parser reads past a stray '<?xml' still carries the count."""
-    data = b'<?xml version="1.0"?><sst xmlns="x<?xml version="1.0"?><sst count="2000000000" uniqueCount="2000000000"><si><t>a</t></si></sst>'
+    data = (
+        b'<?xml version="1.0"?><sst xmlns="x<?xml version="1.0"?><sst count="2000000000" uniqueCount="2000000000"><si><t>a</t></si></sst>'
+    )
     with pytest.raises(LimitError):
         feed(guards._XlsxScanner("xl/sharedStrings.xml", WHERE, Limits(), None), data, [30])
 
 
-@pytest.mark.parametrize("head", [b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]><x/>', b"\xff\xfe<\x00?\x00x\x00", b'<?xml version="1.0"?>\n<!doctype x><x/>'])
+@pytest.mark.parametrize(
+    "head",
+    [b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]><x/>', b"\xff\xfe<\x00?\x00x\x00", b'<?xml version="1.0"?>\n<!doctype x><x/>'],
+)
 def test_dtd_and_non_utf8_heads_are_refused(head: bytes) -> None:
     with pytest.raises(InputError):
         feed(guards._XmlHeadScanner("styles.xml", WHERE), head, [])

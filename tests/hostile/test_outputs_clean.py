@@ -57,9 +57,45 @@ def store_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
         writer.writerow(HEADERS_2019)
         for force in ("West Midlands", "Kent", "Durham"):
             for q in (1, 2, 3, 4):
-                for outcome, label, n in ((8, "Community Resolution", 6), (1, "Charged/Summonsed", 20), (18, "Investigation complete - no suspect identified", 40)):
-                    writer.writerow(["2017/18", q, force, DESCRIPTION, "Violence\u200d against the person", "Violence with injury\u00ad", "8N", "", label, label, outcome, n, n])
-                    writer.writerow(["2017/18", q, force, "Harassment", "Violence against the person", "Stalking and harassment", "8L", "", label, label, outcome, n + 1, n + 1])
+                for outcome, label, n in (
+                    (8, "Community Resolution", 6),
+                    (1, "Charged/Summonsed", 20),
+                    (18, "Investigation complete - no suspect identified", 40),
+                ):
+                    writer.writerow(
+                        [
+                            "2017/18",
+                            q,
+                            force,
+                            DESCRIPTION,
+                            "Violence\u200d against the person",
+                            "Violence with injury\u00ad",
+                            "8N",
+                            "",
+                            label,
+                            label,
+                            outcome,
+                            n,
+                            n,
+                        ]
+                    )
+                    writer.writerow(
+                        [
+                            "2017/18",
+                            q,
+                            force,
+                            "Harassment",
+                            "Violence against the person",
+                            "Stalking and harassment",
+                            "8L",
+                            "",
+                            label,
+                            label,
+                            outcome,
+                            n + 1,
+                            n + 1,
+                        ]
+                    )
     db = d / "store.duckdb"
     with Store.open(db) as store:
         report = ingest_file(store, path)
@@ -98,10 +134,23 @@ def test_no_injected_character_reaches_the_web(store_path: Path) -> None:
     app = create_app(store_path)
     try:
         with TestClient(app) as client:
-            urls = ["/", "/force/west-midlands", "/offence/8N", "/compare", "/methodology", "/data",
-                    "/api/story?force=west-midlands", "/api/national", "/api/offences", "/api/offence?code=8N", "/api/forces"]
+            urls = [
+                "/",
+                "/force/west-midlands",
+                "/offence/8N",
+                "/compare",
+                "/methodology",
+                "/data",
+                "/api/story?force=west-midlands",
+                "/api/national",
+                "/api/offences",
+                "/api/offence?code=8N",
+                "/api/forces",
+            ]
             data_page = client.get("/data").text
-            urls += sorted({u for u in re.findall(r'href="(/[^"#]+)"', data_page) if any(k in u for k in ("csv", "xlsx", "json", "download", "zip"))})
+            urls += sorted(
+                {u for u in re.findall(r'href="(/[^"#]+)"', data_page) if any(k in u for k in ("csv", "xlsx", "json", "download", "zip"))}
+            )
             checked = 0
             clean_seen = 0
             for url in urls:

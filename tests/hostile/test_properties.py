@@ -71,8 +71,10 @@ def distinct(values: list[dict[str, str | None]]) -> list[dict[str, str | None]]
 # --------------------------------------------------------------------------------------------
 # Offence codes
 
-code_text = st.from_regex(r"\A[0-9]{1,3}(\.[0-9]{1,2})?[A-Z]{0,2}\Z") | st.from_regex(r"\A[0-9]{1,2}(/[0-9]{1,2}\.[0-9]{1,2}){1,3}\Z") | st.text(
-    alphabet="0123456789ABCDEFGHXYZabc./-", min_size=1, max_size=10
+code_text = (
+    st.from_regex(r"\A[0-9]{1,3}(\.[0-9]{1,2})?[A-Z]{0,2}\Z")
+    | st.from_regex(r"\A[0-9]{1,2}(/[0-9]{1,2}\.[0-9]{1,2}){1,3}\Z")
+    | st.text(alphabet="0123456789ABCDEFGHXYZabc./-", min_size=1, max_size=10)
 )
 
 
@@ -95,7 +97,15 @@ def test_offence_codes_are_kept_as_text(codes: list[str]) -> None:
 def test_offence_code_examples() -> None:
     codes = ["4.10", "80.0", "1/4.1/4.10/4.2", "37.2", "8N", " 11A ", "105A"]
     sheet = normalise(distinct([{"Offence Code": c} for c in codes]))
-    assert [r["offence_code"] for r in sheet.main.sort("source_row").iter_rows(named=True)] == ["4.10", "80", "1/4.1/4.10/4.2", "37.2", "8N", "11A", "105A"]
+    assert [r["offence_code"] for r in sheet.main.sort("source_row").iter_rows(named=True)] == [
+        "4.10",
+        "80",
+        "1/4.1/4.10/4.2",
+        "37.2",
+        "8N",
+        "11A",
+        "105A",
+    ]
     # '80.0' and '80' are one code: the second of a pair is a duplicate key, quarantined.
     pair = normalise([{"Offence Code": "80"}, {"Offence Code": "80.0"}])
     assert pair.main["offence_code"].to_list() == ["80"] and "duplicate of row 2" in rejected_rows(pair)[3][1]
@@ -109,7 +119,18 @@ def test_offence_code_examples() -> None:
 def year_spelling(draw: st.DrawFn) -> tuple[str, str]:
     start = draw(st.integers(1990, 2098))
     end = start + 1
-    text = draw(st.sampled_from([f"{start}/{end % 100:02d}", f"{start}-{end % 100:02d}", f"{start}/{end}", f"{start}-{end}", f"{start} / {end % 100:02d}", f" {start}/{end % 100:02d} "]))
+    text = draw(
+        st.sampled_from(
+            [
+                f"{start}/{end % 100:02d}",
+                f"{start}-{end % 100:02d}",
+                f"{start}/{end}",
+                f"{start}-{end}",
+                f"{start} / {end % 100:02d}",
+                f" {start}/{end % 100:02d} ",
+            ]
+        )
+    )
     return text, f"{start}/{end % 100:02d}"
 
 

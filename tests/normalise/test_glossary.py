@@ -58,7 +58,12 @@ def _minimal(extra: str = "") -> str:
 def test_a_minimal_file_loads_and_bad_ones_say_where() -> None:
     assert len(parse_glossary(_minimal().encode(), "g.toml").outcomes) == 23
     with pytest.raises(InputError, match=r"outcome #24.*outcome type 0 is described twice"):
-        parse_glossary(_minimal('[[outcome]]\ntype = 0\nname = "a"\nis = "i"\nwho_decides = "w"\nvictim_consulted = "v"\nconviction = "c"\nstandard_dbs = "d"\nsources = ["x"]\n').encode(), "g.toml")
+        parse_glossary(
+            _minimal(
+                '[[outcome]]\ntype = 0\nname = "a"\nis = "i"\nwho_decides = "w"\nvictim_consulted = "v"\nconviction = "c"\nstandard_dbs = "d"\nsources = ["x"]\n'
+            ).encode(),
+            "g.toml",
+        )
     with pytest.raises(InputError, match=r"g.toml.*outcome #1.*unknown source keys nope"):
         parse_glossary(_minimal().replace('sources = ["x"]', 'sources = ["nope"]', 1).encode(), "g.toml")
     without_22 = _minimal().replace('[[outcome]]\ntype = 22\nname = "n22"', '[[unused]]\ntype = 22\nname = "n22"')

@@ -13,13 +13,29 @@ from crime_outcomes.normalise.rows import normalise_sheet
 from crime_outcomes.readers.base import RawSheet
 
 H2019 = [
-    "Financial Year", "Financial Quarter", "Force Name", "Offence Description", "Offence Group", "Offence Subgroup",
-    "Offence Code", "Offence Code Expired", "Outcome Description", "Outcome Group", "Outcome Type",
-    "Force outcomes for offences recorded in quarter", "Force outcomes recorded in quarter",
+    "Financial Year",
+    "Financial Quarter",
+    "Force Name",
+    "Offence Description",
+    "Offence Group",
+    "Offence Subgroup",
+    "Offence Code",
+    "Offence Code Expired",
+    "Outcome Description",
+    "Outcome Group",
+    "Outcome Type",
+    "Force outcomes for offences recorded in quarter",
+    "Force outcomes recorded in quarter",
 ]
 HCURRENT = [
-    "Outcomes for investigations closed in the quarter", "Financial Year", "Financial Quarter", "Force Name",
-    "Offence Code", "Offence code expired", "Outcome Type", "Outcomes for offences that were recorded in the quarter",
+    "Outcomes for investigations closed in the quarter",
+    "Financial Year",
+    "Financial Quarter",
+    "Force Name",
+    "Offence Code",
+    "Offence code expired",
+    "Outcome Type",
+    "Outcomes for offences that were recorded in the quarter",
 ]
 
 
@@ -29,7 +45,21 @@ def raw(headers: list[str], rows: list[list[str | None]], *, first_row: int = 2)
 
 
 def row(force="West Midlands", code="8N", otype="8", recorded="5", closed="3", year="2017/18", q="1", expired=None):
-    return [year, q, force, "Assault with injury", "Violence against the person", "Violence with injury", code, expired, "desc", "group", otype, recorded, closed]
+    return [
+        year,
+        q,
+        force,
+        "Assault with injury",
+        "Violence against the person",
+        "Violence with injury",
+        code,
+        expired,
+        "desc",
+        "group",
+        otype,
+        recorded,
+        closed,
+    ]
 
 
 def test_type_zero_is_kept_and_its_na_closed_cell_is_missing_not_zero():
@@ -54,7 +84,10 @@ def test_negative_counts_are_kept():
     assert ns.main.row(0, named=True)["closed"] == -2
 
 
-@pytest.mark.parametrize(("given", "stored"), [("4.10", "4.10"), ("80.0", "80"), ("80", "80"), ("37.2", "37.2"), ("1/4.1/4.10/4.2", "1/4.1/4.10/4.2"), (" 8N ", "8N")])
+@pytest.mark.parametrize(
+    ("given", "stored"),
+    [("4.10", "4.10"), ("80.0", "80"), ("80", "80"), ("37.2", "37.2"), ("1/4.1/4.10/4.2", "1/4.1/4.10/4.2"), (" 8N ", "8N")],
+)
 def test_offence_codes_stay_text(given, stored):
     ns = normalise_sheet(raw(H2019, [row(code=given)]))
     assert ns.main["offence_code"].to_list() == [stored]

@@ -16,9 +16,19 @@ from crime_outcomes.readers.base import RawSheet
 from crime_outcomes.readers.text import clean_text, count_unsafe, describe
 
 H = [
-    "Financial Year", "Financial Quarter", "Force Name", "Offence Description", "Offence Group", "Offence Subgroup",
-    "Offence Code", "Offence Code Expired", "Outcome Description", "Outcome Group", "Outcome Type",
-    "Force outcomes for offences recorded in quarter", "Force outcomes recorded in quarter",
+    "Financial Year",
+    "Financial Quarter",
+    "Force Name",
+    "Offence Description",
+    "Offence Group",
+    "Offence Subgroup",
+    "Offence Code",
+    "Offence Code Expired",
+    "Outcome Description",
+    "Outcome Group",
+    "Outcome Type",
+    "Force outcomes for offences recorded in quarter",
+    "Force outcomes recorded in quarter",
 ]
 DESC, CODE, FORCE, SUBGROUP = 3, 6, 2, 5
 
@@ -32,8 +42,23 @@ def rows(n: int) -> list[list[str | None]]:
     """``n`` distinct valid rows: one force, quarter 1, outcome types 1-22 over several codes."""
     out = []
     for i in range(n):
-        out.append(["2017/18", "1", "Kent", "Assault with injury", "Violence against the person", "Violence with injury",
-                    f"{8 + i // 22}", None, "desc", "group", str(1 + i % 22), "5", "3"])
+        out.append(
+            [
+                "2017/18",
+                "1",
+                "Kent",
+                "Assault with injury",
+                "Violence against the person",
+                "Violence with injury",
+                f"{8 + i // 22}",
+                None,
+                "desc",
+                "group",
+                str(1 + i % 22),
+                "5",
+                "3",
+            ]
+        )
     return out
 
 

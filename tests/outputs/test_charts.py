@@ -54,8 +54,12 @@ def points() -> list[FunnelPoint]:
 
 def test_year_series_lines_labels_alt_and_source():
     chart = year_series_chart(
-        ["2014/15", "2015/16", "2016/17"], [0.0312, 0.0251, None], [0.02, 0.021, 0.022],
-        force_label="Kent Police", outcome_label="community resolutions", counts=[312, 251, 0],
+        ["2014/15", "2015/16", "2016/17"],
+        [0.0312, 0.0251, None],
+        [0.02, 0.021, 0.022],
+        force_label="Kent Police",
+        outcome_label="community resolutions",
+        counts=[312, 251, 0],
     )
     texts = svg_texts(chart.svg)
     assert "Community resolutions as a share of all crime outcomes" in texts
@@ -72,7 +76,9 @@ def test_year_series_lines_labels_alt_and_source():
 
 
 def test_one_year_is_bars_with_both_values():
-    chart = year_series_chart(["2017/18"], [0.016720672], [0.021348514], force_label="West Midlands Police", outcome_label="community resolutions")
+    chart = year_series_chart(
+        ["2017/18"], [0.016720672], [0.021348514], force_label="West Midlands Police", outcome_label="community resolutions"
+    )
     texts = svg_texts(chart.svg)
     assert {"1.7%", "2.1%", "West Midlands Police", "England and Wales", "2017/18"} <= set(texts)
     assert chart.alt.startswith("Bar chart")
@@ -99,7 +105,9 @@ def test_offence_chart_with_nothing_says_so():
 
 def test_funnel_highlight_labels_and_alt_counts():
     p0 = 4080 / 211_050
-    chart = funnel_chart(points(), p0, highlight="Force 8", highlight_label="Force 8 Police", outcome_label="community resolutions", period="2017/18")
+    chart = funnel_chart(
+        points(), p0, highlight="Force 8", highlight_label="Force 8 Police", outcome_label="community resolutions", period="2017/18"
+    )
     texts = svg_texts(chart.svg)
     assert "Force 8 Police\n8.0%" in texts or ("Force 8 Police" in " ".join(texts) and "8.0%" in " ".join(texts))
     assert "England and Wales, 1.9%" in texts and "99.8% limits" in texts
@@ -115,7 +123,9 @@ def test_funnel_highlight_labels_and_alt_counts():
 
 
 def test_hostile_names_are_escaped_text():
-    chart = funnel_chart(points() + [FunnelPoint(HOSTILE, 50, 1000)], 0.02, highlight=HOSTILE, outcome_label="community resolutions", period="2017/18")
+    chart = funnel_chart(
+        points() + [FunnelPoint(HOSTILE, 50, 1000)], 0.02, highlight=HOSTILE, outcome_label="community resolutions", period="2017/18"
+    )
     bars = offence_chart([OffenceBar(HOSTILE, 7, True)], force_label=HOSTILE, outcome_label="community resolutions", period="2017/18")
     for c in (chart, bars):
         assert "<script" not in c.svg.lower()
@@ -125,7 +135,9 @@ def test_hostile_names_are_escaped_text():
 
 
 def test_dollar_signs_are_not_mathtext():
-    chart = offence_chart([OffenceBar("Fraud $5 to $10", 3)], force_label="Kent Police", outcome_label="community resolutions", period="2017/18")
+    chart = offence_chart(
+        [OffenceBar("Fraud $5 to $10", 3)], force_label="Kent Police", outcome_label="community resolutions", period="2017/18"
+    )
     assert "Fraud $5 to $10" in svg_texts(chart.svg)
 
 
@@ -150,7 +162,7 @@ def test_inline_ids_do_not_collide():
     assert ids_a and not ids_a & ids_b
     # every local reference points at an id of the same chart
     for svg, ids in ((a, ids_a), (b, ids_b)):
-        refs = set(re.findall(r'url\(#([^)]+)\)', svg)) | set(re.findall(r'href="#([^"]+)"', svg))
+        refs = set(re.findall(r"url\(#([^)]+)\)", svg)) | set(re.findall(r'href="#([^"]+)"', svg))
         assert refs <= ids
 
 
@@ -170,7 +182,15 @@ def test_funnel_with_limits_widened_for_the_spread_between_forces():
     from crime_outcomes.outputs.charts import FUNNEL_NOTE_ADJUSTED
 
     p0, tau2 = 4080 / 211_050, 0.0002  # tau = 1.41 points
-    chart = funnel_chart(points(), p0, highlight="Force 8", highlight_label="Force 8 Police", outcome_label="community resolutions", period="2017/18", tau2=tau2)
+    chart = funnel_chart(
+        points(),
+        p0,
+        highlight="Force 8",
+        highlight_label="Force 8 Police",
+        outcome_label="community resolutions",
+        period="2017/18",
+        tau2=tau2,
+    )
     texts = " ".join(svg_texts(chart.svg))
     assert "99.8%, chance alone" in texts and "99.8% limits" in texts
     assert " ".join(FUNNEL_NOTE_ADJUSTED.split())[:40] in " ".join(texts.split())

@@ -24,7 +24,9 @@ def test_no_json_terms_in_the_reader_text() -> None:
 
 def test_worded_for_the_story() -> None:
     m = dict(reader_methodology(**_story_like(1)))
-    assert m["What is counted"].startswith("The count is the number of community resolutions (Home Office outcome type 8), counted when the investigation was closed")
+    assert m["What is counted"].startswith(
+        "The count is the number of community resolutions (Home Office outcome type 8), counted when the investigation was closed"
+    )
     assert m["How numbers are shown"].startswith("Every percentage in this story is given to one decimal place")
     recorded = dict(reader_methodology(**_story_like(2, "recorded")))
     assert "counted for the crimes recorded in the period" in recorded["What is counted"]

@@ -112,7 +112,23 @@ def _rows(year: str, scale: int) -> list[list[object]]:
             rows.append([year, 1, force, desc, group, "Sub", code, None, "Community Resolution", "Out-of-court (informal)", 8, cr, cr])
             rows.append([year, 1, force, desc, group, "Sub", code, None, "Charged/Summonsed", "Charged/Summonsed", 1, charged, charged])
         if force == "Kent":
-            rows.append([year, 1, force, f"{SCRIPT} & grooming", FORMULA, "-1 subgroup", "88A", None, "Community Resolution", "Out-of-court (informal)", 8, 30, 30])
+            rows.append(
+                [
+                    year,
+                    1,
+                    force,
+                    f"{SCRIPT} & grooming",
+                    FORMULA,
+                    "-1 subgroup",
+                    "88A",
+                    None,
+                    "Community Resolution",
+                    "Out-of-court (informal)",
+                    8,
+                    30,
+                    30,
+                ]
+            )
     return rows
 
 
@@ -120,7 +136,10 @@ def _rows(year: str, scale: int) -> list[list[object]]:
 def small_store(tmp_path_factory: pytest.TempPathFactory):
     folder = tmp_path_factory.mktemp("small-store")
     store = Store.open(folder / "store.duckdb")
-    for name, year, scale in (("prc-outcomes-open-data-mar2017-tables-200717.csv", "2016/17", 0), ("prc-outcomes-open-data-mar2018-tables-170719.csv", "2017/18", 5)):
+    for name, year, scale in (
+        ("prc-outcomes-open-data-mar2017-tables-200717.csv", "2016/17", 0),
+        ("prc-outcomes-open-data-mar2018-tables-170719.csv", "2017/18", 5),
+    ):
         path = folder / name
         with path.open("w", newline="", encoding="utf-8") as fh:
             writer = csv.writer(fh)
@@ -159,8 +178,18 @@ def test_every_file_present_and_valid(west_midlands):
     # docx opens and carries every section
     doc = Document(str(folder / "brief.docx"))
     headings = [p.text for p in doc.paragraphs if p.style.name.startswith("Heading")]
-    for h in ("The story in brief", "Key figures", "Year by year", "Offences", "Notable offences", "National comparison",
-              "Caveats", "Questions for West Midlands Police's press office (right of reply)", "Methodology", "Source and licence"):
+    for h in (
+        "The story in brief",
+        "Key figures",
+        "Year by year",
+        "Offences",
+        "Notable offences",
+        "National comparison",
+        "Caveats",
+        "Questions for West Midlands Police's press office (right of reply)",
+        "Methodology",
+        "Source and licence",
+    ):
         assert h in headings
     assert len(doc.inline_shapes) == 3
     assert "Figures as of the May 2019 edition" in doc.sections[0].footer.paragraphs[0].text
@@ -292,7 +321,11 @@ def test_word_brief_is_a4_with_tables_that_fit(west_midlands):
 
 
 def test_column_widths_come_from_the_content():
-    t = Table(["Offence", "Code", "Number"], [["Possession of controlled drugs (Cannabis)", "92E", "6,884"], ["Harassment", "8L", "81"]], ["l", "l", "r"])
+    t = Table(
+        ["Offence", "Code", "Number"],
+        [["Possession of controlled drugs (Cannabis)", "92E", "6,884"], ["Harassment", "8L", "81"]],
+        ["l", "l", "r"],
+    )
     roomy = column_widths(t, 1000.0)
     assert roomy is not None and roomy[0] > roomy[2] > roomy[1] * 0.9  # everything on one line: the offence column widest
     assert roomy[0] >= text_width_pt("Possession of controlled drugs (Cannabis)")
@@ -483,7 +516,10 @@ def test_cli_pack_force_on_the_sample(tmp_path):
     env = {**os.environ, "CRIME_OUTCOMES_DB": str(tmp_path / "none.duckdb"), "COLUMNS": "200"}
     done = subprocess.run(
         [sys.executable, "-m", "crime_outcomes", "pack", "--force", "west midlands", "--out", str(tmp_path / "out")],
-        capture_output=True, text=True, env=env, check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
     )
     assert done.returncode == 0, done.stderr
     assert "Wrote the pack for West Midlands" in done.stdout
@@ -491,7 +527,10 @@ def test_cli_pack_force_on_the_sample(tmp_path):
     # the pack's figures are those `story --format json` prints for the same options
     printed = subprocess.run(
         [sys.executable, "-m", "crime_outcomes", "story", "--force", "West Midlands", "--format", "json"],
-        capture_output=True, text=True, env=env, check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
     )
     assert printed.returncode == 0, printed.stderr
     sj = json.loads(printed.stdout)
@@ -500,9 +539,15 @@ def test_cli_pack_force_on_the_sample(tmp_path):
     assert s["share"] == pytest.approx(sj["share"], rel=1e-12)
     md = (tmp_path / "out" / "west-midlands" / "brief.md").read_text(encoding="utf-8")
     assert f"| Share | {uk_pct(sj['share'])} | {uk_pct(sj['national']['share'])} |" in md
-    bad = subprocess.run([sys.executable, "-m", "crime_outcomes", "pack", "--out", str(tmp_path)], capture_output=True, text=True, env=env, check=False)
+    bad = subprocess.run(
+        [sys.executable, "-m", "crime_outcomes", "pack", "--out", str(tmp_path)], capture_output=True, text=True, env=env, check=False
+    )
     assert bad.returncode == 2 and "exactly one of" in bad.stderr
     unknown = subprocess.run(
-        [sys.executable, "-m", "crime_outcomes", "pack", "--force", "Gotham", "--out", str(tmp_path)], capture_output=True, text=True, env=env, check=False
+        [sys.executable, "-m", "crime_outcomes", "pack", "--force", "Gotham", "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
     )
     assert unknown.returncode == 6 and "unknown force" in unknown.stderr

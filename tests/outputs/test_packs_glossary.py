@@ -53,13 +53,27 @@ def test_greater_manchester_pack_names_the_2019_break(tmp_path: Path) -> None:
         w = csv.DictWriter(fh, fieldnames=list(HEADERS_2019))
         w.writeheader()
         for force, n in (("Greater Manchester", 12), ("Kent", 20)):
-            for otype, value, desc in ((8, n, ("Community Resolution", "Out-of-court (informal)")), (1, 200, ("Charged/Summonsed", "Charged/Summonsed"))):
-                w.writerow({
-                    "Financial Year": "2019/20", "Financial Quarter": 1, "Force Name": force, "Offence Description": "Shoplifting",
-                    "Offence Group": "Theft offences", "Offence Subgroup": "Shoplifting", "Offence Code": "46", "Offence Code Expired": "",
-                    "Outcome Description": desc[0], "Outcome Group": desc[1], "Outcome Type": otype,
-                    "Force outcomes for offences recorded in quarter": value, "Force outcomes recorded in quarter": value,
-                })
+            for otype, value, desc in (
+                (8, n, ("Community Resolution", "Out-of-court (informal)")),
+                (1, 200, ("Charged/Summonsed", "Charged/Summonsed")),
+            ):
+                w.writerow(
+                    {
+                        "Financial Year": "2019/20",
+                        "Financial Quarter": 1,
+                        "Force Name": force,
+                        "Offence Description": "Shoplifting",
+                        "Offence Group": "Theft offences",
+                        "Offence Subgroup": "Shoplifting",
+                        "Offence Code": "46",
+                        "Offence Code Expired": "",
+                        "Outcome Description": desc[0],
+                        "Outcome Group": desc[1],
+                        "Outcome Type": otype,
+                        "Force outcomes for offences recorded in quarter": value,
+                        "Force outcomes recorded in quarter": value,
+                    }
+                )
     with Store.open(tmp_path / "gm.duckdb") as store:
         ingest_file(store, path)
         result = write_pack(store, "Greater Manchester", tmp_path / "packs")
@@ -72,4 +86,6 @@ def test_greater_manchester_pack_names_the_2019_break(tmp_path: Path) -> None:
     assert "2019/20: these figures are affected by a known break in the data (Greater Manchester could not supply" in md
     svg = (result.folder / "charts" / "year-series.svg").read_text(encoding="utf-8")
     assert "Known break" in svg
-    assert any(k == "Known break in the data" and v.startswith("Greater Manchester could not supply data") for k, v in _notes(result.folder))
+    assert any(
+        k == "Known break in the data" and v.startswith("Greater Manchester could not supply data") for k, v in _notes(result.folder)
+    )

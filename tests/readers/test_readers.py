@@ -11,9 +11,37 @@ from crime_outcomes.readers import SkippedSheet, read_file
 from crime_outcomes.testing.workbooks import HEADERS_2019, HEADERS_CURRENT, write_outcomes_workbook
 
 ROWS_2019 = [
-    ["2017/18", 1, "West Midlands", "Homicide", "Violence against the person", "Homicide", "4.10", None, "Charged/Summonsed", "Charged/Summonsed", 1, 2, 1],
+    [
+        "2017/18",
+        1,
+        "West Midlands",
+        "Homicide",
+        "Violence against the person",
+        "Homicide",
+        "4.10",
+        None,
+        "Charged/Summonsed",
+        "Charged/Summonsed",
+        1,
+        2,
+        1,
+    ],
     ["2017/18", 1, "London, City of", "Absconding", "Misc", "Misc", 80, None, "Not yet assigned an outcome", "Not yet", 0, 3, "N/A"],
-    ["2017/18", 2, "Kent", "Blackmail", "Theft offences", "Other theft", "35", "x", "Community Resolution", "Out-of-court (informal)", 8, "N/A - data not provided", -2],
+    [
+        "2017/18",
+        2,
+        "Kent",
+        "Blackmail",
+        "Theft offences",
+        "Other theft",
+        "35",
+        "x",
+        "Community Resolution",
+        "Out-of-court (informal)",
+        8,
+        "N/A - data not provided",
+        -2,
+    ],
 ]
 
 

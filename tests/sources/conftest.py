@@ -192,18 +192,78 @@ PUBLICATION: list[tuple[str, str, str, str | None, str | None]] = [
     ("Outcomes open data year ending March 2016", "prc-outcomes-open-data-mar2016-tables-160726.xlsx", "outcomes", "2015/16", None),
     ("Outcomes open data year ending March 2018", "prc-outcomes-open-data-mar2018-tables.ods", "outcomes", "2017/18", None),
     ("Outcomes open data, year ending March 2026", "prc-outcomes-open-data-mar2026-tables-160726.xlsx", "outcomes", "2025/26", None),
-    ("Police recorded crime by police force area, year ending March 2013 onwards", "prc-pfa-mar2013-onwards-tables-160726.ods", "pfa", None, None),
-    ("Outcomes for alternate offences open data, year ending March 2026", "prc-outcomes-alternate-open-data-mar2026-tables-160726.ods", "passed_over", None, "double count types 1-3"),
-    ("Supplementary outcomes metrics open data, year ending March 2026", "prc-outcomes-supplementary-mar2026-tables-160726.xlsx", "passed_over", None, "supplementary"),
-    ("Firearms outcomes open data, year ending March 2026", "prc-outcomes-firearms-open-data-mar2026-160726.xlsx", "passed_over", None, "firearms/knives"),
-    ("Knife or sharp instrument outcomes open data, year ending March 2026", "prc-outcomes-knives-open-data-mar2026-160726.xlsx", "passed_over", None, "firearms/knives"),
-    ("Drug offences subcode outcomes open data, year ending March 2026", "prc-outcomes-drug-subcodes-mar2026-160726.xlsx", "passed_over", None, "subcode"),
-    ("Violence against women and girls (VAWG) subcodes, year ending March 2026", "prc-vawg-subcodes-mar2026-160726.xlsx", "passed_over", None, "subcode"),
+    (
+        "Police recorded crime by police force area, year ending March 2013 onwards",
+        "prc-pfa-mar2013-onwards-tables-160726.ods",
+        "pfa",
+        None,
+        None,
+    ),
+    (
+        "Outcomes for alternate offences open data, year ending March 2026",
+        "prc-outcomes-alternate-open-data-mar2026-tables-160726.ods",
+        "passed_over",
+        None,
+        "double count types 1-3",
+    ),
+    (
+        "Supplementary outcomes metrics open data, year ending March 2026",
+        "prc-outcomes-supplementary-mar2026-tables-160726.xlsx",
+        "passed_over",
+        None,
+        "supplementary",
+    ),
+    (
+        "Firearms outcomes open data, year ending March 2026",
+        "prc-outcomes-firearms-open-data-mar2026-160726.xlsx",
+        "passed_over",
+        None,
+        "firearms/knives",
+    ),
+    (
+        "Knife or sharp instrument outcomes open data, year ending March 2026",
+        "prc-outcomes-knives-open-data-mar2026-160726.xlsx",
+        "passed_over",
+        None,
+        "firearms/knives",
+    ),
+    (
+        "Drug offences subcode outcomes open data, year ending March 2026",
+        "prc-outcomes-drug-subcodes-mar2026-160726.xlsx",
+        "passed_over",
+        None,
+        "subcode",
+    ),
+    (
+        "Violence against women and girls (VAWG) subcodes, year ending March 2026",
+        "prc-vawg-subcodes-mar2026-160726.xlsx",
+        "passed_over",
+        None,
+        "subcode",
+    ),
     ("Geographical reference table", "recrime-geo-pfa.csv", "passed_over", None, "geographical"),
-    ("Police recorded crime by Community Safety Partnership area, year ending March 2013 onwards", "prc-csp-mar2013-onwards-tables-160726.ods", "passed_over", None, "Community Safety Partnership"),
+    (
+        "Police recorded crime by Community Safety Partnership area, year ending March 2013 onwards",
+        "prc-csp-mar2013-onwards-tables-160726.ods",
+        "passed_over",
+        None,
+        "Community Safety Partnership",
+    ),
     ("Hate crime open data, year ending March 2026", "hate-crime-open-data-mar2026.ods", "passed_over", None, "hate crime"),
-    ("Outcomes open data year ending March 2007 to year ending March 2014", "prc-outcomes-open-data-mar2006-mar2014-tabs.ods", "passed_over", None, "different outcome framework"),
-    ("Outcomes open data, April to September 2024", "prc-outcomes-open-data-apr2024-to-sep2024-tables-160126.xlsx", "passed_over", None, "part-year"),
+    (
+        "Outcomes open data year ending March 2007 to year ending March 2014",
+        "prc-outcomes-open-data-mar2006-mar2014-tabs.ods",
+        "passed_over",
+        None,
+        "different outcome framework",
+    ),
+    (
+        "Outcomes open data, April to September 2024",
+        "prc-outcomes-open-data-apr2024-to-sep2024-tables-160126.xlsx",
+        "passed_over",
+        None,
+        "part-year",
+    ),
 ]
 
 
@@ -218,7 +278,9 @@ class Publication:
     entries: list[dict[str, Any]] = field(default_factory=list)
     bodies: dict[str, bytes] = field(default_factory=dict)
 
-    def add(self, title: str, filename: str, body: bytes | None = None, *, file_size: int | None = None, media: str | None = None) -> dict[str, Any]:
+    def add(
+        self, title: str, filename: str, body: bytes | None = None, *, file_size: int | None = None, media: str | None = None
+    ) -> dict[str, Any]:
         """Publish one attachment (served bytes default to stand-in spreadsheet bytes)."""
         data = body if body is not None else spreadsheet_bytes(filename, 20_000 + len(self.entries) * 1_000)
         path = f"/media/{media or media_id(filename)}/{filename}"
@@ -239,8 +301,16 @@ class Publication:
 
     def publish(self) -> None:
         """(Re)write the API JSON and the landing page from the current entries."""
-        html_entry = {"attachment_type": "html", "id": "1", "title": "User guide to crime statistics", "url": "/government/statistics/user-guide"}
-        self.server.set_json(API_PATH, {"title": "Police recorded crime and outcomes open data tables", "details": {"attachments": [*self.entries, html_entry]}})
+        html_entry = {
+            "attachment_type": "html",
+            "id": "1",
+            "title": "User guide to crime statistics",
+            "url": "/government/statistics/user-guide",
+        }
+        self.server.set_json(
+            API_PATH,
+            {"title": "Police recorded crime and outcomes open data tables", "details": {"attachments": [*self.entries, html_entry]}},
+        )
         sections = "".join(
             f'<section class="gem-c-attachment"><a href="{e["url"]}" aria-hidden="true"><img alt=""></a>'
             f'<h3 class="gem-c-attachment__title"><a class="govuk-link" href="{e["url"]}">{e["title"]}</a></h3>'

@@ -34,7 +34,9 @@ def _att(title: str, filename: str, **kw: object) -> Attachment:
     return Attachment(title=title, filename=filename, url=f"https://assets.example/media/{'a' * 24}/{filename}", **kw)  # type: ignore[arg-type]
 
 
-def test_content_api_lists_and_classifies_every_attachment(server: FixtureServer, publication: Publication, fast_retry: RetryPolicy) -> None:
+def test_content_api_lists_and_classifies_every_attachment(
+    server: FixtureServer, publication: Publication, fast_retry: RetryPolicy
+) -> None:
     found = discover(server.url, retry=fast_retry)
 
     assert found.via == "content-api"
@@ -75,11 +77,16 @@ def test_wanted_takes_the_asked_years_and_the_pfa_table(server: FixtureServer, p
     assert found.missing_years(["2015/16", "2019/20"]) == ["2019/20"]
     assert len(found.wanted()) == 5
     assert all(c.taken for c in found.wanted())
-    assert {c.attachment.filename for c in found.passed_over} >= {"recrime-geo-pfa.csv", "prc-outcomes-alternate-open-data-mar2026-tables-160726.ods"}
+    assert {c.attachment.filename for c in found.passed_over} >= {
+        "recrime-geo-pfa.csv",
+        "prc-outcomes-alternate-open-data-mar2026-tables-160726.ods",
+    }
 
 
 @pytest.mark.parametrize("status", [404, 500])
-def test_landing_page_is_used_when_the_api_fails(server: FixtureServer, publication: Publication, status: int, fast_retry: RetryPolicy) -> None:
+def test_landing_page_is_used_when_the_api_fails(
+    server: FixtureServer, publication: Publication, status: int, fast_retry: RetryPolicy
+) -> None:
     api = discover(server.url, retry=fast_retry)
     server.set_status(API_PATH, status)
 
@@ -96,7 +103,9 @@ def test_landing_page_is_used_when_the_api_fails(server: FixtureServer, publicat
     assert all(c.attachment.file_size is None for c in found.items)
 
 
-def test_api_with_an_unexpected_shape_falls_back_to_the_page(server: FixtureServer, publication: Publication, fast_retry: RetryPolicy) -> None:
+def test_api_with_an_unexpected_shape_falls_back_to_the_page(
+    server: FixtureServer, publication: Publication, fast_retry: RetryPolicy
+) -> None:
     server.set_json(API_PATH, {"title": "moved", "details": {"body": "<p>see elsewhere</p>"}})
 
     found = discover(server.url, retry=fast_retry)
@@ -140,8 +149,14 @@ def test_base_url_comes_from_option_then_environment(monkeypatch: pytest.MonkeyP
 
 
 def test_titles_with_and_without_the_comma_give_the_year() -> None:
-    assert classify(_att("Outcomes open data year ending March 2017", "prc-outcomes-open-data-mar2017-tables-190719.xlsx")).financial_year == "2016/17"
-    assert classify(_att("Outcomes open data, year ending March 2020", "prc-outcomes-open-data-mar2020-tables-160726.xlsx")).financial_year == "2019/20"
+    assert (
+        classify(_att("Outcomes open data year ending March 2017", "prc-outcomes-open-data-mar2017-tables-190719.xlsx")).financial_year
+        == "2016/17"
+    )
+    assert (
+        classify(_att("Outcomes open data, year ending March 2020", "prc-outcomes-open-data-mar2020-tables-160726.xlsx")).financial_year
+        == "2019/20"
+    )
 
 
 def test_year_from_filename_alone_or_title_alone() -> None:
@@ -166,8 +181,16 @@ def test_years_before_the_outcomes_framework_are_passed_over() -> None:
 @pytest.mark.parametrize(
     ("title", "filename", "fragment"),
     [
-        ("Outcomes for alternate offences, year ending March 2025", "prc-outcomes-alternate-open-data-mar2025-tables-160726.ods", "would double count types 1-3"),
-        ("Outcomes open data year ending March 2007 to year ending March 2014", "prc-outcomes-open-data-mar2006-mar2014-tabs.ods", "different outcome framework"),
+        (
+            "Outcomes for alternate offences, year ending March 2025",
+            "prc-outcomes-alternate-open-data-mar2025-tables-160726.ods",
+            "would double count types 1-3",
+        ),
+        (
+            "Outcomes open data year ending March 2007 to year ending March 2014",
+            "prc-outcomes-open-data-mar2006-mar2014-tabs.ods",
+            "different outcome framework",
+        ),
         ("Outcomes open data, July to September 2024", "prc-outcomes-open-data-jul2024-to-sep2024-tables-160126.xlsx", "part-year"),
         ("Outcomes open data, year ending March 2025", "prc-outcomes-open-data-mar2025-tables-160726.csv", "format"),
         ("Crimes transferred or cancelled, year ending March 2025", "prc-transferred-cancelled-mar2025.ods", "transferred or cancelled"),
@@ -199,7 +222,9 @@ def test_only_the_newest_edition_of_a_year_is_taken(server: FixtureServer, publi
 
     by_name = {c.attachment.filename: c for c in found.items}
     assert by_name["prc-outcomes-open-data-mar2016-tables-170125.xlsx"].kind == "passed_over"
-    assert "superseded by prc-outcomes-open-data-mar2016-tables-160726.xlsx" in (by_name["prc-outcomes-open-data-mar2016-tables-170125.xlsx"].reason or "")
+    assert "superseded by prc-outcomes-open-data-mar2016-tables-160726.xlsx" in (
+        by_name["prc-outcomes-open-data-mar2016-tables-170125.xlsx"].reason or ""
+    )
     assert found.offered_years.count("2015/16") == 1
 
 
@@ -215,7 +240,9 @@ def test_content_api_parser_rejects_other_shapes_and_resolves_relative_urls() ->
         {"details": {"attachments": [{"title": "T", "url": "/media/abc/x.xlsx", "file_size": "12"}, {"title": "no url"}, "junk"]}},
         "https://www.gov.uk",
     )
-    assert [(a.url, a.filename, a.file_size, a.attachment_type) for a in parsed] == [("https://www.gov.uk/media/abc/x.xlsx", "x.xlsx", None, "file")]
+    assert [(a.url, a.filename, a.file_size, a.attachment_type) for a in parsed] == [
+        ("https://www.gov.uk/media/abc/x.xlsx", "x.xlsx", None, "file")
+    ]
 
 
 def test_landing_page_parser_keeps_titled_asset_links_once() -> None:
@@ -231,7 +258,10 @@ def test_landing_page_parser_keeps_titled_asset_links_once() -> None:
         ("Police force area tables, year ending March 2013 onwards & more", "prc-pfa-mar2013-onwards-tables-160726.ods"),
         ("Outcomes open data year ending March 2018", "prc-outcomes-open-data-mar2018-tables.ods"),
     ]
-    assert parsed[1].url == "https://www.gov.uk/government/uploads/system/uploads/attachment_data/file/7445/prc-outcomes-open-data-mar2018-tables.ods"
+    assert (
+        parsed[1].url
+        == "https://www.gov.uk/government/uploads/system/uploads/attachment_data/file/7445/prc-outcomes-open-data-mar2018-tables.ods"
+    )
 
 
 # --- year selection ------------------------------------------------------------------

@@ -51,7 +51,9 @@ def _fetch(server: FixtureServer, directory: Path, retry: RetryPolicy, **kw: obj
     return download_all(found.wanted(), directory, listing_url=found.listing_url, retry=retry, **kw)  # type: ignore[arg-type]
 
 
-def test_fetch_downloads_the_wanted_files_and_records_provenance(server: FixtureServer, publication: Publication, tmp_path: Path, fast_retry: RetryPolicy) -> None:
+def test_fetch_downloads_the_wanted_files_and_records_provenance(
+    server: FixtureServer, publication: Publication, tmp_path: Path, fast_retry: RetryPolicy
+) -> None:
     results = _fetch(server, tmp_path, fast_retry)
 
     assert sorted(r.path.name for r in results) == sorted(f for _, f, kind, _, _ in publication.expected if kind != "passed_over")
@@ -89,7 +91,9 @@ def test_a_second_run_downloads_nothing(server: FixtureServer, publication: Publ
     assert json.loads((tmp_path / MANIFEST_NAME).read_text())["files"] == json.loads(before)["files"]
 
 
-def test_a_cut_download_is_resumed_with_range(publication: Publication, client: httpx.Client, tmp_path: Path, fast_retry: RetryPolicy) -> None:
+def test_a_cut_download_is_resumed_with_range(
+    publication: Publication, client: httpx.Client, tmp_path: Path, fast_retry: RetryPolicy
+) -> None:
     body = publication.bodies[OUTCOMES_2026]
     half = len(body) // 2
     publication.asset(OUTCOMES_2026).cut_after = half
@@ -122,7 +126,9 @@ def test_a_part_file_left_by_an_earlier_run_is_resumed(publication: Publication,
     assert publication.server.hits_to(publication.path_of(OUTCOMES_2026))[-1].headers["range"] == "bytes=7000-"
 
 
-def test_a_server_that_ignores_range_makes_the_download_start_over(publication: Publication, client: httpx.Client, tmp_path: Path, fast_retry: RetryPolicy) -> None:
+def test_a_server_that_ignores_range_makes_the_download_start_over(
+    publication: Publication, client: httpx.Client, tmp_path: Path, fast_retry: RetryPolicy
+) -> None:
     body = publication.bodies[OUTCOMES_2026]
     asset = publication.asset(OUTCOMES_2026)
     asset.cut_after = 5_000
@@ -134,7 +140,9 @@ def test_a_server_that_ignores_range_makes_the_download_start_over(publication: 
     assert result.path.read_bytes() == body  # not 5,000 stale bytes + the whole body
 
 
-def test_a_changed_file_comes_back_whole_through_if_range(publication: Publication, client: httpx.Client, tmp_path: Path, fast_retry: RetryPolicy) -> None:
+def test_a_changed_file_comes_back_whole_through_if_range(
+    publication: Publication, client: httpx.Client, tmp_path: Path, fast_retry: RetryPolicy
+) -> None:
     asset = publication.asset(OUTCOMES_2026)
     asset.etag = '"v1"'
     asset.cut_after = 5_000
@@ -150,8 +158,15 @@ def test_a_changed_file_comes_back_whole_through_if_range(publication: Publicati
     assert result.path.read_bytes() == new_body and not result.resumed
 
 
-def test_a_short_file_is_rejected_and_never_put_in_place(publication: Publication, client: httpx.Client, tmp_path: Path, fast_retry: RetryPolicy) -> None:
-    entry = publication.add("Outcomes open data, year ending March 2025", "prc-outcomes-open-data-mar2025-tables-160726.xlsx", publication.make_body("short", 10_000), file_size=12_000)
+def test_a_short_file_is_rejected_and_never_put_in_place(
+    publication: Publication, client: httpx.Client, tmp_path: Path, fast_retry: RetryPolicy
+) -> None:
+    entry = publication.add(
+        "Outcomes open data, year ending March 2025",
+        "prc-outcomes-open-data-mar2025-tables-160726.xlsx",
+        publication.make_body("short", 10_000),
+        file_size=12_000,
+    )
 
     with pytest.raises(NetworkError, match="damaged.*publisher lists the file as 12,000 bytes"):
         download_file(client, _item(publication, entry["filename"]), tmp_path, Manifest.load(tmp_path), retry=fast_retry)
@@ -159,8 +174,15 @@ def test_a_short_file_is_rejected_and_never_put_in_place(publication: Publicatio
     assert list(tmp_path.iterdir()) == []  # no file, no .part, no manifest entry
 
 
-def test_a_file_longer_than_stated_is_cut_off_and_rejected(publication: Publication, client: httpx.Client, tmp_path: Path, fast_retry: RetryPolicy) -> None:
-    entry = publication.add("Outcomes open data, year ending March 2025", "prc-outcomes-open-data-mar2025-tables-160726.xlsx", publication.make_body("long", 30_000), file_size=20_000)
+def test_a_file_longer_than_stated_is_cut_off_and_rejected(
+    publication: Publication, client: httpx.Client, tmp_path: Path, fast_retry: RetryPolicy
+) -> None:
+    entry = publication.add(
+        "Outcomes open data, year ending March 2025",
+        "prc-outcomes-open-data-mar2025-tables-160726.xlsx",
+        publication.make_body("long", 30_000),
+        file_size=20_000,
+    )
 
     with pytest.raises(NetworkError, match="more than the 20,000 bytes"):
         download_file(client, _item(publication, entry["filename"]), tmp_path, Manifest.load(tmp_path), retry=fast_retry)
@@ -168,7 +190,9 @@ def test_a_file_longer_than_stated_is_cut_off_and_rejected(publication: Publicat
     assert list(tmp_path.iterdir()) == []
 
 
-def test_an_error_page_served_as_the_file_is_rejected(publication: Publication, client: httpx.Client, tmp_path: Path, fast_retry: RetryPolicy) -> None:
+def test_an_error_page_served_as_the_file_is_rejected(
+    publication: Publication, client: httpx.Client, tmp_path: Path, fast_retry: RetryPolicy
+) -> None:
     page = b"<html><body>Sorry, we are doing some maintenance</body></html>"
     entry = publication.add("Outcomes open data, year ending March 2025", "prc-outcomes-open-data-mar2025-tables-160726.xlsx", page)
 
@@ -179,7 +203,9 @@ def test_an_error_page_served_as_the_file_is_rejected(publication: Publication, 
     assert not list(tmp_path.glob("*.part"))
 
 
-def test_different_bytes_at_a_recorded_url_fail_the_checksum(server: FixtureServer, publication: Publication, client: httpx.Client, tmp_path: Path, fast_retry: RetryPolicy) -> None:
+def test_different_bytes_at_a_recorded_url_fail_the_checksum(
+    server: FixtureServer, publication: Publication, client: httpx.Client, tmp_path: Path, fast_retry: RetryPolicy
+) -> None:
     item = _item(publication, OUTCOMES_2026)
     first = download_file(client, item, tmp_path, Manifest.load(tmp_path), retry=fast_retry)
     first.path.unlink()  # the local copy is lost; the same URL must give the same bytes again
@@ -197,7 +223,9 @@ def test_different_bytes_at_a_recorded_url_fail_the_checksum(server: FixtureServ
     assert forced.path.read_bytes() == asset.body
 
 
-def test_a_damaged_local_copy_is_fetched_again(publication: Publication, client: httpx.Client, tmp_path: Path, fast_retry: RetryPolicy) -> None:
+def test_a_damaged_local_copy_is_fetched_again(
+    publication: Publication, client: httpx.Client, tmp_path: Path, fast_retry: RetryPolicy
+) -> None:
     item = _item(publication, OUTCOMES_2026)
     first = download_file(client, item, tmp_path, Manifest.load(tmp_path), retry=fast_retry)
     first.path.write_bytes(b"PK\x03\x04 truncated")
@@ -208,7 +236,9 @@ def test_a_damaged_local_copy_is_fetched_again(publication: Publication, client:
     assert again.path.read_bytes() == publication.bodies[OUTCOMES_2026]
 
 
-def test_a_republished_edition_with_a_new_media_id_is_fetched_again(server: FixtureServer, publication: Publication, tmp_path: Path, fast_retry: RetryPolicy) -> None:
+def test_a_republished_edition_with_a_new_media_id_is_fetched_again(
+    server: FixtureServer, publication: Publication, tmp_path: Path, fast_retry: RetryPolicy
+) -> None:
     _fetch(server, tmp_path, fast_retry)
     old = Manifest.load(tmp_path).files[OUTCOMES_2026]
     new_media = "f" * 24
@@ -226,7 +256,9 @@ def test_a_republished_edition_with_a_new_media_id_is_fetched_again(server: Fixt
     assert (tmp_path / OUTCOMES_2026).read_bytes() == publication.bodies[OUTCOMES_2026]
 
 
-def test_a_new_edition_filename_supersedes_the_old_entry(server: FixtureServer, publication: Publication, tmp_path: Path, fast_retry: RetryPolicy) -> None:
+def test_a_new_edition_filename_supersedes_the_old_entry(
+    server: FixtureServer, publication: Publication, tmp_path: Path, fast_retry: RetryPolicy
+) -> None:
     old_name = "prc-outcomes-open-data-mar2016-tables-160726.xlsx"
     new_name = "prc-outcomes-open-data-mar2016-tables-151026.xlsx"
     _fetch(server, tmp_path, fast_retry)
@@ -246,7 +278,13 @@ def test_server_errors_are_retried_with_exponential_back_off(publication: Public
     asset.fail_status, asset.fail_times = 503, 2
     slept: list[float] = []
 
-    result = download_file(client, _item(publication, OUTCOMES_2026), tmp_path, Manifest.load(tmp_path), retry=RetryPolicy(attempts=4, base_delay=0.25, sleep=slept.append))
+    result = download_file(
+        client,
+        _item(publication, OUTCOMES_2026),
+        tmp_path,
+        Manifest.load(tmp_path),
+        retry=RetryPolicy(attempts=4, base_delay=0.25, sleep=slept.append),
+    )
 
     assert result.status == "downloaded" and result.attempts == 3
     assert slept == [0.25, 0.5]
@@ -263,7 +301,11 @@ def test_a_missing_asset_is_not_retried(publication: Publication, client: httpx.
 
 
 def test_an_unreachable_asset_host_gives_the_offline_advice(closed_port_url: str, client: httpx.Client, tmp_path: Path) -> None:
-    item = classify(Attachment("Outcomes open data, year ending March 2026", OUTCOMES_2026, f"{closed_port_url}/media/{'0' * 24}/{OUTCOMES_2026}", file_size=10))
+    item = classify(
+        Attachment(
+            "Outcomes open data, year ending March 2026", OUTCOMES_2026, f"{closed_port_url}/media/{'0' * 24}/{OUTCOMES_2026}", file_size=10
+        )
+    )
     started = time.monotonic()
 
     with pytest.raises(NetworkError) as info:
@@ -274,7 +316,13 @@ def test_an_unreachable_asset_host_gives_the_offline_advice(closed_port_url: str
 
 
 def test_an_unsafe_filename_is_refused(client: httpx.Client, tmp_path: Path) -> None:
-    item = classify(Attachment("Outcomes open data, year ending March 2026", "../prc-outcomes-open-data-mar2026-tables-160726.xlsx", "http://127.0.0.1:9/x.xlsx"))
+    item = classify(
+        Attachment(
+            "Outcomes open data, year ending March 2026",
+            "../prc-outcomes-open-data-mar2026-tables-160726.xlsx",
+            "http://127.0.0.1:9/x.xlsx",
+        )
+    )
     with pytest.raises(InputError, match="not a plain file name"):
         download_file(client, item, tmp_path, Manifest.load(tmp_path))
 
@@ -298,8 +346,16 @@ def test_a_damaged_manifest_is_reported(tmp_path: Path) -> None:
 
 
 def test_media_ids_from_both_url_forms() -> None:
-    assert media_id_from_url("https://assets.publishing.service.gov.uk/media/6870f1d2e4b0c1a2b3c4d5e6/prc-x.xlsx") == "6870f1d2e4b0c1a2b3c4d5e6"
-    assert media_id_from_url("https://assets.publishing.service.gov.uk/government/uploads/system/uploads/attachment_data/file/720156/prc-x.ods") == "720156"
+    assert (
+        media_id_from_url("https://assets.publishing.service.gov.uk/media/6870f1d2e4b0c1a2b3c4d5e6/prc-x.xlsx")
+        == "6870f1d2e4b0c1a2b3c4d5e6"
+    )
+    assert (
+        media_id_from_url(
+            "https://assets.publishing.service.gov.uk/government/uploads/system/uploads/attachment_data/file/720156/prc-x.ods"
+        )
+        == "720156"
+    )
     assert media_id_from_url("https://example.org/prc-x.xlsx") is None
 
 
@@ -330,7 +386,23 @@ def _outcomes_rows(year: str, bump: int = 0) -> list[list[object]]:
         for force in ("Kent", "Durham"):
             for number_, label in ((0, "Not yet assigned an outcome"), (1, "Charged/Summonsed"), (8, "Community Resolution")):
                 closed: object = "N/A" if number_ == 0 else 3 + number_ + bump * (force == "Durham")
-                rows.append([year, quarter, force, "Shoplifting", "Theft offences", "Shoplifting", "46", None, label, label, number_, 5 + number_, closed])
+                rows.append(
+                    [
+                        year,
+                        quarter,
+                        force,
+                        "Shoplifting",
+                        "Theft offences",
+                        "Shoplifting",
+                        "46",
+                        None,
+                        label,
+                        label,
+                        number_,
+                        5 + number_,
+                        closed,
+                    ]
+                )
     return rows
 
 
@@ -351,7 +423,11 @@ def real_publication(publication: Publication, tmp_path: Path) -> Publication:
         if kind == "outcomes":
             publication.add(title, filename, _workbook(tmp_path, filename, year))
         elif kind == "pfa":
-            pfa_rows = [["2017/18", q, force, "Shoplifting", "Theft offences", "Shoplifting", "46", 100 + q] for q in (1, 2, 3, 4) for force in ("Kent", "Durham")]
+            pfa_rows = [
+                ["2017/18", q, force, "Shoplifting", "Theft offences", "Shoplifting", "46", 100 + q]
+                for q in (1, 2, 3, 4)
+                for force in ("Kent", "Durham")
+            ]
             publication.add(title, filename, write_pfa_workbook(tmp_path / "books" / filename, {"2017_18": pfa_rows}).read_bytes())
     return publication
 
@@ -377,7 +453,9 @@ def test_fetch_without_a_network_fails_fast_with_the_offline_message(cli, closed
     assert not (tmp_path / "dl").exists()
 
 
-def test_fetch_dry_run_lists_taken_and_passed_over_files_and_downloads_nothing(cli, server: FixtureServer, publication: Publication, tmp_path: Path) -> None:
+def test_fetch_dry_run_lists_taken_and_passed_over_files_and_downloads_nothing(
+    cli, server: FixtureServer, publication: Publication, tmp_path: Path
+) -> None:
     result = cli("fetch", "--dry-run", "--govuk-base", server.url, "--dir", str(tmp_path / "dl"), "--years", "2015/16..2019/20")
 
     assert result.exit_code == 0, result.output
@@ -395,11 +473,16 @@ def test_fetch_takes_only_the_years_asked_for(cli, server: FixtureServer, public
     result = cli("fetch", "--govuk-base", server.url, "--dir", str(tmp_path), "--years", "2015/16")
 
     assert result.exit_code == 0, result.output
-    assert sorted(Manifest.load(tmp_path).files) == ["prc-outcomes-open-data-mar2016-tables-160726.xlsx", "prc-pfa-mar2013-onwards-tables-160726.ods"]
+    assert sorted(Manifest.load(tmp_path).files) == [
+        "prc-outcomes-open-data-mar2016-tables-160726.xlsx",
+        "prc-pfa-mar2013-onwards-tables-160726.ods",
+    ]
     assert cli("fetch", "--years", "2015-16", "--govuk-base", server.url, "--dir", str(tmp_path)).exit_code == 2
 
 
-def test_update_loads_every_offered_year_then_changes_nothing_then_lists_revisions(cli, server: FixtureServer, real_publication: Publication, tmp_path: Path) -> None:
+def test_update_loads_every_offered_year_then_changes_nothing_then_lists_revisions(
+    cli, server: FixtureServer, real_publication: Publication, tmp_path: Path
+) -> None:
     downloads, db = tmp_path / "dl", tmp_path / "store.duckdb"
     args = ("update", "--govuk-base", server.url, "--dir", str(downloads), "--db", str(db))
 
@@ -438,17 +521,24 @@ def test_update_loads_every_offered_year_then_changes_nothing_then_lists_revisio
     from crime_outcomes.store import Store
 
     with Store.open(db, read_only=True) as store:
-        closed = store.con.execute("SELECT sum(closed) FROM outcomes WHERE financial_year = '2025/26' AND force = 'Durham' AND outcome_type = 8").fetchall()[0][0]
+        closed = store.con.execute(
+            "SELECT sum(closed) FROM outcomes WHERE financial_year = '2025/26' AND force = 'Durham' AND outcome_type = 8"
+        ).fetchall()[0][0]
     assert closed == 4 * (3 + 8 + 2)
 
 
-def test_update_from_python_loads_into_an_open_store_and_reports_each_step(server: FixtureServer, real_publication: Publication, tmp_path: Path) -> None:
+def test_update_from_python_loads_into_an_open_store_and_reports_each_step(
+    server: FixtureServer, real_publication: Publication, tmp_path: Path
+) -> None:
     import crime_outcomes as co
 
     seen: list[str] = []
     with co.open_store(tmp_path / "store.duckdb", read_only=False) as store:
         result = co.update(
-            store, years=["2017/18"], base=server.url, directory=tmp_path / "dl",
+            store,
+            years=["2017/18"],
+            base=server.url,
+            directory=tmp_path / "dl",
             on_plan=lambda plan: seen.append(f"plan {len(plan.wanted)} {plan.to_download}"),
             on_downloaded=lambda plan, downloads: seen.append(f"downloaded {len(downloads)}"),
         )

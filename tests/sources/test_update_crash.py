@@ -43,7 +43,20 @@ def update(server_url: str, downloads: Path, db: Path, crash: str | None = None)
     env.pop(CRASH_ENV, None)
     if crash:
         env[CRASH_ENV] = crash
-    args = [sys.executable, "-m", "crime_outcomes", "update", "--govuk-base", server_url, "--dir", str(downloads), "--db", str(db), "--years", "2017/18"]
+    args = [
+        sys.executable,
+        "-m",
+        "crime_outcomes",
+        "update",
+        "--govuk-base",
+        server_url,
+        "--dir",
+        str(downloads),
+        "--db",
+        str(db),
+        "--years",
+        "2017/18",
+    ]
     return subprocess.run(args, capture_output=True, text=True, env=env, timeout=600)
 
 
@@ -76,7 +89,9 @@ def test_an_update_killed_at_any_point_leaves_the_store_before_or_after(server, 
         shutil.copytree(base_dl, dl)
         shutil.copy(base_db, db)
         killed = update(server.url, dl, db, crash=point)
-        status = subprocess.run([sys.executable, "-m", "crime_outcomes", "status", "--db", str(db)], capture_output=True, text=True, timeout=600)
+        status = subprocess.run(
+            [sys.executable, "-m", "crime_outcomes", "status", "--db", str(db)], capture_output=True, text=True, timeout=600
+        )
         got = state(db)
         again = update(server.url, dl, db)
         return killed.returncode, status.returncode, status.stdout + status.stderr, got, again.returncode, state(db)
@@ -111,7 +126,10 @@ def test_fetch_onto_a_full_disk_says_so(server, publication, tmp_path: Path) -> 
         fetched = subprocess.run(args, capture_output=True, text=True, env=env, timeout=600)
         out = " ".join((fetched.stdout + fetched.stderr).split())
         assert fetched.returncode == 4, out
-        assert f"the disk holding the downloads folder {mount} is full: the files downloaded before are kept and an unfinished one resumes next time; free space and run again" in out
+        assert (
+            f"the disk holding the downloads folder {mount} is full: the files downloaded before are kept and an unfinished one resumes next time; free space and run again"
+            in out
+        )
         assert "Traceback" not in out
         assert not (mount / NEW).exists()
     finally:

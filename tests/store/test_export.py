@@ -41,7 +41,9 @@ def test_parquet_read_back_gives_the_same_totals_per_year_and_force(sample: Stor
             FROM read_parquet('{parquet_export}/outcomes/*.parquet') WHERE force = 'West Midlands'"""
     ).fetchone()
     assert (cr, all_outcomes) == (3834, 229297)
-    annual = con.execute(TOTALS.replace("count(*)", "0").format(src=f"read_parquet('{parquet_export}/outcomes_annual/*.parquet')")).fetchall()
+    annual = con.execute(
+        TOTALS.replace("count(*)", "0").format(src=f"read_parquet('{parquet_export}/outcomes_annual/*.parquet')")
+    ).fetchall()
     assert [r[:4] for r in annual] == [r[:4] for r in back]
 
 
@@ -58,7 +60,9 @@ def test_every_table_is_written_with_its_rows_and_columns(sample: Store, parquet
         assert len(rel.fetchall()) == counts[table["name"]], table["name"]
         if table["partitioned_by"]:
             years = con.execute("SELECT DISTINCT financial_year FROM read_parquet(?) ORDER BY 1", [files]).fetchall()
-            assert [f.rsplit("/", 1)[-1] for f in table["files"]] == ([f"{y.replace('/', '-')}.parquet" for (y,) in years] or ["empty.parquet"])
+            assert [f.rsplit("/", 1)[-1] for f in table["files"]] == (
+                [f"{y.replace('/', '-')}.parquet" for (y,) in years] or ["empty.parquet"]
+            )
     assert (parquet_export / "outcomes" / "2017-18.parquet").is_file()
     assert manifest["sample"] is True and manifest["schema_version"] == "2"
     assert [e["file_name"] for e in manifest["editions"]] == ["outcomes-2017-18-sample.parquet"]

@@ -16,13 +16,85 @@ from crime_outcomes.testing.workbooks import HEADERS_2019, write_outcomes_workbo
 
 def rows(cr_kent: int = 5, extra: bool = False):
     base = [
-        ["2017/18", 1, "Kent", "Blackmail", "Theft offences", "Other theft", "35", None, "Community Resolution", "Out-of-court (informal)", 8, cr_kent, cr_kent],
-        ["2017/18", 1, "Kent", "Blackmail", "Theft offences", "Other theft", "35", None, "Charged/Summonsed", "Charged/Summonsed", 1, 10, 9],
-        ["2017/18", 1, "Kent", "Blackmail", "Theft offences", "Other theft", "35", None, "Caution – adults", "Out-of-court (formal)", "3a", 1, 1],
-        ["2017/18", 1, "Gotham", "Blackmail", "Theft offences", "Other theft", "35", None, "Charged/Summonsed", "Charged/Summonsed", 1, 10, 9],
+        [
+            "2017/18",
+            1,
+            "Kent",
+            "Blackmail",
+            "Theft offences",
+            "Other theft",
+            "35",
+            None,
+            "Community Resolution",
+            "Out-of-court (informal)",
+            8,
+            cr_kent,
+            cr_kent,
+        ],
+        [
+            "2017/18",
+            1,
+            "Kent",
+            "Blackmail",
+            "Theft offences",
+            "Other theft",
+            "35",
+            None,
+            "Charged/Summonsed",
+            "Charged/Summonsed",
+            1,
+            10,
+            9,
+        ],
+        [
+            "2017/18",
+            1,
+            "Kent",
+            "Blackmail",
+            "Theft offences",
+            "Other theft",
+            "35",
+            None,
+            "Caution – adults",
+            "Out-of-court (formal)",
+            "3a",
+            1,
+            1,
+        ],
+        [
+            "2017/18",
+            1,
+            "Gotham",
+            "Blackmail",
+            "Theft offences",
+            "Other theft",
+            "35",
+            None,
+            "Charged/Summonsed",
+            "Charged/Summonsed",
+            1,
+            10,
+            9,
+        ],
     ]
     if extra:
-        base.append(["2017/18", 2, "Surrey", "Blackmail", "Theft offences", "Other theft", "35", None, "Community Resolution", "Out-of-court (informal)", 8, 2, 2])
+        base.append(
+            [
+                "2017/18",
+                2,
+                "Surrey",
+                "Blackmail",
+                "Theft offences",
+                "Other theft",
+                "35",
+                None,
+                "Community Resolution",
+                "Out-of-court (informal)",
+                8,
+                2,
+                2,
+            ]
+        )
     return base
 
 
@@ -106,10 +178,15 @@ def test_annual_table_follows_every_load(store: Store, tmp_path: Path):
     check = """SELECT count(*) FROM (
                  SELECT financial_year, force, offence_code, outcome_type, sum(recorded) r, sum(closed) c FROM outcomes GROUP BY ALL
                  EXCEPT SELECT financial_year, force, offence_code, outcome_type, recorded, closed FROM outcomes_annual)"""
-    ingest_file(store, write_outcomes_workbook(tmp_path / "prc-outcomes-open-data-mar2018-tables-190718.xlsx", rows(cr_kent=5, extra=True), HEADERS_2019))
+    ingest_file(
+        store,
+        write_outcomes_workbook(tmp_path / "prc-outcomes-open-data-mar2018-tables-190718.xlsx", rows(cr_kent=5, extra=True), HEADERS_2019),
+    )
     assert store.fetchone(check)[0] == 0
     assert store.fetchone("SELECT closed FROM outcomes_annual WHERE force = 'Kent' AND outcome_type = 8")[0] == 5
-    ingest_file(store, write_outcomes_workbook(tmp_path / "prc-outcomes-open-data-mar2018-tables-170719.xlsx", rows(cr_kent=7), HEADERS_2019))
+    ingest_file(
+        store, write_outcomes_workbook(tmp_path / "prc-outcomes-open-data-mar2018-tables-170719.xlsx", rows(cr_kent=7), HEADERS_2019)
+    )
     assert store.fetchone(check)[0] == 0
     assert store.fetchone("SELECT closed FROM outcomes_annual WHERE force = 'Kent' AND outcome_type = 8")[0] == 7
     assert store.fetchone("SELECT count(*) FROM outcomes_annual WHERE force = 'Surrey'")[0] == 0
@@ -122,7 +199,9 @@ def test_broken_row_accounting_is_an_error_not_an_assert(store: Store, tmp_path:
     from crime_outcomes.store import ingest as ingest_module
 
     real = ingest_module.normalise_sheet
-    monkeypatch.setattr(ingest_module, "normalise_sheet", lambda raw, **kw: dataclasses.replace(real(raw, **kw), rows_read=real(raw, **kw).rows_read + 1))
+    monkeypatch.setattr(
+        ingest_module, "normalise_sheet", lambda raw, **kw: dataclasses.replace(real(raw, **kw), rows_read=real(raw, **kw).rows_read + 1)
+    )
     path = write_outcomes_workbook(tmp_path / "a.xlsx", rows(), HEADERS_2019)
     before = store.table_counts()
     with pytest.raises(InputError) as caught:

@@ -31,9 +31,9 @@ def section_of(doc: str, table: str) -> str:
     """The doc's heading or bullet for ``table`` and the text up to the next one."""
     match = re.search(rf"^(## `{table}`|\* `{table}\(|`{table}`)", doc, re.MULTILINE)
     assert match, f"docs/schema.md does not describe the table {table!r}"
-    rest = doc[match.end():]
+    rest = doc[match.end() :]
     end = re.search(r"^(## |\* `)", rest, re.MULTILINE)
-    return doc[match.start(): match.end() + (end.start() if end else len(rest))]
+    return doc[match.start() : match.end() + (end.start() if end else len(rest))]
 
 
 def test_every_table_and_column_is_documented() -> None:

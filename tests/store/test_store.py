@@ -23,7 +23,19 @@ from crime_outcomes.store.ingest import ingest_file
 from crime_outcomes.testing.workbooks import HEADERS_2019, write_outcomes_workbook
 
 V1_SCHEMA = Path(__file__).parent / "data" / "schema_v1.sql"
-V1_TABLES = ["meta", "sources", "outcomes", "alternate_outcomes", "recorded_crime", "forces", "offences", "outcome_types", "outcome_labels", "rejected_rows", "revisions"]
+V1_TABLES = [
+    "meta",
+    "sources",
+    "outcomes",
+    "alternate_outcomes",
+    "recorded_crime",
+    "forces",
+    "offences",
+    "outcome_types",
+    "outcome_labels",
+    "rejected_rows",
+    "revisions",
+]
 ANNUAL_MATCHES = """SELECT count(*) FROM (
     (SELECT financial_year, force, offence_code, outcome_type, sum(recorded), sum(closed) FROM outcomes GROUP BY ALL
      EXCEPT SELECT * FROM outcomes_annual)
@@ -45,7 +57,9 @@ def make_v1(fresh: Path, target: Path, *, annual_left_empty: bool = False) -> No
         con.execute(f"INSERT INTO {table} SELECT * FROM fresh.{table}")
     con.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
     if annual_left_empty:
-        con.execute("CREATE TABLE outcomes_annual (financial_year TEXT NOT NULL, force TEXT NOT NULL, offence_code TEXT NOT NULL, outcome_type TINYINT NOT NULL, recorded BIGINT, closed BIGINT)")
+        con.execute(
+            "CREATE TABLE outcomes_annual (financial_year TEXT NOT NULL, force TEXT NOT NULL, offence_code TEXT NOT NULL, outcome_type TINYINT NOT NULL, recorded BIGINT, closed BIGINT)"
+        )
     con.execute("DETACH fresh")
     con.close()
 
@@ -168,7 +182,11 @@ def _story_json(cwd: Path) -> str:
     env.pop("CRIME_OUTCOMES_DB", None)
     done = subprocess.run(
         [sys.executable, "-m", "crime_outcomes", "story", "--force", "West Midlands", "--format", "json", "--db", "store.duckdb"],
-        capture_output=True, text=True, env=env, cwd=cwd, check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        check=False,
     )
     assert done.returncode == 0, done.stderr
     return done.stdout
@@ -185,12 +203,24 @@ def test_a_version_1_store_of_the_sample_gives_the_same_story_as_a_fresh_load(tm
     make_v1(fresh_dir / "store.duckdb", old_dir / "store.duckdb")
 
     env = {**os.environ, "COLUMNS": "200"}
-    refused = subprocess.run([sys.executable, "-m", "crime_outcomes", "story", "--force", "West Midlands", "--db", "store.duckdb"],
-                             capture_output=True, text=True, env=env, cwd=old_dir, check=False)
+    refused = subprocess.run(
+        [sys.executable, "-m", "crime_outcomes", "story", "--force", "West Midlands", "--db", "store.duckdb"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=old_dir,
+        check=False,
+    )
     assert refused.returncode == 4
     assert "crime-outcomes migrate --db store.duckdb" in " ".join(refused.stderr.split())
-    migrated = subprocess.run([sys.executable, "-m", "crime_outcomes", "migrate", "--db", "store.duckdb"],
-                              capture_output=True, text=True, env=env, cwd=old_dir, check=False)
+    migrated = subprocess.run(
+        [sys.executable, "-m", "crime_outcomes", "migrate", "--db", "store.duckdb"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=old_dir,
+        check=False,
+    )
     assert migrated.returncode == 0, migrated.stderr
     assert "from schema version 1 to 2" in " ".join(migrated.stdout.split())
 

@@ -76,10 +76,7 @@ def read_fastexcel(path: Path) -> dict[str, list[list[str | None]]]:
 
 def read_calamine(path: Path) -> dict[str, list[list[str | None]]]:
     book = CalamineWorkbook.from_path(str(path))
-    return {
-        name: _trim([[_text(c) for c in r] for r in book.get_sheet_by_index(i).to_python()])
-        for i, name in enumerate(book.sheet_names)
-    }
+    return {name: _trim([[_text(c) for c in r] for r in book.get_sheet_by_index(i).to_python()]) for i, name in enumerate(book.sheet_names)}
 
 
 @pytest.mark.parametrize("suffix", ["xlsx", "ods"])

@@ -55,7 +55,26 @@ def test_api_story_is_byte_identical_to_cli_json_on_the_sample(sample_server: Li
 
 def test_api_story_with_view_parameters_matches_cli_on_two_years(fixture_server: LiveServer, two_year_store: Path) -> None:
     body = get(fixture_server, "/api/story?force=kent&outcome=1&from=2016/17&to=2017/18&basis=recorded").text
-    cli = run_cli(["story", "--force", "Kent", "--outcome", "1", "--from", "2016/17", "--to", "2017/18", "--basis", "recorded", "--format", "json", "--db", str(two_year_store)], two_year_store)
+    cli = run_cli(
+        [
+            "story",
+            "--force",
+            "Kent",
+            "--outcome",
+            "1",
+            "--from",
+            "2016/17",
+            "--to",
+            "2017/18",
+            "--basis",
+            "recorded",
+            "--format",
+            "json",
+            "--db",
+            str(two_year_store),
+        ],
+        two_year_store,
+    )
     assert cli == body + "\n"
     data = json.loads(body)
     assert data["count"] == fixture_sum(force="Kent", types=(1,), basis="recorded") == 85
@@ -64,17 +83,23 @@ def test_api_story_with_view_parameters_matches_cli_on_two_years(fixture_server:
 
 def test_api_national_matches_cli_national(fixture_server: LiveServer, two_year_store: Path) -> None:
     body = get(fixture_server, "/api/national?outcome=community-resolution").text
-    cli = run_cli(["story", "--national", "--outcome", "community-resolution", "--format", "json", "--db", str(two_year_store)], two_year_store)
+    cli = run_cli(
+        ["story", "--national", "--outcome", "community-resolution", "--format", "json", "--db", str(two_year_store)], two_year_store
+    )
     assert json.loads(cli) == json.loads(body)
     assert json.loads(body)["national"]["count"] == fixture_sum(types=(8,)) == 52
 
 
-def test_api_offence_is_byte_identical_to_cli_json(sample_server: LiveServer, fixture_server: LiveServer, empty_db_path: Path, two_year_store: Path) -> None:
+def test_api_offence_is_byte_identical_to_cli_json(
+    sample_server: LiveServer, fixture_server: LiveServer, empty_db_path: Path, two_year_store: Path
+) -> None:
     body = get(sample_server, "/api/offence?code=11A").text
     cli = run_cli(["offence", "11A", "--outcome", "8", "--format", "json"], empty_db_path)
     assert cli == body + "\n"
     data = json.loads(body)
-    assert data["national"]["count"] == 725 and data["forces"][0]["force"] == "West Midlands"  # test_offence.py checks these against the extract
+    assert (
+        data["national"]["count"] == 725 and data["forces"][0]["force"] == "West Midlands"
+    )  # test_offence.py checks these against the extract
     with open_sample_store() as store:
         assert data == json.loads(json.dumps(offence(store, "11A", outcome="8").to_json()))
     # with every view parameter, on the two-year fixture (a code holding '/' and '.')
@@ -147,7 +172,9 @@ def test_offence_codes_with_slashes_and_dots_route_both_ways(fixture_server: Liv
         ("outcome=8", "force", "west-midlands"),
     ],
 )
-def test_bad_parameters_get_400_naming_parameter_and_allowed_values(fixture_server: LiveServer, query: str, parameter: str, allowed: str) -> None:
+def test_bad_parameters_get_400_naming_parameter_and_allowed_values(
+    fixture_server: LiveServer, query: str, parameter: str, allowed: str
+) -> None:
     r = get(fixture_server, f"/api/story?{query}")
     assert r.status_code == 400
     body = r.json()
@@ -170,7 +197,14 @@ def test_pages_answer_bad_parameters_with_a_400_page(fixture_server: LiveServer)
     assert r.status_code == 400 and r.headers["content-type"].startswith("text/html")
     assert "outcome" in r.text and "community-resolution" in r.text
     assert get(fixture_server, "/?sort=colour").status_code == 400
-    assert get(fixture_server, "/compare?" + "&".join(f"force={s}" for s in ["kent", "surrey", "essex", "dorset", "durham", "gwent", "suffolk", "sussex", "cumbria"])).status_code == 400
+    assert (
+        get(
+            fixture_server,
+            "/compare?"
+            + "&".join(f"force={s}" for s in ["kent", "surrey", "essex", "dorset", "durham", "gwent", "suffolk", "sussex", "cumbria"]),
+        ).status_code
+        == 400
+    )
 
 
 def test_only_get_and_no_sql(fixture_server: LiveServer) -> None:
@@ -190,8 +224,18 @@ def test_only_get_and_no_sql(fixture_server: LiveServer) -> None:
 
 
 def test_security_headers_on_every_kind_of_response(fixture_server: LiveServer) -> None:
-    for path in ["/", "/force/kent", "/api/forces", "/openapi.json", "/static/app.css", "/nope", "/api/story?force=x",
-                 "/api/story?force=kent&basis=x", "/data/forces.csv", "/force/Kent"]:
+    for path in [
+        "/",
+        "/force/kent",
+        "/api/forces",
+        "/openapi.json",
+        "/static/app.css",
+        "/nope",
+        "/api/story?force=x",
+        "/api/story?force=kent&basis=x",
+        "/data/forces.csv",
+        "/force/Kent",
+    ]:
         r = httpx.get(fixture_server.url + path, timeout=60, follow_redirects=False)
         assert r.headers["content-security-policy"] == CONTENT_SECURITY_POLICY, path
         assert r.headers["x-content-type-options"] == "nosniff", path
@@ -238,9 +282,9 @@ def test_csv_download_equals_the_story_json(fixture_server: LiveServer) -> None:
     assert r.headers["content-type"] == "text/csv; charset=utf-8"
     assert 'filename="force-years-west-midlands-8-2016-17-2017-18-closed.csv"' in r.headers["content-disposition"]
     rows = list(csv.DictReader(io.StringIO(r.text)))
-    assert [(row["year"], int(row["count"]), int(row["denominator"]), float(row["share"]), float(row["national_share"])) for row in rows] == [
-        (y["year"], y["count"], y["denominator"], y["share"], y["national_share"]) for y in story_json["by_year"]
-    ]
+    assert [
+        (row["year"], int(row["count"]), int(row["denominator"]), float(row["share"]), float(row["national_share"])) for row in rows
+    ] == [(y["year"], y["count"], y["denominator"], y["share"], y["national_share"]) for y in story_json["by_year"]]
     offences = list(csv.DictReader(io.StringIO(get(fixture_server, "/data/force-offences.csv?force=west-midlands").text)))
     assert [(o["code"], int(o["count"])) for o in offences] == [(o["code"], o["count"]) for o in story_json["offences"]]
     # a description that a spreadsheet could take for a formula is neutralised; markup stays as text
@@ -267,8 +311,15 @@ def test_xlsx_and_json_downloads_hold_the_same_numbers(fixture_server: LiveServe
 def test_every_table_downloads_in_every_format(fixture_server: LiveServer) -> None:
     from crime_outcomes.web.api import TABLES
 
-    extra = {"force-years": "&force=kent", "force-offences": "&force=kent", "force-notable": "&force=kent", "force-similar": "&force=kent", "compare": "&force=kent&force=surrey",
-             "offence-forces": "&code=8N", "offence-years": "&code=8N"}
+    extra = {
+        "force-years": "&force=kent",
+        "force-offences": "&force=kent",
+        "force-notable": "&force=kent",
+        "force-similar": "&force=kent",
+        "compare": "&force=kent&force=surrey",
+        "offence-forces": "&code=8N",
+        "offence-years": "&code=8N",
+    }
     for table in TABLES:
         for fmt in ("csv", "xlsx", "json"):
             r = get(fixture_server, f"/data/{table}.{fmt}?outcome=8{extra.get(table, '')}")

@@ -105,7 +105,14 @@ def test_overview_pick_force_change_outcome_and_basis_on_the_sample(page: Any, s
     assert figure(page, "count") == "3,834" and figure(page, "rank-share") == "11th lowest of 43"
     # the CLI prints the same figures and lines
     env = {**os.environ, "CRIME_OUTCOMES_DB": str(empty_db_path)}
-    text = subprocess.run([sys.executable, "-m", "crime_outcomes", "story", "--force", "West Midlands"], env=env, capture_output=True, text=True, check=True, timeout=120).stdout
+    text = subprocess.run(
+        [sys.executable, "-m", "crime_outcomes", "story", "--force", "West Midlands"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    ).stdout
     for shown in (figure(page, "count"), figure(page, "denominator"), figure(page, "share"), *sj["lines"][:2]):
         assert shown in text
     shot(page, "web-force-west-midlands.png")
@@ -175,7 +182,10 @@ def test_chart_numbers_download_as_csv_equal_to_the_json(page: Any, fixture_serv
     for fig in page.locator("figure.chart").all():
         block = fig.locator("xpath=..")
         assert block.get_by_role("link", name="CSV").count() == 1
-        assert block.locator("xpath=following-sibling::*[1]").locator("table").count() == 1 or fig.locator("xpath=ancestor::section").locator("table").count() >= 1
+        assert (
+            block.locator("xpath=following-sibling::*[1]").locator("table").count() == 1
+            or fig.locator("xpath=ancestor::section").locator("table").count() >= 1
+        )
 
 
 def test_sort_forces_by_link_and_compare_two_forces(page: Any, fixture_server: LiveServer) -> None:
@@ -271,7 +281,9 @@ def test_axe_finds_no_violations_on_any_page(browser: Any, axe_source: Path, sam
         result = p.evaluate(
             "async () => await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}, resultTypes: ['violations']})"
         )
-        report[f"{which}{path}"] = [f"{v['id']}: {v['help']} ({len(v['nodes'])}) e.g. {v['nodes'][0]['target']}" for v in result["violations"]]
+        report[f"{which}{path}"] = [
+            f"{v['id']}: {v['help']} ({len(v['nodes'])}) e.g. {v['nodes'][0]['target']}" for v in result["violations"]
+        ]
         assert result["passes"] is not None
         if screenshot and which == "sample" and not (SCREENSHOTS / f"{screenshot}.png").exists():
             shot(p, f"{screenshot}.png")

@@ -79,13 +79,27 @@ def test_known_break_shown_beside_the_figures(tmp_path: Path) -> None:
         w = csv.DictWriter(fh, fieldnames=list(HEADERS_2019))
         w.writeheader()
         for force, n in (("Greater Manchester", 12), ("Kent", 20)):
-            for otype, value, desc in ((8, n, ("Community Resolution", "Out-of-court (informal)")), (1, 200, ("Charged/Summonsed", "Charged/Summonsed"))):
-                w.writerow({
-                    "Financial Year": "2019/20", "Financial Quarter": 1, "Force Name": force, "Offence Description": "Shoplifting",
-                    "Offence Group": "Theft offences", "Offence Subgroup": "Shoplifting", "Offence Code": "46", "Offence Code Expired": "",
-                    "Outcome Description": desc[0], "Outcome Group": desc[1], "Outcome Type": otype,
-                    "Force outcomes for offences recorded in quarter": value, "Force outcomes recorded in quarter": value,
-                })
+            for otype, value, desc in (
+                (8, n, ("Community Resolution", "Out-of-court (informal)")),
+                (1, 200, ("Charged/Summonsed", "Charged/Summonsed")),
+            ):
+                w.writerow(
+                    {
+                        "Financial Year": "2019/20",
+                        "Financial Quarter": 1,
+                        "Force Name": force,
+                        "Offence Description": "Shoplifting",
+                        "Offence Group": "Theft offences",
+                        "Offence Subgroup": "Shoplifting",
+                        "Offence Code": "46",
+                        "Offence Code Expired": "",
+                        "Outcome Description": desc[0],
+                        "Outcome Group": desc[1],
+                        "Outcome Type": otype,
+                        "Force outcomes for offences recorded in quarter": value,
+                        "Force outcomes recorded in quarter": value,
+                    }
+                )
     with Store.open(tmp_path / "gm.duckdb") as store:
         ingest_file(store, path)
     client = _client(tmp_path / "gm.duckdb")
@@ -96,7 +110,10 @@ def test_known_break_shown_beside_the_figures(tmp_path: Path) -> None:
     kent = client.get("/force/kent").text
     assert "Greater Manchester could not supply data from July 2019" in kent and "(This affects the England and Wales figures.)" in kent
     # In the all-forces table the break is marked on Greater Manchester's row, not Kent's.
-    assert re.search(r'<tr data-force="greater-manchester"[^>]*>\s*<th scope="row"><a [^>]*>Greater Manchester</a> <a href="#breaks-heading" class="break-mark"', kent)
+    assert re.search(
+        r'<tr data-force="greater-manchester"[^>]*>\s*<th scope="row"><a [^>]*>Greater Manchester</a> <a href="#breaks-heading" class="break-mark"',
+        kent,
+    )
     assert not re.search(r'<tr data-force="kent"[^>]*>\s*<th scope="row"><a [^>]*>Kent</a> <a href="#breaks-heading"', kent)
     api = client.get("/api/story?force=greater-manchester").json()
     assert [a["id"] for a in api["annotations"]] == ["greater-manchester-2019-systems"]

@@ -31,7 +31,14 @@ YEARS = ["2015/16", "2016/17", "2017/18"]
 
 def test_parse_view_defaults_and_normalisation() -> None:
     view = parse_view({}, YEARS)
-    assert (view.outcome, view.types, view.first, view.last, view.basis, view.per) == ("8", (8,), "2015/16", "2017/18", "closed", "outcomes")
+    assert (view.outcome, view.types, view.first, view.last, view.basis, view.per) == (
+        "8",
+        (8,),
+        "2015/16",
+        "2017/18",
+        "closed",
+        "outcomes",
+    )
     assert view.years == tuple(YEARS)
     view = parse_view({"outcome": "Out-Of-Court", "from": "2016-17", "to": "2016/2017", "basis": "RECORDED"}, YEARS)
     assert view.types == (2, 3, 6, 7, 8, 22) and view.first == view.last == "2016/17" and view.basis == "recorded"
@@ -87,7 +94,7 @@ SVG = (
     '<svg xmlns="http://www.w3.org/2000/svg" width="450pt" height="200pt" viewBox="0 0 450 200">'
     '<defs><style type="text/css">*{stroke-linejoin: round; stroke-linecap: butt}</style></defs>'
     '<path d="M 0 0 L 1 1" style="fill: none; stroke: #e3e3e3; stroke-width: 0.8"/>'
-    "<text style=\"font-size: 9px; font-family: 'DejaVu Sans', sans-serif; text-anchor: end; fill: #222222\" x=\"1\" y=\"2\">&lt;b&gt;</text>"
+    '<text style="font-size: 9px; font-family: \'DejaVu Sans\', sans-serif; text-anchor: end; fill: #222222" x="1" y="2">&lt;b&gt;</text>'
     "</svg>"
 )
 
@@ -137,7 +144,9 @@ def test_csv_neutralises_formulas_and_keeps_numbers_exact() -> None:
 
 
 def test_is_loopback() -> None:
-    assert is_loopback("127.0.0.1") and is_loopback("127.8.9.1") and is_loopback("::1") and is_loopback("[::1]") and is_loopback("localhost")
+    assert (
+        is_loopback("127.0.0.1") and is_loopback("127.8.9.1") and is_loopback("::1") and is_loopback("[::1]") and is_loopback("localhost")
+    )
     assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.2") and not is_loopback("example.org")
 
 
@@ -147,7 +156,9 @@ def test_serve_command_binds_loopback_and_answers(two_year_store: Path) -> None:
         port = s.getsockname()[1]
     proc = subprocess.Popen(
         [sys.executable, "-m", "crime_outcomes", "serve", "--db", str(two_year_store), "--port", str(port)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ},
     )
     try:
         deadline = time.monotonic() + 60
@@ -183,7 +194,9 @@ def test_force_pack_downloads_as_a_zip_with_the_story_figures(fixture_server: Li
     assert r.status_code == 200 and r.headers["content-type"] == "application/zip"
     assert 'filename="pack-west-midlands-8-2016-17-2017-18-closed.zip"' in r.headers["content-disposition"]
     names = zipfile.ZipFile(io.BytesIO(r.content)).namelist()
-    assert {"west-midlands/brief.md", "west-midlands/brief.html", "west-midlands/data.xlsx", "west-midlands/charts/year-series.svg"} <= set(names)
+    assert {"west-midlands/brief.md", "west-midlands/brief.html", "west-midlands/data.xlsx", "west-midlands/charts/year-series.svg"} <= set(
+        names
+    )
     brief = zipfile.ZipFile(io.BytesIO(r.content)).read("west-midlands/brief.md").decode()
     assert "36" in brief and "228" in brief
     assert httpx.get(fixture_server.url + "/data/pack/england-and-wales.zip", timeout=120).status_code == 200

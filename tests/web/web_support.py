@@ -28,8 +28,12 @@ AXE_JS = WEB_TESTS / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = REPO / "docs" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
 ]
 
 MARKUP = "<script>alert(1)</script><b>bold</b>"
@@ -87,11 +91,19 @@ OUTCOME_TEXT = {
 }
 
 
-def fixture_sum(*, year: str | None = None, force: str | None = None, code: str | None = None, types: tuple[int, ...] | None = None, basis: str = "closed") -> int:
+def fixture_sum(
+    *,
+    year: str | None = None,
+    force: str | None = None,
+    code: str | None = None,
+    types: tuple[int, ...] | None = None,
+    basis: str = "closed",
+) -> int:
     """Plain-Python sum over ROWS (the expectation the tests hold the app to)."""
     at = 0 if basis == "recorded" else 1
     return sum(
-        v[at] for (y, f, c, t), v in ROWS.items()
+        v[at]
+        for (y, f, c, t), v in ROWS.items()
         if (year is None or y == year) and (force is None or f == force) and (code is None or c == code) and (types is None or t in types)
     )
 

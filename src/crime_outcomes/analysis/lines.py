@@ -93,8 +93,16 @@ def build_lines(s: Story) -> list[str]:
     if s.definition:
         lines.append(s.definition)
     for maker in (
-        _change_line, _comparison_line, _count_rank_line, _funnel_line, _standardised_line, _similar_line,
-        _drivers_line, _top_offences_line, _notable_lines, _largest_shares_line,
+        _change_line,
+        _comparison_line,
+        _count_rank_line,
+        _funnel_line,
+        _standardised_line,
+        _similar_line,
+        _drivers_line,
+        _top_offences_line,
+        _notable_lines,
+        _largest_shares_line,
     ):
         produced = maker(s)
         if isinstance(produced, list):
@@ -152,7 +160,11 @@ def _change_line(s: Story) -> str | None:
         parts.append(f"the number was unchanged at {number(c.count_to)}")
     else:
         direction = "rose" if c.count_change > 0 else "fell"
-        rel = f" ({'up' if c.count_change > 0 else 'down'} {pct(abs(c.count_change_fraction), s.percent_places)})" if c.count_change_fraction is not None else ""
+        rel = (
+            f" ({'up' if c.count_change > 0 else 'down'} {pct(abs(c.count_change_fraction), s.percent_places)})"
+            if c.count_change_fraction is not None
+            else ""
+        )
         parts.append(f"the number {direction} from {number(c.count_from)} to {number(c.count_to)}{rel}")
     sentence = ", while ".join(parts) if len(parts) == 2 else parts[0]
     return _cap(sentence) + "."
@@ -243,7 +255,11 @@ def _standardised_line(s: Story) -> str | None:
     else:
         gap = pct(abs(st.ratio - 1), s.percent_places)
         nothing = gap.rstrip("%").strip("0.") == ""
-        diff = "about the same number" if nothing or gap.startswith("less than") else f"{gap} {'more' if st.observed > st.expected else 'fewer'}"
+        diff = (
+            "about the same number"
+            if nothing or gap.startswith("less than")
+            else f"{gap} {'more' if st.observed > st.expected else 'fewer'}"
+        )
     sentence = (
         f"At England and Wales rates for the same crimes, {s.force.display} {would} about {number(expected)} "
         f"{s.outcome_label} {_when(s)}; it {verb} {number(st.observed)}, {diff}"
@@ -336,7 +352,9 @@ def _notable_lines(s: Story) -> list[str]:
         n = sum(o.count for o, _ in pairs)
         hit = next((h for _, h in pairs if not h.label.startswith("This offence code includes")), pairs[0][1])
         kind = hit.summary or "offences the rules name"
-        also = "" if all(h is hit or h.label == hit.label for _, h in pairs) else " (some of these offence codes also include other offences)"
+        also = (
+            "" if all(h is hit or h.label == hit.label for _, h in pairs) else " (some of these offence codes also include other offences)"
+        )
         out.append(f"{number(n)} {'was' if n == 1 else 'were'} for {kind}{also}: {_uncap(hit.label)}.")
     shown = s.notable[:NOTABLE_IN_LINE]
     items: list[str] = []
@@ -370,7 +388,10 @@ def _largest_shares_line(s: Story) -> str | None:
         f"{_cap(s.force.display)} accounted for {pct(o.share_of_national, s.percent_places)} of all {s.outcome_label} for "
         f"{_offence_name(o)} in England and Wales ({number(o.count)} of {number(o.national_count)})"
     )
-    others = [f"{pct(x.share_of_national, s.percent_places)} of those for {_offence_name(x)} ({number(x.count)} of {number(x.national_count)})" for x in shown[1:]]
+    others = [
+        f"{pct(x.share_of_national, s.percent_places)} of those for {_offence_name(x)} ({number(x.count)} of {number(x.national_count)})"
+        for x in shown[1:]
+    ]
     if others:
         text += (" and " if len(others) == 1 else ", ") + _join(others)
     return text + "."

@@ -29,10 +29,20 @@ SCHEMA_VERSION = "1.0"
 
 # The columns of Story.offences_frame(): the JSON's offence keys, with rules as their ids.
 OFFENCES_FRAME_SCHEMA: dict[str, Any] = {
-    "code": pl.String, "description": pl.String, "group": pl.String, "subgroup": pl.String, "expired": pl.Boolean,
-    "count": pl.Int64, "national_count": pl.Int64, "share_of_national": pl.Float64,
-    "force_denominator": pl.Int64, "force_rate": pl.Float64, "national_denominator": pl.Int64, "national_rate": pl.Float64,
-    "serious": pl.Boolean, "rules": pl.List(pl.String),
+    "code": pl.String,
+    "description": pl.String,
+    "group": pl.String,
+    "subgroup": pl.String,
+    "expired": pl.Boolean,
+    "count": pl.Int64,
+    "national_count": pl.Int64,
+    "share_of_national": pl.Float64,
+    "force_denominator": pl.Int64,
+    "force_rate": pl.Float64,
+    "national_denominator": pl.Int64,
+    "national_rate": pl.Float64,
+    "serious": pl.Boolean,
+    "rules": pl.List(pl.String),
 }
 
 NATIONAL_NAME = "England and Wales"
@@ -439,7 +449,12 @@ class Story:
                 "store": self.store_label,
                 "sample": self.is_sample,
                 "editions": [
-                    {"file_name": e.file_name, "edition_date": e.edition_date.isoformat() if e.edition_date else None, "years": list(e.years), "kind": e.kind}
+                    {
+                        "file_name": e.file_name,
+                        "edition_date": e.edition_date.isoformat() if e.edition_date else None,
+                        "years": list(e.years),
+                        "kind": e.kind,
+                    }
                     for e in self.editions
                 ],
                 "rules": {"source": self.rules_source, "fingerprint": self.rules_fingerprint},

@@ -35,8 +35,13 @@ class OffenceForceRow:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "force": self.force, "slug": self.slug, "kind": self.kind, "count": self.count,
-            "denominator": self.denominator, "share": self.share, "share_of_national": self.share_of_national,
+            "force": self.force,
+            "slug": self.slug,
+            "kind": self.kind,
+            "count": self.count,
+            "denominator": self.denominator,
+            "share": self.share,
+            "share_of_national": self.share_of_national,
         }
 
 
@@ -133,8 +138,13 @@ def offence(
     denominator = sum(v[1] for v in by_force.values())
     forces = [
         OffenceForceRow(
-            force=name, slug=FORCES[name].slug, kind=FORCES[name].kind, count=c, denominator=d,
-            share=stats.share(c, d), share_of_national=stats.share(c, count),
+            force=name,
+            slug=FORCES[name].slug,
+            kind=FORCES[name].kind,
+            count=c,
+            denominator=d,
+            share=stats.share(c, d),
+            share_of_national=stats.share(c, count),
         )
         for name, (c, d) in by_force.items()
         if name in FORCES

@@ -170,16 +170,11 @@ class Rule:
             return False
         if self.mode_of_trial is not None and reference.mode_of_trial not in self.mode_of_trial:
             return False
-        if (
-            self.most_serious_mode is not None
-            and reference.most_serious_mode not in self.most_serious_mode
-        ):
+        if self.most_serious_mode is not None and reference.most_serious_mode not in self.most_serious_mode:
             return False
         if self.si_2015_790 is not None and reference.si_2015_790 not in self.si_2015_790:
             return False
-        if self.named_lists is not None and not self.named_lists.intersection(
-            reference.named_lists
-        ):
+        if self.named_lists is not None and not self.named_lists.intersection(reference.named_lists):
             return False
         return True
 
@@ -198,9 +193,7 @@ class Rule:
             return False
         return self.effective_to is None or self.effective_to >= end
 
-    def governs_selection(
-        self, outcome_types: frozenset[int] | None, years: Iterable[str] | None
-    ) -> bool:
+    def governs_selection(self, outcome_types: frozenset[int] | None, years: Iterable[str] | None) -> bool:
         """True when the rule governs every selected outcome type and was in force for every
         year: the only case in which a sentence may say the outcome ran against it."""
         if not self.governs or not outcome_types or years is None:
@@ -219,9 +212,7 @@ class Rule:
         """The hit for one code: the words depend on whether the rule applies and whether the
         code holds offences of more than one kind (then it "includes" the flagged offences)."""
         applies = self.governs_selection(outcome_types, years)
-        mixed = reference is not None and (
-            reference.mode_of_trial == "MIXED" or reference.si_2015_790 == "PARTIAL"
-        )
+        mixed = reference is not None and (reference.mode_of_trial == "MIXED" or reference.si_2015_790 == "PARTIAL")
         if applies and self.when_applies:
             text = (self.when_applies_includes if mixed else None) or self.when_applies
         else:
@@ -266,10 +257,7 @@ class RuleSet:
         self.warnings = warnings
 
     def __repr__(self) -> str:
-        return (
-            f"RuleSet(source={self.source!r}, fingerprint={self.fingerprint[:12]!r}, "
-            f"rules={[r.id for r in self.rules if r.enabled]!r})"
-        )
+        return f"RuleSet(source={self.source!r}, fingerprint={self.fingerprint[:12]!r}, rules={[r.id for r in self.rules if r.enabled]!r})"
 
     @property
     def enabled_rules(self) -> tuple[Rule, ...]:
@@ -336,9 +324,7 @@ def load_reference(path: Path | None = None) -> dict[str, OffenceReference]:
         try:
             raw = Path(path).read_bytes()
         except OSError as exc:
-            raise InputError(
-                where, f"cannot read the offence-code reference: {exc.strerror}"
-            ) from exc
+            raise InputError(where, f"cannot read the offence-code reference: {exc.strerror}") from exc
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -384,9 +370,7 @@ def _reference_row(row: dict[str, str | None], where: str, line: int) -> Offence
         return row.get(column) or ""
 
     def fail(column: str, problem: str, expected: str, found: str) -> InputError:
-        return InputError(
-            Location(where, row=line, column=column), problem, expected=expected, found=found
-        )
+        return InputError(Location(where, row=line, column=column), problem, expected=expected, found=found)
 
     code = cell("offence_code")
     if not code or code != code.strip():
@@ -408,9 +392,7 @@ def _reference_row(row: dict[str, str | None], where: str, line: int) -> Offence
             repr(most),
         )
     if mode in MOST_SERIOUS_MODES and most != mode:
-        raise fail(
-            "most_serious_mode", f"code {code}: must equal mode_of_trial", repr(mode), repr(most)
-        )
+        raise fail("most_serious_mode", f"code {code}: must equal mode_of_trial", repr(mode), repr(most))
     if mode == "MIXED" and not most:
         raise fail(
             "most_serious_mode",
@@ -433,14 +415,18 @@ def _reference_row(row: dict[str, str | None], where: str, line: int) -> Offence
             continue
         if not _LIST_NAME.match(name):
             raise fail(
-                "named_lists", f"code {code}: bad list name", "lower-case letters, digits and _",
+                "named_lists",
+                f"code {code}: bad list name",
+                "lower-case letters, digits and _",
                 repr(name),
             )
         lists.append(name)
     confidence = cell("confidence")
     if confidence not in CONFIDENCE_VALUES:
         raise fail(
-            "confidence", f"code {code}: unknown confidence", _one_of(CONFIDENCE_VALUES),
+            "confidence",
+            f"code {code}: unknown confidence",
+            _one_of(CONFIDENCE_VALUES),
             repr(confidence),
         )
     return OffenceReference(
@@ -486,9 +472,7 @@ def load_rules(
     except UnicodeDecodeError as exc:
         raise InputError(where, "the rule file is not UTF-8 text") from exc
     except tomllib.TOMLDecodeError as exc:
-        raise InputError(
-            where, f"the rule file is not valid TOML ({exc})", expected="a TOML rule file"
-        ) from exc
+        raise InputError(where, f"the rule file is not valid TOML ({exc})", expected="a TOML rule file") from exc
 
     if reference is None:
         reference = load_reference()
@@ -502,31 +486,21 @@ class _RuleFileParser:
     def __init__(self, where: str, reference: Mapping[str, OffenceReference]) -> None:
         self.where = where
         self.reference = reference
-        self.list_names = tuple(
-            sorted({name for entry in reference.values() for name in entry.named_lists})
-        )
+        self.list_names = tuple(sorted({name for entry in reference.values() for name in entry.named_lists}))
         self.warnings: list[str] = []
 
-    def error(
-        self, problem: str, *, expected: str | None = None, found: str | None = None
-    ) -> InputError:
+    def error(self, problem: str, *, expected: str | None = None, found: str | None = None) -> InputError:
         return InputError(self.where, problem, expected=expected, found=found)
 
-    def parse(
-        self, data: dict[str, Any], *, source: str, fingerprint: str, strict: bool
-    ) -> RuleSet:
+    def parse(self, data: dict[str, Any], *, source: str, fingerprint: str, strict: bool) -> RuleSet:
         unknown = [key for key in data if key not in _TOP_LEVEL_KEYS]
         if unknown:
-            raise self.error(
-                f"unknown top-level key {unknown[0]!r}", expected=_one_of(_TOP_LEVEL_KEYS)
-            )
+            raise self.error(f"unknown top-level key {unknown[0]!r}", expected=_one_of(_TOP_LEVEL_KEYS))
         if "version" not in data:
             raise self.error("missing key 'version'", expected="version = 2")
         version = data["version"]
         if isinstance(version, bool) or version not in SUPPORTED_VERSIONS:
-            raise self.error(
-                "unsupported rule file version", expected="version = 1 or 2", found=repr(version)
-            )
+            raise self.error("unsupported rule file version", expected="version = 1 or 2", found=repr(version))
         description = data.get("description")
         if description is not None and not isinstance(description, str):
             raise self.error("'description' must be text", found=_describe(description))
@@ -543,17 +517,13 @@ class _RuleFileParser:
         for index, raw_rule in enumerate(raw_rules, start=1):
             rule = self.parse_rule(index, raw_rule, version)
             if rule.id in seen:
-                raise self.error(
-                    f"rule {index}: id {rule.id!r} is used twice", expected="unique rule ids"
-                )
+                raise self.error(f"rule {index}: id {rule.id!r} is used twice", expected="unique rule ids")
             seen.add(rule.id)
             rules.append(rule)
 
         serious, not_serious, label = self.parse_overrides(data.get("overrides", {}))
         if strict and self.warnings:
-            raise self.error(
-                self.warnings[0], expected="codes that are in the offence-code reference"
-            )
+            raise self.error(self.warnings[0], expected="codes that are in the offence-code reference")
         return RuleSet(
             rules=tuple(rules),
             serious=serious,
@@ -570,9 +540,7 @@ class _RuleFileParser:
     def parse_rule(self, index: int, raw: Any, version: int = 2) -> Rule:
         """One [[rule]] table; the rule's number and id appear in every error."""
         if not isinstance(raw, dict):
-            raise self.error(
-                f"rule {index} is not a table", expected="a [[rule]] table", found=_describe(raw)
-            )
+            raise self.error(f"rule {index} is not a table", expected="a [[rule]] table", found=_describe(raw))
         rule_id = raw.get("id")
         name = f"rule {index}" + (f" ({rule_id!r})" if isinstance(rule_id, str) else "")
         unknown = [key for key in raw if key not in _RULE_KEYS]
@@ -585,23 +553,17 @@ class _RuleFileParser:
                 found=_describe(rule_id),
             )
         if rule_id == OVERRIDE_RULE_ID:
-            raise self.error(
-                f"{name}: the id 'override' is reserved for [overrides]", expected="another id"
-            )
+            raise self.error(f"{name}: the id 'override' is reserved for [overrides]", expected="another id")
         label = raw.get("label")
         if not isinstance(label, str) or not label.strip():
-            raise self.error(
-                f"{name}: 'label' is missing or empty", expected="a sentence shown to readers"
-            )
+            raise self.error(f"{name}: 'label' is missing or empty", expected="a sentence shown to readers")
         source = raw.get("source")
         if source is not None and not isinstance(source, str):
             raise self.error(f"{name}: 'source' must be text", found=_describe(source))
         texts = {key: self.text(name, key, raw.get(key)) for key in _TEXT_KEYS[1:]}
         basis, governs, effective_from, effective_to = self.scope(name, raw, version)
         if version >= 2 and not (isinstance(source, str) and source.strip()):
-            raise self.error(
-                f"{name}: 'source' is missing", expected="the citation and a link the rule rests on"
-            )
+            raise self.error(f"{name}: 'source' is missing", expected="the citation and a link the rule rests on")
         if (texts["when_applies"] or texts["when_applies_includes"]) and not governs:
             raise self.error(
                 f"{name}: 'when_applies' needs 'governs'",
@@ -611,9 +573,7 @@ class _RuleFileParser:
         if not isinstance(enabled, bool):
             raise self.error(f"{name}: 'enabled' must be true or false", found=_describe(enabled))
         if not any(key in raw for key in _SELECTOR_KEYS):
-            raise self.error(
-                f"{name}: no selector", expected="at least one of " + ", ".join(_SELECTOR_KEYS)
-            )
+            raise self.error(f"{name}: no selector", expected="at least one of " + ", ".join(_SELECTOR_KEYS))
         return Rule(
             id=rule_id,
             label=label.strip(),
@@ -627,12 +587,8 @@ class _RuleFileParser:
             when_applies=texts["when_applies"],
             when_applies_includes=texts["when_applies_includes"],
             summary=texts["summary"],
-            mode_of_trial=self.choices(
-                name, "mode_of_trial", raw.get("mode_of_trial"), MODES_OF_TRIAL
-            ),
-            most_serious_mode=self.choices(
-                name, "most_serious_mode", raw.get("most_serious_mode"), MOST_SERIOUS_MODES
-            ),
+            mode_of_trial=self.choices(name, "mode_of_trial", raw.get("mode_of_trial"), MODES_OF_TRIAL),
+            most_serious_mode=self.choices(name, "most_serious_mode", raw.get("most_serious_mode"), MOST_SERIOUS_MODES),
             si_2015_790=self.choices(name, "si_2015_790", raw.get("si_2015_790"), SI_VALUES),
             named_lists=self.choices(name, "named_list", raw.get("named_list"), self.list_names),
             codes=self.codes(name, "codes", raw.get("codes")),
@@ -647,9 +603,7 @@ class _RuleFileParser:
             raise self.error(f"{name}: '{key}' must be non-empty text", found=_describe(value))
         return value.strip()
 
-    def scope(
-        self, name: str, raw: dict[str, Any], version: int
-    ) -> tuple[str, tuple[int, ...], date | None, date | None]:
+    def scope(self, name: str, raw: dict[str, Any], version: int) -> tuple[str, tuple[int, ...], date | None, date | None]:
         """basis, governs and the dates in force; required from version 2, checked always."""
         if version >= 2:
             for key in ("basis", "governs"):
@@ -662,9 +616,7 @@ class _RuleFileParser:
                     )
         basis = raw.get("basis", "editorial")
         if basis not in BASES:
-            raise self.error(
-                f"{name}: unknown value for 'basis'", expected=_one_of(BASES), found=repr(basis)
-            )
+            raise self.error(f"{name}: unknown value for 'basis'", expected=_one_of(BASES), found=repr(basis))
         governs_raw = raw.get("governs", [])
         if not isinstance(governs_raw, list):
             raise self.error(
@@ -696,9 +648,7 @@ class _RuleFileParser:
             raise self.error(f"{name}: 'effective_to' is before 'effective_from'")
         return basis, governs, dates[0], dates[1]
 
-    def choices(
-        self, name: str, key: str, value: Any, allowed: tuple[str, ...]
-    ) -> frozenset[str] | None:
+    def choices(self, name: str, key: str, value: Any, allowed: tuple[str, ...]) -> frozenset[str] | None:
         """Values from ``allowed`` (one text or a non-empty list); None when the key is absent."""
         if value is None:
             return None
@@ -744,10 +694,7 @@ class _RuleFileParser:
                     found=repr(item),
                 )
             if item not in self.reference:
-                self.warnings.append(
-                    f"{self.where}: {name}: offence code {item!r} in '{key}' "
-                    "is not in the offence-code reference"
-                )
+                self.warnings.append(f"{self.where}: {name}: offence code {item!r} in '{key}' is not in the offence-code reference")
             out.add(item)
         return frozenset(out)
 
@@ -773,14 +720,10 @@ class _RuleFileParser:
     def parse_overrides(self, raw: Any) -> tuple[frozenset[str], frozenset[str], str]:
         """The [overrides] table: codes forced serious or not serious, and their label."""
         if not isinstance(raw, dict):
-            raise self.error(
-                "'overrides' must be a table", expected="[overrides]", found=_describe(raw)
-            )
+            raise self.error("'overrides' must be a table", expected="[overrides]", found=_describe(raw))
         unknown = [key for key in raw if key not in _OVERRIDE_KEYS]
         if unknown:
-            raise self.error(
-                f"[overrides]: unknown key {unknown[0]!r}", expected=_one_of(_OVERRIDE_KEYS)
-            )
+            raise self.error(f"[overrides]: unknown key {unknown[0]!r}", expected=_one_of(_OVERRIDE_KEYS))
         serious = self.codes("[overrides]", "serious", raw.get("serious", []))
         not_serious = self.codes("[overrides]", "not_serious", raw.get("not_serious", []))
         serious = serious or frozenset()
@@ -847,8 +790,5 @@ def wording_table(rules: RuleSet, examples: Mapping[str, str]) -> str:
                     texts.append("(does not fire)")
                 else:
                     texts.append(("**applies**: " if hit.applies else "") + hit.label + ".")
-            lines.append(
-                f"| `{rule_id}` ({rule.basis}; {governs}) | {code} | `{selection}` | "
-                f"{cell(texts[0])} | {cell(texts[1])} |"
-            )
+            lines.append(f"| `{rule_id}` ({rule.basis}; {governs}) | {code} | `{selection}` | {cell(texts[0])} | {cell(texts[1])} |")
     return "\n".join(lines)

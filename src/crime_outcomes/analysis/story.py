@@ -154,19 +154,34 @@ def story(
         c, d = total(count_by, name, y), total(den_by, name, y)
         nc, nd = total(count_by, None, y), total(den_by, None, y)
         year_missing = sum(m.cells for m in missing if m.year == y)
-        by_year.append(YearFigures(
-            year=y, count=c, denominator=d, share=stats.share(c, d), ci95=stats.wilson_interval(c, d),
-            national_count=nc, national_denominator=nd, national_share=stats.share(nc, nd), missing_cells=year_missing,
-        ))
+        by_year.append(
+            YearFigures(
+                year=y,
+                count=c,
+                denominator=d,
+                share=stats.share(c, d),
+                ci95=stats.wilson_interval(c, d),
+                national_count=nc,
+                national_denominator=nd,
+                national_share=stats.share(nc, nd),
+                missing_cells=year_missing,
+            )
+        )
 
     change = None
     if len(by_year) >= 2:
         a, b = by_year[0], by_year[-1]
         share_change = b.share - a.share if a.share is not None and b.share is not None else None
         change = Change(
-            first_year=a.year, last_year=b.year, count_from=a.count, count_to=b.count, count_change=b.count - a.count,
+            first_year=a.year,
+            last_year=b.year,
+            count_from=a.count,
+            count_to=b.count,
+            count_change=b.count - a.count,
             count_change_fraction=(b.count - a.count) / a.count if a.count > 0 else None,
-            share_from=a.share, share_to=b.share, share_change=share_change,
+            share_from=a.share,
+            share_to=b.share,
+            share_change=share_change,
             share_points=share_change * 100 if share_change is not None else None,
         )
 
@@ -182,15 +197,26 @@ def story(
     if name is not None:
         overall = Fraction(count, national.count) if national.count > 0 and count > 0 else None
         candidates = [
-            o for o in offences
-            if overall is not None and o.count >= LARGEST_SHARES_MIN_COUNT and o.national_count >= LARGEST_SHARES_MIN_NATIONAL
+            o
+            for o in offences
+            if overall is not None
+            and o.count >= LARGEST_SHARES_MIN_COUNT
+            and o.national_count >= LARGEST_SHARES_MIN_NATIONAL
             and Fraction(o.count, o.national_count) >= LARGEST_SHARES_MIN_RATIO * overall
         ]
         candidates.sort(key=lambda o: (-Fraction(o.count, o.national_count), -o.count, o.code))
         largest = candidates[:LARGEST_SHARES_TOP]
 
     fair = fr.compute(
-        store, mix, first=first_y, last=last_y, years=years, types=types, basis=basis, per=per, name=name,
+        store,
+        mix,
+        first=first_y,
+        last=last_y,
+        years=years,
+        types=types,
+        basis=basis,
+        per=per,
+        name=name,
         kinds={c.force: c.kind for c in comparison},
         reference=[c.force for c in comparison if c.kind == TERRITORIAL and not c.small],
         territorial=territorial_forces(),
@@ -208,15 +234,40 @@ def story(
 
     kinds = ["outcomes", "recorded_crime"] if per == "recorded-crime" else ["outcomes"]
     result = Story(
-        force=info, outcome_types=types, outcome_label=label, years=years, first=first_y, last=last_y,
-        basis=basis, per=per, count=count, denominator=denominator, share=stats.share(count, denominator),
-        ci95=stats.wilson_interval(count, denominator), national=national, rank=rank, funnel=funnel,
-        by_year=by_year, change=change, offences=offences, notable=notable, largest_shares=largest,
-        comparison=comparison, missing=missing, missing_national=missing_national,
-        missing_denominator_cells=missing_den_cells, years_not_loaded=period.not_loaded, store_label=store.label,
-        is_sample=store.is_sample, editions=q.editions(store, years, kinds),
-        rules_source=rule_set.source, rules_fingerprint=rule_set.fingerprint,
-        standardised=fair.standardised, similar=fair.similar, drivers=fair.drivers, share_spread=fair.share_spread,
+        force=info,
+        outcome_types=types,
+        outcome_label=label,
+        years=years,
+        first=first_y,
+        last=last_y,
+        basis=basis,
+        per=per,
+        count=count,
+        denominator=denominator,
+        share=stats.share(count, denominator),
+        ci95=stats.wilson_interval(count, denominator),
+        national=national,
+        rank=rank,
+        funnel=funnel,
+        by_year=by_year,
+        change=change,
+        offences=offences,
+        notable=notable,
+        largest_shares=largest,
+        comparison=comparison,
+        missing=missing,
+        missing_national=missing_national,
+        missing_denominator_cells=missing_den_cells,
+        years_not_loaded=period.not_loaded,
+        store_label=store.label,
+        is_sample=store.is_sample,
+        editions=q.editions(store, years, kinds),
+        rules_source=rule_set.source,
+        rules_fingerprint=rule_set.fingerprint,
+        standardised=fair.standardised,
+        similar=fair.similar,
+        drivers=fair.drivers,
+        share_spread=fair.share_spread,
     )
     result.annotations = _annotations(name, years, basis, types)
     compared = [(result.share, national.share)] if name is not None else []
@@ -247,7 +298,9 @@ def _group_missing(cells: list[q.MissingCell]) -> list[MissingGroup]:
         if c.selected:
             g["selected"] += c.cells
     return [
-        MissingGroup(force=force, year=year, quarters=tuple(sorted(g["quarters"])), marker=marker, cells=g["cells"], selected_cells=g["selected"])
+        MissingGroup(
+            force=force, year=year, quarters=tuple(sorted(g["quarters"])), marker=marker, cells=g["cells"], selected_cells=g["selected"]
+        )
         for (force, year, marker), g in sorted(grouped.items())
     ]
 
@@ -278,8 +331,15 @@ def _compare(
         limits = stats.funnel_limits(national.share, d) if national.share is not None else None
         comparison.append(
             ForceComparison(
-                force=f, kind=FORCES[f].kind, count=c, denominator=d, share=stats.share(c, d), ci95=stats.wilson_interval(c, d),
-                rank_by_share=by_share.get(f), rank_by_count=by_count.get(f), small=f in small,
+                force=f,
+                kind=FORCES[f].kind,
+                count=c,
+                denominator=d,
+                share=stats.share(c, d),
+                ci95=stats.wilson_interval(c, d),
+                rank_by_share=by_share.get(f),
+                rank_by_count=by_count.get(f),
+                small=f in small,
                 verdict=stats.funnel_verdict(stats.share(c, d), limits),
             )
         )

@@ -37,7 +37,9 @@ EXIT_INTERNAL = 1  # a bug, not the user's input: reported in one line, tracebac
 
 DbOption = Annotated[
     Path | None,
-    typer.Option("--db", envvar=DB_ENV, help="The store file (default: crime-outcomes.duckdb in your user data folder).", show_default=False),
+    typer.Option(
+        "--db", envvar=DB_ENV, help="The store file (default: crime-outcomes.duckdb in your user data folder).", show_default=False
+    ),
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -68,7 +70,10 @@ def handle_errors(func: F) -> F:
         except MemoryError:
             if STATE["debug"]:
                 raise
-            err_console.print("[bold red]Error:[/] ran out of memory; the store is unchanged by the unfinished step. Lower the limits (CRIME_OUTCOMES_MAX_*) or free memory.", highlight=False)
+            err_console.print(
+                "[bold red]Error:[/] ran out of memory; the store is unchanged by the unfinished step. Lower the limits (CRIME_OUTCOMES_MAX_*) or free memory.",
+                highlight=False,
+            )
             raise typer.Exit(EXIT_LIMIT) from None
         except Exception as exc:  # a bug: one line for the user, the traceback with --debug
             if STATE["debug"]:

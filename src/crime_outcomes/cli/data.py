@@ -26,7 +26,10 @@ from crime_outcomes.text import number
 @app.command()
 @handle_errors
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="Published outcomes (.xlsx, .ods, .csv) or police force area recorded-crime files.", show_default=False)],
+    paths: Annotated[
+        list[Path],
+        typer.Argument(help="Published outcomes (.xlsx, .ods, .csv) or police force area recorded-crime files.", show_default=False),
+    ],
     db: DbOption = None,
     edition: Annotated[str | None, typer.Option(help="Edition date YYYY-MM-DD, when the file name does not carry one.")] = None,
 ) -> None:
@@ -35,11 +38,21 @@ def ingest(
     reports: list[IngestReport] = []
     failed: list[tuple[Path, CrimeOutcomesError]] = []
     with open_for_writing(db) as store:
-        with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total} files"), TimeElapsedColumn(), console=err_console, transient=True) as progress:
+        with Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total} files"),
+            TimeElapsedColumn(),
+            console=err_console,
+            transient=True,
+        ) as progress:
             task = progress.add_task("starting", total=len(paths))
             for path in paths:
+
                 def step(message: str, _p: Path = path) -> None:
                     progress.update(task, description=escape(f"{_p.name}: {message}"))
+
                 try:
                     reports.append(ingest_file(store, path, edition=edition_date, progress=step))
                 except InputError as exc:
@@ -67,7 +80,16 @@ def _print_reports(reports: list[IngestReport]) -> None:
     for col in ("file", "status", "kind", "years", "rows read", "loaded", "of which 1a/2a/3a", "rejected"):
         table.add_column(col, justify="right" if col in {"rows read", "loaded", "of which 1a/2a/3a", "rejected"} else "left")
     for r in reports:
-        table.add_row(escape(r.file_name), r.status, r.kind, ", ".join(r.years), number(r.rows_read), number(r.rows_loaded), number(r.rows_alternate), number(r.rows_rejected))
+        table.add_row(
+            escape(r.file_name),
+            r.status,
+            r.kind,
+            ", ".join(r.years),
+            number(r.rows_read),
+            number(r.rows_loaded),
+            number(r.rows_alternate),
+            number(r.rows_rejected),
+        )
     console.print(table)
     for r in reports:
         for reason, n in sorted(r.rejected_reasons.items(), key=lambda kv: -kv[1]):
@@ -77,7 +99,9 @@ def _print_reports(reports: list[IngestReport]) -> None:
         for note in r.notes:
             console.print(f"  {escape(r.file_name)}: {escape(note)}", highlight=False)
         if r.revisions:
-            console.print(f"  {escape(r.file_name)}: replaced an older edition; {number(len(r.revisions))} force-year figures changed (see `crime-outcomes sql \"SELECT * FROM revisions\"`)")
+            console.print(
+                f'  {escape(r.file_name)}: replaced an older edition; {number(len(r.revisions))} force-year figures changed (see `crime-outcomes sql "SELECT * FROM revisions"`)'
+            )
     if any(r.rows_rejected for r in reports):
         console.print("Rejected rows are kept in the table rejected_rows with file, sheet, row, column and reason.")
 
@@ -103,13 +127,31 @@ def status(db: DbOption = None, as_json: Annotated[bool, typer.Option("--json", 
     for col in ("id", "file", "kind", "edition", "years", "read", "loaded", "1a/2a/3a", "rejected"):
         t.add_column(col, justify="right" if col in {"id", "read", "loaded", "1a/2a/3a", "rejected"} else "left")
     for s in data["sources"]:
-        t.add_row(str(s["source_id"]), escape(s["file_name"]), s["kind"], str(s["edition_date"] or "–"), s["years"], number(s["rows_read"]), number(s["rows_loaded"]), number(s["rows_alternate"]), number(s["rows_rejected"]))
+        t.add_row(
+            str(s["source_id"]),
+            escape(s["file_name"]),
+            s["kind"],
+            str(s["edition_date"] or "–"),
+            s["years"],
+            number(s["rows_read"]),
+            number(s["rows_loaded"]),
+            number(s["rows_alternate"]),
+            number(s["rows_rejected"]),
+        )
     console.print(t)
     y = Table(title="Years", title_justify="left")
     for col in ("year", "rows", "forces", "offence codes", "quarters", "outcomes (closed basis)", "cells 'data not provided'"):
         y.add_column(col, justify="left" if col == "year" else "right")
     for r in data["years"]:
-        y.add_row(r["financial_year"], number(r["rows"]), str(r["forces"]), str(r["offence_codes"]), str(r["quarters"]), number(r["closed_outcomes"]), number(r["recorded_not_provided"]))
+        y.add_row(
+            r["financial_year"],
+            number(r["rows"]),
+            str(r["forces"]),
+            str(r["offence_codes"]),
+            str(r["quarters"]),
+            number(r["closed_outcomes"]),
+            number(r["recorded_not_provided"]),
+        )
     console.print(y)
     f = Table(title="Forces", title_justify="left")
     f.add_column("kind")
@@ -126,7 +168,10 @@ def status(db: DbOption = None, as_json: Annotated[bool, typer.Option("--json", 
         + ("" if balanced else "  [bold red]DOES NOT BALANCE[/]")
     )
     for r in data["rejections"]:
-        console.print(f"  {escape(r['file_name'])}: {number(r['rows'])} rejected in column {escape(str(r['column_name']))!s}: {escape(r['reason'])} (first at row {r['first_row']})", highlight=False)
+        console.print(
+            f"  {escape(r['file_name'])}: {number(r['rows'])} rejected in column {escape(str(r['column_name']))!s}: {escape(r['reason'])} (first at row {r['first_row']})",
+            highlight=False,
+        )
 
 
 @app.command()
@@ -135,16 +180,22 @@ def migrate(db: DbOption = None) -> None:
     """Bring an older store's schema up to date (any command that writes does the same)."""
     with open_for_writing(db) as store:
         if store.migrated_from is None:
-            console.print(f"The store {escape(store.label)} is up to date (schema version {SCHEMA_VERSION}); nothing was changed.", highlight=False)
+            console.print(
+                f"The store {escape(store.label)} is up to date (schema version {SCHEMA_VERSION}); nothing was changed.", highlight=False
+            )
         else:
-            console.print(f"Upgraded the store {escape(store.label)} from schema version {store.migrated_from} to {SCHEMA_VERSION}.", highlight=False)
+            console.print(
+                f"Upgraded the store {escape(store.label)} from schema version {store.migrated_from} to {SCHEMA_VERSION}.", highlight=False
+            )
 
 
 @app.command("export")
 @handle_errors
 def export_command(
     out: Annotated[Path, typer.Option("--out", help="An empty or new folder for the files.", show_default=False)],
-    fmt: Annotated[str, typer.Option("--format", help="parquet (tables with financial_year one file per year) or csv (one file per table).")] = "parquet",
+    fmt: Annotated[
+        str, typer.Option("--format", help="parquet (tables with financial_year one file per year) or csv (one file per table).")
+    ] = "parquet",
     db: DbOption = None,
 ) -> None:
     """Write every table as Parquet or CSV, with a README and manifest of columns and editions."""
@@ -166,7 +217,13 @@ def sql(
     query: Annotated[str, typer.Argument(help="A SELECT statement; it can read the store and nothing else.")],
     db: DbOption = None,
     fmt: Annotated[str, typer.Option("--format", help="table, csv or json (a list of row objects).")] = "table",
-    allow_files: Annotated[bool, typer.Option("--allow-files", help="Let the query use DuckDB's file functions (read_csv, COPY ... TO, ATTACH...) with your permissions; the store stays read-only.")] = False,
+    allow_files: Annotated[
+        bool,
+        typer.Option(
+            "--allow-files",
+            help="Let the query use DuckDB's file functions (read_csv, COPY ... TO, ATTACH...) with your permissions; the store stays read-only.",
+        ),
+    ] = False,
 ) -> None:
     """Run read-only SQL on the store, for checking figures and for power users.
 
@@ -187,7 +244,10 @@ def sql(
         except duckdb.Error as exc:
             first = escape(str(exc).splitlines()[0])
             if not allow_files and is_refusal(exc):
-                err_console.print(f"[bold red]SQL refused:[/] this command reads the store and nothing else ({REFUSED} are refused); pass --allow-files to let the query use files. DuckDB said: {first}", highlight=False)
+                err_console.print(
+                    f"[bold red]SQL refused:[/] this command reads the store and nothing else ({REFUSED} are refused); pass --allow-files to let the query use files. DuckDB said: {first}",
+                    highlight=False,
+                )
             else:
                 err_console.print(f"[bold red]SQL error:[/] {first}", highlight=False)
             raise typer.Exit(2) from None
@@ -208,5 +268,7 @@ def _print_rows(names: list[str], rows: list[tuple[Any, ...]], fmt: str) -> None
         for n in names:
             table.add_column(escape(n))
         for r in rows:
-            table.add_row(*(escape(number(v) if isinstance(v, int) and not isinstance(v, bool) else "" if v is None else str(v)) for v in r))
+            table.add_row(
+                *(escape(number(v) if isinstance(v, int) and not isinstance(v, bool) else "" if v is None else str(v)) for v in r)
+            )
         console.print(table)

@@ -26,15 +26,26 @@ REVISIONS_SHOWN = 20
 
 YearsOption = Annotated[
     str | None,
-    typer.Option("--years", help="Financial years to take: 2017/18, 2016/17,2017/18 or 2014/15..2025/26 (default: every year offered). The PFA table is always taken.", show_default=False),
+    typer.Option(
+        "--years",
+        help="Financial years to take: 2017/18, 2016/17,2017/18 or 2014/15..2025/26 (default: every year offered). The PFA table is always taken.",
+        show_default=False,
+    ),
 ]
 BaseOption = Annotated[
     str | None,
-    typer.Option("--govuk-base", envvar=GOVUK_BASE_ENV, help="GOV.UK base URL, for a mirror or a test server (default: https://www.gov.uk).", show_default=False),
+    typer.Option(
+        "--govuk-base",
+        envvar=GOVUK_BASE_ENV,
+        help="GOV.UK base URL, for a mirror or a test server (default: https://www.gov.uk).",
+        show_default=False,
+    ),
 ]
 DirOption = Annotated[
     Path | None,
-    typer.Option("--dir", help="Downloads folder, holding manifest.json (default: downloads in your user data folder).", show_default=False),
+    typer.Option(
+        "--dir", help="Downloads folder, holding manifest.json (default: downloads in your user data folder).", show_default=False
+    ),
 ]
 ForceOption = Annotated[
     bool,
@@ -61,7 +72,13 @@ def _print_listing(plan: FetchPlan) -> None:
         taken.add_column(col, justify="right" if col == "size" else "left")
     for item in plan.wanted:
         a = item.attachment
-        taken.add_row(escape(a.filename), item.label, item.edition.strftime("%d %b %Y") if item.edition else "–", number(a.file_size), plan.statuses.get(a.filename, ""))
+        taken.add_row(
+            escape(a.filename),
+            item.label,
+            item.edition.strftime("%d %b %Y") if item.edition else "–",
+            number(a.file_size),
+            plan.statuses.get(a.filename, ""),
+        )
     console.print(taken)
     passed = Table(title="Passed over", title_justify="left")
     passed.add_column("file")
@@ -94,7 +111,9 @@ def _print_downloads(plan: FetchPlan, results: list[DownloadResult]) -> None:
 @handle_errors
 def fetch(
     years: YearsOption = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="List what would be taken and what is passed over, and why; download nothing.")] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="List what would be taken and what is passed over, and why; download nothing.")
+    ] = False,
     govuk_base: BaseOption = None,
     directory: DirOption = None,
     force: ForceOption = False,
@@ -103,7 +122,10 @@ def fetch(
     plan = plan_fetch(_years(years), base=govuk_base, directory=directory, force=force)
     _print_listing(plan)
     if dry_run:
-        console.print(f"Dry run: {plan.to_download} of {len(plan.wanted)} file(s) would be downloaded to {escape(str(plan.folder))}; nothing was downloaded.", highlight=False)
+        console.print(
+            f"Dry run: {plan.to_download} of {len(plan.wanted)} file(s) would be downloaded to {escape(str(plan.folder))}; nothing was downloaded.",
+            highlight=False,
+        )
         return
     with _download_progress() as progress:
         results = fetch_files(plan, progress=progress)
@@ -132,8 +154,14 @@ def update(
 
     try:
         result = update_store(
-            resolve_db(db), years=_years(years), base=govuk_base, directory=directory, force=force,
-            on_plan=planned, progress=progress, on_downloaded=downloaded,
+            resolve_db(db),
+            years=_years(years),
+            base=govuk_base,
+            directory=directory,
+            force=force,
+            on_plan=planned,
+            progress=progress,
+            on_downloaded=downloaded,
             say=lambda line: err_console.print(escape(line), highlight=False),
         )
     finally:
@@ -152,7 +180,10 @@ def update(
     for _path, exc in failed:
         err_console.print(f"[bold red]Rejected:[/] {escape(str(exc))}", highlight=False)
     if failed:
-        err_console.print(f"{len(failed)} file(s) rejected; the store keeps its previous contents for them. The files stay in {escape(str(failed[0][0].parent))}.", highlight=False)
+        err_console.print(
+            f"{len(failed)} file(s) rejected; the store keeps its previous contents for them. The files stay in {escape(str(failed[0][0].parent))}.",
+            highlight=False,
+        )
         raise typer.Exit(failed[0][1].exit_code)
 
 

@@ -15,12 +15,23 @@ import typer
 from crime_outcomes.analysis.selection import Selection
 from crime_outcomes.errors import SelectionError
 
-OutcomeOption = Annotated[str, typer.Option("--outcome", "-o", help="Outcome type (8), several (2,3) or a group (community-resolution, out-of-court, charged...).")]
-FromOption = Annotated[str | None, typer.Option("--from", help="First financial year, e.g. 2014/15 (default: the first loaded).", show_default=False)]
-ToOption = Annotated[str | None, typer.Option("--to", help="Last financial year, e.g. 2017/18 (default: the last loaded).", show_default=False)]
-BasisOption = Annotated[str, typer.Option("--basis", help="closed (decisions made in the period) or recorded (crimes recorded in the period).")]
+OutcomeOption = Annotated[
+    str,
+    typer.Option("--outcome", "-o", help="Outcome type (8), several (2,3) or a group (community-resolution, out-of-court, charged...)."),
+]
+FromOption = Annotated[
+    str | None, typer.Option("--from", help="First financial year, e.g. 2014/15 (default: the first loaded).", show_default=False)
+]
+ToOption = Annotated[
+    str | None, typer.Option("--to", help="Last financial year, e.g. 2017/18 (default: the last loaded).", show_default=False)
+]
+BasisOption = Annotated[
+    str, typer.Option("--basis", help="closed (decisions made in the period) or recorded (crimes recorded in the period).")
+]
 PerOption = Annotated[str, typer.Option("--per", help="Denominator: outcomes (all outcomes, types 1-22) or recorded-crime.")]
-RulesOption = Annotated[Path | None, typer.Option("--rules", help="A seriousness rules file (TOML) replacing the built-in rules.", show_default=False)]
+RulesOption = Annotated[
+    Path | None, typer.Option("--rules", help="A seriousness rules file (TOML) replacing the built-in rules.", show_default=False)
+]
 
 
 def choice(value: str, allowed: tuple[str, ...], hint: str) -> str:

@@ -23,7 +23,9 @@ from crime_outcomes.outputs.packs import write_all, write_pack
 @handle_errors
 def pack_command(
     out: Annotated[Path, typer.Option("--out", help="Folder to write the pack(s) into; created if missing.", show_default=False)],
-    force: Annotated[str | None, typer.Option("--force", "-f", help='One force, matched forgivingly ("west midlands", "Met").', show_default=False)] = None,
+    force: Annotated[
+        str | None, typer.Option("--force", "-f", help='One force, matched forgivingly ("west midlands", "Met").', show_default=False)
+    ] = None,
     all_forces: Annotated[bool, typer.Option("--all", help="Every force (44), the national pack and index.html.")] = False,
     national: Annotated[bool, typer.Option("--national", help="Only the England and Wales pack.")] = False,
     outcome: OutcomeOption = "community-resolution",
@@ -44,7 +46,10 @@ def pack_command(
     with open_for_reading(db) as store:
         if not all_forces:
             result = write_pack(store, None if national else force, out, selection=options)
-            console.print(f"Wrote the pack for {escape(result.name)} to {escape(str(result.folder))} ({len(result.files)} files) and {escape(str(result.zip_path))}", highlight=False)
+            console.print(
+                f"Wrote the pack for {escape(result.name)} to {escape(str(result.folder))} ({len(result.files)} files) and {escape(str(result.zip_path))}",
+                highlight=False,
+            )
             return
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
         with Progress(*columns, console=err_console, transient=True) as progress:

@@ -30,11 +30,25 @@ SWAP_WARM_SECONDS = 20.0
 @app.command("serve")
 @handle_errors
 def serve_command(
-    host: Annotated[str, typer.Option("--host", help="Address to listen on. Loopback by default: other machines cannot connect.")] = "127.0.0.1",
+    host: Annotated[
+        str, typer.Option("--host", help="Address to listen on. Loopback by default: other machines cannot connect.")
+    ] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=0, max=65535, help="Port to listen on.")] = 8000,
-    rules: Annotated[Path | None, typer.Option("--rules", help="A seriousness rules file (TOML) replacing the built-in rules, as for `story`.", show_default=False)] = None,
-    warm: Annotated[bool, typer.Option("--warm/--no-warm", help="Compute every force page's default view in the background at start.")] = True,
-    public_url: Annotated[str | None, typer.Option("--public-url", help="The address readers reach the explorer at (behind a reverse proxy), for the charts' embed code.", show_default=False)] = None,
+    rules: Annotated[
+        Path | None,
+        typer.Option("--rules", help="A seriousness rules file (TOML) replacing the built-in rules, as for `story`.", show_default=False),
+    ] = None,
+    warm: Annotated[
+        bool, typer.Option("--warm/--no-warm", help="Compute every force page's default view in the background at start.")
+    ] = True,
+    public_url: Annotated[
+        str | None,
+        typer.Option(
+            "--public-url",
+            help="The address readers reach the explorer at (behind a reverse proxy), for the charts' embed code.",
+            show_default=False,
+        ),
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Serve the web explorer and the JSON API (read-only) for the store or the bundled sample."""
@@ -48,7 +62,9 @@ def serve_command(
         raise typer.BadParameter(f"no rules file at {rules}", param_hint="--rules")
     loopback = is_loopback(host)
     if not loopback:
-        err_console.print(f"[yellow]Listening on {escape(host)}: anyone who can reach this machine can read the explorer.[/]", highlight=False)
+        err_console.print(
+            f"[yellow]Listening on {escape(host)}: anyone who can reach this machine can read the explorer.[/]", highlight=False
+        )
     if public_url is not None and not public_url.startswith(("http://", "https://")):
         raise typer.BadParameter(f"{public_url!r} is not a web address: give it as https://...", param_hint="--public-url")
     web_app = create_app(resolve_db(db), rules_path=rules, allowed_hosts=LOOPBACK_HOSTS if loopback else None, public_url=public_url)
@@ -74,7 +90,9 @@ def serve_command(
         # load does not send every reader to a cold page at once; bounded, so figures stay fresh
         started = time.perf_counter()
         views = warm_default_views(explorer, seconds=SWAP_WARM_SECONDS)
-        err_console.print(f"new edition: warmed {views} default force views in {time.perf_counter() - started:.1f} s before serving it", highlight=False)
+        err_console.print(
+            f"new edition: warmed {views} default force views in {time.perf_counter() - started:.1f} s before serving it", highlight=False
+        )
 
     if warm:
         live.before_swap.append(prepare)
@@ -83,8 +101,13 @@ def serve_command(
     if warm:
         threading.Thread(target=warm_up, args=(live.current,), name="warm-default-views", daemon=True).start()
     shown = f"[{host}]" if ":" in host else host
-    err_console.print(f"crime-outcomes explorer on http://{escape(shown)}:{port}/ ({escape(live.current.label)}); Ctrl+C stops it.", highlight=False)
-    err_console.print("The store is not locked: `crime-outcomes ingest` and `update` can run meanwhile; new figures appear within seconds.", highlight=False)
+    err_console.print(
+        f"crime-outcomes explorer on http://{escape(shown)}:{port}/ ({escape(live.current.label)}); Ctrl+C stops it.", highlight=False
+    )
+    err_console.print(
+        "The store is not locked: `crime-outcomes ingest` and `update` can run meanwhile; new figures appear within seconds.",
+        highlight=False,
+    )
     try:
         uvicorn.run(web_app, host=host, port=port, log_level="warning", server_header=False, proxy_headers=False)
     finally:

@@ -36,7 +36,12 @@ class ListFormat(StrEnum):
 @app.command("story")
 @handle_errors
 def story_command(
-    force: Annotated[str | None, typer.Option("--force", "-f", help='Force name, matched forgivingly ("west midlands", "Met", "West Midlands Police").', show_default=False)] = None,
+    force: Annotated[
+        str | None,
+        typer.Option(
+            "--force", "-f", help='Force name, matched forgivingly ("west midlands", "Met", "West Midlands Police").', show_default=False
+        ),
+    ] = None,
     national: Annotated[bool, typer.Option("--national", help="England and Wales (all 44 forces) instead of one force.")] = False,
     outcome: OutcomeOption = "community-resolution",
     first: FromOption = None,
@@ -51,7 +56,9 @@ def story_command(
     if national and force:
         raise typer.BadParameter("give either --force NAME or --national, not both", param_hint="--national")
     if not national and not force:
-        raise typer.BadParameter("give --force NAME (see `crime-outcomes forces`) or --national for England and Wales", param_hint="--force")
+        raise typer.BadParameter(
+            "give --force NAME (see `crime-outcomes forces`) or --national for England and Wales", param_hint="--force"
+        )
     options = story_options(outcome, first, last, basis, per, rules)
     output_format = choice(output_format, FORMATS, "--format")
 
@@ -68,7 +75,9 @@ def story_command(
 @app.command("offence")
 @handle_errors
 def offence_command(
-    code: Annotated[str, typer.Argument(metavar="CODE", help="Offence code as published, e.g. 11A, 8N or 1/4.1/4.10/4.2.", show_default=False)],
+    code: Annotated[
+        str, typer.Argument(metavar="CODE", help="Offence code as published, e.g. 11A, 8N or 1/4.1/4.10/4.2.", show_default=False)
+    ],
     outcome: OutcomeOption = "community-resolution",
     first: FromOption = None,
     last: ToOption = None,
@@ -103,7 +112,9 @@ def forces_command(
     typer.echo(f"{'Force'.ljust(width)}  {'Slug'.ljust(slug_width)}  Kind")
     for f in rows:
         typer.echo(f"{f.name.ljust(width)}  {f.slug.ljust(slug_width)}  {f.kind}{' (' + f.country + ')' if f.country else ''}")
-    typer.echo(f"\n{sum(f.kind == 'territorial' for f in rows)} territorial forces (ranked) plus British Transport Police make England and Wales.")
+    typer.echo(
+        f"\n{sum(f.kind == 'territorial' for f in rows)} territorial forces (ranked) plus British Transport Police make England and Wales."
+    )
 
 
 @app.command("outcomes")

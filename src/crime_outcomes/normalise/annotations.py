@@ -66,9 +66,16 @@ class Annotation:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "id": self.id, "forces": list(self.forces), "years": list(self.years), "quarters": list(self.quarters),
-            "basis": self.basis, "outcomes": list(self.outcomes), "what": self.sentence(), "source": self.source,
-            "link": self.link, "marker": self.marker,
+            "id": self.id,
+            "forces": list(self.forces),
+            "years": list(self.years),
+            "quarters": list(self.quarters),
+            "basis": self.basis,
+            "outcomes": list(self.outcomes),
+            "what": self.sentence(),
+            "source": self.source,
+            "link": self.link,
+            "marker": self.marker,
         }
 
 
@@ -116,10 +123,20 @@ def parse_annotations(raw: bytes, where: str) -> tuple[Annotation, ...]:
             texts[name] = value.strip()
         if not texts["link"].startswith("https://"):
             raise InputError(loc, "field 'link' must be an https address", found=texts["link"])
-        out.append(Annotation(
-            ident, tuple(forces), tuple(years), tuple(sorted(set(quarters))), basis, tuple(outcomes),
-            texts["what"], texts["source"], texts["link"], bool(entry.get("marker", False)),
-        ))
+        out.append(
+            Annotation(
+                ident,
+                tuple(forces),
+                tuple(years),
+                tuple(sorted(set(quarters))),
+                basis,
+                tuple(outcomes),
+                texts["what"],
+                texts["source"],
+                texts["link"],
+                bool(entry.get("marker", False)),
+            )
+        )
     return tuple(out)
 
 

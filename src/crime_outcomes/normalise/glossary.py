@@ -62,9 +62,15 @@ class OutcomeEntry:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "type": self.type, "name": self.name, "is": self.is_, "who_decides": self.who_decides,
-            "victim_consulted": self.victim_consulted, "conviction": self.conviction, "standard_dbs": self.standard_dbs,
-            "sources": [s.to_json() for s in self.sources], "unsourced": list(self.unsourced),
+            "type": self.type,
+            "name": self.name,
+            "is": self.is_,
+            "who_decides": self.who_decides,
+            "victim_consulted": self.victim_consulted,
+            "conviction": self.conviction,
+            "standard_dbs": self.standard_dbs,
+            "sources": [s.to_json() for s in self.sources],
+            "unsourced": list(self.unsourced),
         }
 
 
@@ -80,7 +86,13 @@ class GroupEntry:
         return f"{self.name[:1].upper()}{self.name[1:]} are {self.is_}."
 
     def to_json(self) -> dict[str, Any]:
-        return {"key": self.key, "name": self.name, "is": self.is_, "types": list(self.types), "sources": [s.to_json() for s in self.sources]}
+        return {
+            "key": self.key,
+            "name": self.name,
+            "is": self.is_,
+            "types": list(self.types),
+            "sources": [s.to_json() for s in self.sources],
+        }
 
 
 @dataclass(frozen=True)
@@ -159,9 +171,16 @@ def parse_glossary(raw: bytes, where: str) -> Glossary:
         if bad:
             raise InputError(loc, "unknown fields in 'unsourced': " + ", ".join(bad), expected="is, " + ", ".join(FACT_LABELS))
         outcomes[t] = OutcomeEntry(
-            t, _text(entry, "name", loc), _text(entry, "is", loc), _text(entry, "who_decides", loc),
-            _text(entry, "victim_consulted", loc), _text(entry, "conviction", loc), _text(entry, "standard_dbs", loc),
-            _sources(entry, known, loc), unsourced, bool(entry.get("countable", False)),
+            t,
+            _text(entry, "name", loc),
+            _text(entry, "is", loc),
+            _text(entry, "who_decides", loc),
+            _text(entry, "victim_consulted", loc),
+            _text(entry, "conviction", loc),
+            _text(entry, "standard_dbs", loc),
+            _sources(entry, known, loc),
+            unsourced,
+            bool(entry.get("countable", False)),
         )
     absent = sorted(set(OUTCOME_TYPES) - set(outcomes))
     if absent:
@@ -172,7 +191,9 @@ def parse_glossary(raw: bytes, where: str) -> Glossary:
         key = _text(entry, "key", loc)
         if key not in OUTCOME_GROUPS:
             raise InputError(loc, f"unknown group {key!r}", expected="one of " + ", ".join(OUTCOME_GROUPS))
-        groups[key] = GroupEntry(key, _text(entry, "name", loc), _text(entry, "is", loc), tuple(sorted(OUTCOME_GROUPS[key][0])), _sources(entry, known, loc))
+        groups[key] = GroupEntry(
+            key, _text(entry, "name", loc), _text(entry, "is", loc), tuple(sorted(OUTCOME_GROUPS[key][0])), _sources(entry, known, loc)
+        )
     absent_groups = [g for g in OUTCOME_GROUPS if g not in groups]
     if absent_groups:
         raise InputError(where, "the glossary lacks groups " + ", ".join(absent_groups))

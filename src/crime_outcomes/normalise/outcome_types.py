@@ -35,15 +35,42 @@ OUTCOME_TYPES: dict[int, OutcomeType] = {
         OutcomeType(11, "Prosecution prevented: suspect under age", "Prosecution prevented or not in the public interest"),
         OutcomeType(12, "Prosecution prevented: suspect too ill", "Prosecution prevented or not in the public interest"),
         OutcomeType(13, "Prosecution prevented: victim/key witness dead/too ill", "Prosecution prevented or not in the public interest"),
-        OutcomeType(14, "Evidential difficulties: suspect not identified; victim does not support further action", "Evidential difficulties (victim does not support action)"),
-        OutcomeType(15, "Evidential difficulties: suspect identified; victim supports action", "Evidential difficulties (suspect identified; victim supports action)"),
-        OutcomeType(16, "Evidential difficulties: suspect identified; victim does not support further action", "Evidential difficulties (victim does not support action)"),
+        OutcomeType(
+            14,
+            "Evidential difficulties: suspect not identified; victim does not support further action",
+            "Evidential difficulties (victim does not support action)",
+        ),
+        OutcomeType(
+            15,
+            "Evidential difficulties: suspect identified; victim supports action",
+            "Evidential difficulties (suspect identified; victim supports action)",
+        ),
+        OutcomeType(
+            16,
+            "Evidential difficulties: suspect identified; victim does not support further action",
+            "Evidential difficulties (victim does not support action)",
+        ),
         OutcomeType(17, "Prosecution time limit expired", "Prosecution prevented or not in the public interest"),
         OutcomeType(18, "Investigation complete – no suspect identified", "Investigation complete – no suspect identified"),
         OutcomeType(19, "National Fraud Intelligence Bureau fraud case", "National Fraud Intelligence Bureau", "not used in force files"),
-        OutcomeType(20, "Responsibility for further investigation transferred to another body", "Responsibility for further investigation transferred to another body", "from 2015/16"),
-        OutcomeType(21, "Further investigation to support formal action not in the public interest – police decision", "Further investigation to support formal action not in the public interest – police decision", "from January 2016"),
-        OutcomeType(22, "Diversionary, educational or intervention activity", "Diversionary", "voluntary from April 2019, compulsory from April 2021"),
+        OutcomeType(
+            20,
+            "Responsibility for further investigation transferred to another body",
+            "Responsibility for further investigation transferred to another body",
+            "from 2015/16",
+        ),
+        OutcomeType(
+            21,
+            "Further investigation to support formal action not in the public interest – police decision",
+            "Further investigation to support formal action not in the public interest – police decision",
+            "from January 2016",
+        ),
+        OutcomeType(
+            22,
+            "Diversionary, educational or intervention activity",
+            "Diversionary",
+            "voluntary from April 2019, compulsory from April 2021",
+        ),
     ]
 }
 
@@ -69,9 +96,15 @@ OUTCOME_GROUPS: dict[str, tuple[tuple[int, ...], str]] = {
 }
 
 _SINGLE_LABELS = {
-    1: "charges and summonses", 2: "youth cautions", 3: "adult cautions", 4: "offences taken into consideration",
-    6: "penalty notices for disorder", 7: "cannabis/khat warnings", 8: "community resolutions",
-    18: "investigations closed with no suspect identified", 22: "diversionary outcomes",
+    1: "charges and summonses",
+    2: "youth cautions",
+    3: "adult cautions",
+    4: "offences taken into consideration",
+    6: "penalty notices for disorder",
+    7: "cannabis/khat warnings",
+    8: "community resolutions",
+    18: "investigations closed with no suspect identified",
+    22: "diversionary outcomes",
 }
 
 

@@ -22,7 +22,18 @@ _INT_RE = r"^[+-]?\d+(\.0+)?$"
 BLANK_MARKER = "(blank)"
 
 MAIN_COLUMNS = {
-    OUTCOMES: ["financial_year", "quarter", "force", "offence_code", "outcome_type", "recorded", "closed", "recorded_marker", "closed_marker", "source_row"],
+    OUTCOMES: [
+        "financial_year",
+        "quarter",
+        "force",
+        "offence_code",
+        "outcome_type",
+        "recorded",
+        "closed",
+        "recorded_marker",
+        "closed_marker",
+        "source_row",
+    ],
     "recorded_crime": ["financial_year", "quarter", "force", "offence_code", "offences", "offences_marker", "source_row"],
 }
 
@@ -79,9 +90,12 @@ def _count(col: pl.Expr) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
     value = pl.when(is_marker | is_blank).then(None).otherwise(as_int)
     marker = pl.when(is_blank).then(pl.lit(BLANK_MARKER)).when(is_marker).then(col).otherwise(None)
     problem = (
-        pl.when(is_marker | is_blank).then(None)
-        .when(as_int.is_null()).then(pl.lit("not a whole number or a known marker (such as 'N/A - data not provided')"))
-        .when(as_int.abs() > MAX_ABS_COUNT).then(pl.lit(f"implausibly large (more than {MAX_ABS_COUNT:,})"))
+        pl.when(is_marker | is_blank)
+        .then(None)
+        .when(as_int.is_null())
+        .then(pl.lit("not a whole number or a known marker (such as 'N/A - data not provided')"))
+        .when(as_int.abs() > MAX_ABS_COUNT)
+        .then(pl.lit(f"implausibly large (more than {MAX_ABS_COUNT:,})"))
         .otherwise(None)
     )
     return value, marker, problem
@@ -125,10 +139,17 @@ def normalise_sheet(raw: RawSheet, expected_year: str | None = None) -> Normalis
     checks: list[tuple[str, pl.Expr, str | pl.Expr | None]] = [  # (field, failed?, reason; None = from p_<field>)
         *length_checks,  # first: an over-long cell is the reason, whatever else is wrong with the row
         ("financial_year", pl.col("n_year").is_null(), "not a financial year like 2017/18"),
-        ("financial_year", pl.lit(expected_year is not None) & (pl.col("n_year") != pl.lit(expected_year)).fill_null(False),
-         f"financial year contradicts the file name, which holds {expected_year}"),
+        (
+            "financial_year",
+            pl.lit(expected_year is not None) & (pl.col("n_year") != pl.lit(expected_year)).fill_null(False),
+            f"financial year contradicts the file name, which holds {expected_year}",
+        ),
         ("quarter", pl.col("n_quarter").is_null() | ~pl.col("n_quarter").is_between(1, 4), "not a financial quarter 1-4"),
-        ("force", pl.col("n_force").is_null(), "unknown force name (not one of the 43 territorial forces, British Transport Police or a fraud body)"),
+        (
+            "force",
+            pl.col("n_force").is_null(),
+            "unknown force name (not one of the 43 territorial forces, British Transport Police or a fraud body)",
+        ),
         ("offence_code", pl.col("n_code").is_null() | (pl.col("n_code") == ""), "empty offence code"),
     ]
     count_fields = ["recorded", "closed"] if hmap.kind == OUTCOMES else ["offences"]
@@ -137,15 +158,32 @@ def normalise_sheet(raw: RawSheet, expected_year: str | None = None) -> Normalis
         parse(basis, {f"n_{basis}": value, f"n_{basis}_marker": pl.when(marker.is_not_null()).then(marker), f"p_{basis}": problem})
     if hmap.kind == OUTCOMES:
         otype = s.str.to_lowercase()
-        parse("outcome_type", {"n_type": _int_text(otype), "is_alternate": otype.is_in(["1a", "2a", "3a"]).fill_null(False), "n_type_text": otype})
+        parse(
+            "outcome_type",
+            {"n_type": _int_text(otype), "is_alternate": otype.is_in(["1a", "2a", "3a"]).fill_null(False), "n_type_text": otype},
+        )
         if "expired" in hmap.columns:
             exp = s.str.to_lowercase()
-            parse("expired", {"n_expired": pl.when(exp.is_in(["x", "y", "yes", "true", "expired"])).then(True)
-                              .when(exp.is_null() | exp.is_in(["", "na", "n", "no", "false"])).then(False).otherwise(None)})
+            parse(
+                "expired",
+                {
+                    "n_expired": pl.when(exp.is_in(["x", "y", "yes", "true", "expired"]))
+                    .then(True)
+                    .when(exp.is_null() | exp.is_in(["", "na", "n", "no", "false"]))
+                    .then(False)
+                    .otherwise(None)
+                },
+            )
             checks.append(("expired", pl.col("n_expired").is_null(), "not an expired flag ('x' or blank)"))
         else:
             frame = frame.with_columns(pl.lit(False).alias("n_expired"))
-        checks.append(("outcome_type", ~pl.col("is_alternate") & (pl.col("n_type").is_null() | ~pl.col("n_type").is_between(0, 22)), "not an outcome type 0-22 (or 1a/2a/3a)"))
+        checks.append(
+            (
+                "outcome_type",
+                ~pl.col("is_alternate") & (pl.col("n_type").is_null() | ~pl.col("n_type").is_between(0, 22)),
+                "not an outcome type 0-22 (or 1a/2a/3a)",
+            )
+        )
     checks += [(basis, pl.col(f"p_{basis}").is_not_null(), None) for basis in count_fields]
 
     column_expr = pl.lit(None, dtype=pl.String)
@@ -168,20 +206,37 @@ def normalise_sheet(raw: RawSheet, expected_year: str | None = None) -> Normalis
         frame = frame.join(repeated, on="source_row", how="left").with_columns(
             pl.when(pl.col("_first").is_not_null())
             .then(pl.format("duplicate of row {} (same year, quarter, force, offence code and outcome type)", pl.col("_first")))
-            .otherwise(pl.col("reason")).alias("reason"),
-            pl.when(pl.col("_first").is_not_null()).then(pl.lit(hmap.published["offence_code"])).otherwise(pl.col("column_name")).alias("column_name"),
+            .otherwise(pl.col("reason"))
+            .alias("reason"),
+            pl.when(pl.col("_first").is_not_null())
+            .then(pl.lit(hmap.published["offence_code"]))
+            .otherwise(pl.col("column_name"))
+            .alias("column_name"),
         )
 
     ok = frame.filter(pl.col("reason").is_null())
     rejected = frame.filter(pl.col("reason").is_not_null()).select("source_row", "column_name", "reason", raw_json)
 
-    base = [pl.col("n_year").alias("financial_year"), pl.col("n_quarter").cast(pl.Int8).alias("quarter"), pl.col("n_force").alias("force"), pl.col("n_code").alias("offence_code")]
+    base = [
+        pl.col("n_year").alias("financial_year"),
+        pl.col("n_quarter").cast(pl.Int8).alias("quarter"),
+        pl.col("n_force").alias("force"),
+        pl.col("n_code").alias("offence_code"),
+    ]
     if hmap.kind == OUTCOMES:
-        counts = [pl.col("n_recorded").alias("recorded"), pl.col("n_closed").alias("closed"), pl.col("n_recorded_marker").alias("recorded_marker"), pl.col("n_closed_marker").alias("closed_marker"), pl.col("source_row")]
+        counts = [
+            pl.col("n_recorded").alias("recorded"),
+            pl.col("n_closed").alias("closed"),
+            pl.col("n_recorded_marker").alias("recorded_marker"),
+            pl.col("n_closed_marker").alias("closed_marker"),
+            pl.col("source_row"),
+        ]
         main = ok.filter(~pl.col("is_alternate")).select(*base, pl.col("n_type").cast(pl.Int8).alias("outcome_type"), *counts)
         alternate = ok.filter(pl.col("is_alternate")).select(*base, pl.col("n_type_text").alias("outcome_type"), *counts)
     else:
-        main = ok.select(*base, pl.col("n_offences").alias("offences"), pl.col("n_offences_marker").alias("offences_marker"), pl.col("source_row"))
+        main = ok.select(
+            *base, pl.col("n_offences").alias("offences"), pl.col("n_offences_marker").alias("offences_marker"), pl.col("source_row")
+        )
         alternate = pl.DataFrame()
 
     offences = _offence_dimension(ok, hmap)
@@ -192,8 +247,17 @@ def normalise_sheet(raw: RawSheet, expected_year: str | None = None) -> Normalis
         notes.append("fraud reporting bodies kept apart from force figures: " + ", ".join(fraud))
     notes.extend(_negative_totals(main, count_fields))
     return NormalisedSheet(
-        kind=hmap.kind, path=str(raw.path), sheet=raw.sheet, header_map=hmap, rows_read=frame.height,
-        main=main, alternate=alternate, rejected=rejected, offences=offences, outcome_labels=labels, notes=notes,
+        kind=hmap.kind,
+        path=str(raw.path),
+        sheet=raw.sheet,
+        header_map=hmap,
+        rows_read=frame.height,
+        main=main,
+        alternate=alternate,
+        rejected=rejected,
+        offences=offences,
+        outcome_labels=labels,
+        notes=notes,
     )
 
 
@@ -230,7 +294,11 @@ def _offence_dimension(ok: pl.DataFrame, hmap: HeaderMap) -> pl.DataFrame:
     """One row per (year, offence code) with the published description, group and subgroup."""
     aggs = [_first_text(n, hmap) for n in ("offence_description", "offence_group", "offence_subgroup")]
     aggs.append(pl.col("n_expired").any().alias("expired") if "n_expired" in ok.columns else pl.lit(False).alias("expired"))
-    return ok.group_by(pl.col("n_year").alias("financial_year"), pl.col("n_code").alias("offence_code")).agg(aggs).sort("financial_year", "offence_code")
+    return (
+        ok.group_by(pl.col("n_year").alias("financial_year"), pl.col("n_code").alias("offence_code"))
+        .agg(aggs)
+        .sort("financial_year", "offence_code")
+    )
 
 
 def _outcome_labels(ok: pl.DataFrame, hmap: HeaderMap) -> pl.DataFrame:

@@ -96,7 +96,9 @@ def bound_cells(frame: pl.DataFrame, fields: list[str], limits: Limits) -> tuple
         cut.append(pl.when(n > b.chars).then(pl.col(f).str.slice(0, b.chars) + pl.lit(CUT_MARK)).otherwise(pl.col(f)).alias(f))
         reason = pl.format(
             "{} characters, longer than the limit of {} for this column ({}); the row is kept with the cell cut to the limit",
-            _thousands(n), pl.lit(f"{b.chars:,}"), pl.lit(b.setting),
+            _thousands(n),
+            pl.lit(f"{b.chars:,}"),
+            pl.lit(b.setting),
         )
         checks.append((f, n > b.chars, reason))
     return frame.with_columns(cut), checks
@@ -108,7 +110,9 @@ def _thousands(n: pl.Expr) -> pl.Expr:
     return text.str.reverse().str.replace_all(r"(\d{3})", "$1,").str.reverse().str.strip_chars_start(",")
 
 
-def refuse_if_mostly_overlong(frame: pl.DataFrame, fields: list[str], limits: Limits, published: dict[str, str], path: str, sheet: str | None) -> None:
+def refuse_if_mostly_overlong(
+    frame: pl.DataFrame, fields: list[str], limits: Limits, published: dict[str, str], path: str, sheet: str | None
+) -> None:
     """Refuse the file when over-long cells are not a stray row or two but a pattern."""
     present = [f for f in fields if _len_col(f) in frame.columns]
     if not present:

@@ -194,7 +194,7 @@ def prefix_svg_ids(svg: str, prefix: str) -> str:
         return f"{match.group(1)}{safe}-{name}" if name in ids else match.group(0)
 
     svg = _ID_ATTR.sub(lambda m: f'id="{safe}-{m.group(1)}"', svg)
-    svg = re.sub(r'(url\(#)([^)]+)(?=\))', ref, svg)
+    svg = re.sub(r"(url\(#)([^)]+)(?=\))", ref, svg)
     return re.sub(r'((?:xlink:)?href="#)([^"]+)(?=")', ref, svg)
 
 
@@ -323,8 +323,26 @@ def _year_bars(ax, years: Sequence[str], series: list[tuple[str, Sequence[float 
         bars = ax.bar(xs, heights, width=width * 0.92, color=colour, label=label)
         for bar, v in zip(bars, vals, strict=False):
             x = bar.get_x() + bar.get_width() / 2
-            ax.annotate(_pct(v), (x, bar.get_height()), xytext=(0, 3), textcoords="offset points", ha="center", va="bottom", fontsize=10.5, fontweight="bold")
-            ax.annotate(_wrap(label, 24), (x, bar.get_height()), xytext=(0, 18), textcoords="offset points", ha="center", va="bottom", fontsize=8.5, color=MUTED_COLOUR)
+            ax.annotate(
+                _pct(v),
+                (x, bar.get_height()),
+                xytext=(0, 3),
+                textcoords="offset points",
+                ha="center",
+                va="bottom",
+                fontsize=10.5,
+                fontweight="bold",
+            )
+            ax.annotate(
+                _wrap(label, 24),
+                (x, bar.get_height()),
+                xytext=(0, 18),
+                textcoords="offset points",
+                ha="center",
+                va="bottom",
+                fontsize=8.5,
+                color=MUTED_COLOUR,
+            )
     ax.set_xticks(range(len(years)), list(years))
     ax.tick_params(axis="x", length=0)
     ax.set_xlim(-0.7, len(years) - 0.3)
@@ -364,8 +382,15 @@ def _year_lines(ax, years: Sequence[str], series: list[tuple[str, Sequence[float
                 continue
             above = rank == 0
             ax.annotate(
-                _pct(v), (x, v), xytext=(0, 7 if above else -8), textcoords="offset points", ha="center",
-                va="bottom" if above else "top", fontsize=8.5, color=_ink(colour), fontweight="bold",
+                _pct(v),
+                (x, v),
+                xytext=(0, 7 if above else -8),
+                textcoords="offset points",
+                ha="center",
+                va="bottom" if above else "top",
+                fontsize=8.5,
+                color=_ink(colour),
+                fontweight="bold",
             )
     # End labels: name and latest value, right of the last point, nudged apart by their heights.
     size = 9.0
@@ -391,8 +416,16 @@ def _year_lines(ax, years: Sequence[str], series: list[tuple[str, Sequence[float
         previous = (y_px, half)
         tx, y = to_data((to_px((x, v))[0] + offset_px, y_px))
         ax.annotate(
-            texts[label], (x, v), xytext=(tx, y), textcoords="data", ha="left",
-            va="center", fontsize=size, color=_ink(colour), fontweight="bold", annotation_clip=False,
+            texts[label],
+            (x, v),
+            xytext=(tx, y),
+            textcoords="data",
+            ha="left",
+            va="center",
+            fontsize=size,
+            color=_ink(colour),
+            fontweight="bold",
+            annotation_clip=False,
             arrowprops={"arrowstyle": "-", "color": colour, "linewidth": 0.8, "shrinkA": 2, "shrinkB": 4} if abs(y - v) > 1e-12 else None,
         )
 
@@ -462,8 +495,15 @@ def offence_chart(
             biggest = shown[0].count
             for y, o in zip(ys, shown, strict=False):
                 ax.annotate(
-                    number(o.count), (o.count, y), xytext=(4, 0), textcoords="offset points", va="center", ha="left",
-                    fontsize=9, fontweight="bold", color=TEXT_COLOUR,
+                    number(o.count),
+                    (o.count, y),
+                    xytext=(4, 0),
+                    textcoords="offset points",
+                    va="center",
+                    ha="left",
+                    fontsize=9,
+                    fontweight="bold",
+                    color=TEXT_COLOUR,
                 )
             ax.set_yticks(ys, [_wrap(o.label, 34) + (" *" if o.serious else "") for o in shown])
             ax.tick_params(axis="y", length=0, labelsize=9)
@@ -479,7 +519,9 @@ def _offence_alt(shown: Sequence[OffenceBar], force_label: str, outcome_label: s
     if not shown:
         return f"Bar chart: {force_label} recorded no {outcome_label} in {period}."
     items = "; ".join(f"{o.label}: {number(o.count)}{' (marked serious)' if o.serious else ''}" for o in shown)
-    return f"Bar chart of the {len(shown)} offences {force_label} most often dealt with by {outcome_label}, {period}, largest first. {items}."
+    return (
+        f"Bar chart of the {len(shown)} offences {force_label} most often dealt with by {outcome_label}, {period}, largest first. {items}."
+    )
 
 
 # ------------------------------------------------------------------------ funnel plot
@@ -536,7 +578,14 @@ def funnel_chart(
     y_top, y_bot = y_top + pad, max(0.0, y_bot - pad)
     with chart_style():
         fig = _new_figure(4.7)
-        _frame(fig, title, subtitle, FUNNEL_NOTE_ADJUSTED if tau2 is not None else "Each dot is a force. Outside the 99.8% limits a difference is very unlikely to be chance.")
+        _frame(
+            fig,
+            title,
+            subtitle,
+            FUNNEL_NOTE_ADJUSTED
+            if tau2 is not None
+            else "Each dot is a force. Outside the 99.8% limits a difference is very unlikely to be chance.",
+        )
         ax = fig.add_subplot()
         ax.set_xscale("log")
         ax.set_xlim(x_lo, x_hi)
@@ -549,7 +598,10 @@ def funnel_chart(
         ax.grid(axis="y", color="#EEEEEE", linewidth=0.8)
         ax.set_axisbelow(True)
         ax.axhline(national_share, color=NATIONAL_COLOUR, linewidth=1.8, label=f"England and Wales, {_pct(national_share)}")
-        for attr_lo, attr_hi, style, lab in (("lower95", "upper95", (0, (4, 3)), "95% limits"), ("lower998", "upper998", (0, (1, 2)), "99.8% limits")):
+        for attr_lo, attr_hi, style, lab in (
+            ("lower95", "upper95", (0, (4, 3)), "95% limits"),
+            ("lower998", "upper998", (0, (1, 2)), "99.8% limits"),
+        ):
             ax.plot(grid, [getattr(lim, attr_hi) for lim in limits if lim], color=MUTED_COLOUR, linewidth=1.1, linestyle=style, label=lab)
             ax.plot(grid, [getattr(lim, attr_lo) for lim in limits if lim], color=MUTED_COLOUR, linewidth=1.1, linestyle=style)
         if tau2 is not None:
@@ -557,10 +609,20 @@ def funnel_chart(
             ax.plot(grid, [lim.lower998 for lim in binomial if lim], color=FAINT_COLOUR, linewidth=0.9)
         ax.legend(loc="upper right", fontsize=8, handlelength=2.4, borderaxespad=0.2)
         others = [p for p in pts if p.name != highlight]
-        ax.scatter([p.denominator for p in others], [cast(float, p.share) for p in others], s=26, color=OTHER_COLOUR, edgecolor="white", linewidth=0.6, zorder=3)
+        ax.scatter(
+            [p.denominator for p in others],
+            [cast(float, p.share) for p in others],
+            s=26,
+            color=OTHER_COLOUR,
+            edgecolor="white",
+            linewidth=0.6,
+            zorder=3,
+        )
         marked = [p for p in pts if p.name == highlight]
         for p in marked:
-            ax.scatter([p.denominator], [cast(float, p.share)], s=90, color=HIGHLIGHT_COLOUR, edgecolor=TEXT_COLOUR, linewidth=0.9, zorder=5)
+            ax.scatter(
+                [p.denominator], [cast(float, p.share)], s=90, color=HIGHLIGHT_COLOUR, edgecolor=TEXT_COLOUR, linewidth=0.9, zorder=5
+            )
         settle_layout(fig)
         legend_box = ax.get_legend().get_window_extent(fig.canvas.get_renderer())  # type: ignore[attr-defined,union-attr]
         taken: list[tuple[float, float, float, float]] = [(legend_box.x0, legend_box.y0, legend_box.x1, legend_box.y1)]
@@ -665,7 +727,12 @@ def _extremes(pts: Sequence[FunnelPoint], p0: float, k: int, tau2: float | None 
 
 
 def _funnel_alt(
-    pts: Sequence[FunnelPoint], p0: float, highlight: str | None, highlight_label: str | None, outcome_label: str, period: str,
+    pts: Sequence[FunnelPoint],
+    p0: float,
+    highlight: str | None,
+    highlight_label: str | None,
+    outcome_label: str,
+    period: str,
     tau2: float | None = None,
 ) -> str:
     widened = " widened for the usual differences between forces" if tau2 is not None else ""
@@ -762,12 +829,23 @@ def ratio_chart(
         ax.grid(axis="y", color="#EEEEEE", linewidth=0.8)
         ax.set_axisbelow(True)
         ax.axhline(1.0, color=NATIONAL_COLOUR, linewidth=1.8, label="England and Wales rates, 1")
-        for attr_lo, attr_hi, style, lab in (("lower95", "upper95", (0, (4, 3)), "95% limits"), ("lower998", "upper998", (0, (1, 2)), "99.8% limits")):
+        for attr_lo, attr_hi, style, lab in (
+            ("lower95", "upper95", (0, (4, 3)), "95% limits"),
+            ("lower998", "upper998", (0, (1, 2)), "99.8% limits"),
+        ):
             ax.plot(grid, [getattr(lim, attr_hi) for lim in limits if lim], color=MUTED_COLOUR, linewidth=1.1, linestyle=style, label=lab)
             ax.plot(grid, [getattr(lim, attr_lo) for lim in limits if lim], color=MUTED_COLOUR, linewidth=1.1, linestyle=style)
         ax.legend(loc="upper right", fontsize=8, handlelength=2.4, borderaxespad=0.2)
         others = [p for p in pts if p.name != highlight]
-        ax.scatter([p.expected for p in others], [float(p.share or 0.0) for p in others], s=26, color=OTHER_COLOUR, edgecolor="white", linewidth=0.6, zorder=3)
+        ax.scatter(
+            [p.expected for p in others],
+            [float(p.share or 0.0) for p in others],
+            s=26,
+            color=OTHER_COLOUR,
+            edgecolor="white",
+            linewidth=0.6,
+            zorder=3,
+        )
         marked = [p for p in pts if p.name == highlight]
         for p in marked:
             ax.scatter([p.expected], [float(p.share or 0.0)], s=90, color=HIGHLIGHT_COLOUR, edgecolor=TEXT_COLOUR, linewidth=0.9, zorder=5)
@@ -837,14 +915,20 @@ def _story_charts(story_json: dict, *, ratio: bool) -> dict[str, Chart]:
     national = force["kind"] == "national"
     label = force["display"] if not national else "England and Wales"
     outcome_label = story_json["outcome"]["label"]
-    period_text = story_json["period"]["from"] if story_json["period"]["from"] == story_json["period"]["to"] else (
-        f"{story_json['period']['from']} to {story_json['period']['to']}"
+    period_text = (
+        story_json["period"]["from"]
+        if story_json["period"]["from"] == story_json["period"]["to"]
+        else (f"{story_json['period']['from']} to {story_json['period']['to']}")
     )
     years = story_json["by_year"]
     charts = {
         "year-series": year_series_chart(
-            [y["year"] for y in years], [y["share"] for y in years], [y["national_share"] for y in years],
-            force_label=label, outcome_label=outcome_label, counts=[y["count"] for y in years],
+            [y["year"] for y in years],
+            [y["share"] for y in years],
+            [y["national_share"] for y in years],
+            force_label=label,
+            outcome_label=outcome_label,
+            counts=[y["count"] for y in years],
             breaks=[
                 f"{', '.join(y for y in a['years'] if y in story_json['period']['years'])}: {a['what']}"
                 for a in story_json.get("annotations", [])
@@ -852,7 +936,9 @@ def _story_charts(story_json: dict, *, ratio: bool) -> dict[str, Chart]:
         ),
         "offences": offence_chart(
             [OffenceBar(o["description"] or f"Offence code {o['code']}", o["count"], o["serious"]) for o in story_json["offences"]],
-            force_label=label, outcome_label=outcome_label, period=period_text,
+            force_label=label,
+            outcome_label=outcome_label,
+            period=period_text,
         ),
     }
     compared = story_json.get("forces_compared") or []
@@ -863,8 +949,13 @@ def _story_charts(story_json: dict, *, ratio: bool) -> dict[str, Chart]:
     if points and share is not None and any(p.denominator > 0 for p in points):
         spread = share_overdispersion(share, [(c["count"], c["denominator"]) for c in reference])
         charts["funnel"] = funnel_chart(
-            points, share, highlight=None if national else force["name"], highlight_label=None if national else label,
-            outcome_label=outcome_label, period=period_text, label_extremes=2 if national else 0,
+            points,
+            share,
+            highlight=None if national else force["name"],
+            highlight_label=None if national else label,
+            outcome_label=outcome_label,
+            period=period_text,
+            label_extremes=2 if national else 0,
             tau2=spread.tau2 if spread else None,
         )
     with_ratio = [c for c in territorial if c.get("expected")]
@@ -872,8 +963,11 @@ def _story_charts(story_json: dict, *, ratio: bool) -> dict[str, Chart]:
         spread = ratio_overdispersion([(float(c["count"]), c["expected"]) for c in reference if c.get("expected")])
         if spread is not None:
             charts["ratio"] = ratio_chart(
-                [RatioPoint(c["force"], c["count"], c["expected"]) for c in with_ratio], spread.tau2,
-                highlight=None if national else force["name"], highlight_label=None if national else label,
-                outcome_label=outcome_label, period=period_text,
+                [RatioPoint(c["force"], c["count"], c["expected"]) for c in with_ratio],
+                spread.tau2,
+                highlight=None if national else force["name"],
+                highlight_label=None if national else label,
+                outcome_label=outcome_label,
+                period=period_text,
             )
     return charts

@@ -70,7 +70,6 @@ def glossary_markdown(entries: list[OutcomeEntry], escape: Callable[[str], str])
     return out
 
 
-
 def outcome_types_json() -> dict[str, Any]:
     """Outcome types 0-22 and the named groups, each with its glossary entry: what
     ``crime-outcomes outcomes --format json`` prints and ``/api/outcome-types`` returns."""
@@ -78,13 +77,16 @@ def outcome_types_json() -> dict[str, Any]:
     return {
         "types": [
             {
-                "type": t.number, "label": t.label, "group": t.group, "in_all_outcomes": t.number in ALL_OUTCOMES,
-                "note": t.note or None, "glossary": glossary.outcomes[t.number].to_json(),
+                "type": t.number,
+                "label": t.label,
+                "group": t.group,
+                "in_all_outcomes": t.number in ALL_OUTCOMES,
+                "note": t.note or None,
+                "glossary": glossary.outcomes[t.number].to_json(),
             }
             for t in OUTCOME_TYPES.values()
         ],
         "groups": {
-            name: {"types": list(types), "label": label, "is": glossary.groups[name].is_}
-            for name, (types, label) in OUTCOME_GROUPS.items()
+            name: {"types": list(types), "label": label, "is": glossary.groups[name].is_} for name, (types, label) in OUTCOME_GROUPS.items()
         },
     }

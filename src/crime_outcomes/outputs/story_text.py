@@ -59,7 +59,11 @@ def _figures(s: Story) -> list[tuple[str, str]]:
             rows.append(("Too few to rank", ", ".join(s.rank.flagged_small)))
     if s.funnel is not None:
         lim = s.funnel.limits
-        detail = f" (95% limits {_p2(lim.lower95)} to {_p2(lim.upper95)}; 99.8% limits {_p2(lim.lower998)} to {_p2(lim.upper998)})" if lim else ""
+        detail = (
+            f" (95% limits {_p2(lim.lower95)} to {_p2(lim.upper95)}; 99.8% limits {_p2(lim.lower998)} to {_p2(lim.upper998)})"
+            if lim
+            else ""
+        )
         rows.append(("Funnel plot", s.funnel.verdict.value + detail))
     if s.change is not None:
         c = s.change
@@ -67,14 +71,38 @@ def _figures(s: Story) -> list[tuple[str, str]]:
         if c.share_change is not None:
             sign = "+" if c.share_change > 0 else "-" if c.share_change < 0 else ""
             pts = sign + signed_points(c.share_change, places)
-        rows.append((f"Change {c.first_year} to {c.last_year}", f"{number(c.count_from)} to {number(c.count_to)} ({c.count_change:+,}); share {_p2(c.share_from)} to {_p2(c.share_to)} ({pts})"))
+        rows.append(
+            (
+                f"Change {c.first_year} to {c.last_year}",
+                f"{number(c.count_from)} to {number(c.count_to)} ({c.count_change:+,}); share {_p2(c.share_from)} to {_p2(c.share_to)} ({pts})",
+            )
+        )
     return rows
 
 
 def _year_rows(s: Story) -> tuple[list[str], list[list[str]]]:
-    head = ["Year", "Count", "Outcomes" if s.per == "outcomes" else "Recorded crimes", "Share", "95% interval", "E&W share", "Missing cells"]
+    head = [
+        "Year",
+        "Count",
+        "Outcomes" if s.per == "outcomes" else "Recorded crimes",
+        "Share",
+        "95% interval",
+        "E&W share",
+        "Missing cells",
+    ]
     p = s.percent_places
-    rows = [[y.year, number(y.count), number(y.denominator), percent(y.share, p), interval(y.ci95, p), percent(y.national_share, p), number(y.missing_cells)] for y in s.by_year]
+    rows = [
+        [
+            y.year,
+            number(y.count),
+            number(y.denominator),
+            percent(y.share, p),
+            interval(y.ci95, p),
+            percent(y.national_share, p),
+            number(y.missing_cells),
+        ]
+        for y in s.by_year
+    ]
     return head, rows
 
 
@@ -88,10 +116,18 @@ def _offence_rows(s: Story, escape: bool) -> tuple[list[str], list[list[str]]]:
     head = ["Code", "Offence", "Count", "E&W count", "Share of E&W", "Rate", "E&W rate", "Serious"]
     rows = []
     for o in [o for o in s.offences if o.count != 0][:TEXT_OFFENCE_ROWS]:
-        rows.append([
-            esc(o.code), esc(o.description or ""), number(o.count), number(o.national_count), _p1(o.share_of_national),
-            _p1(o.force_rate), _p1(o.national_rate), esc(", ".join(h.rule_id for h in o.rules)) if o.serious else "",
-        ])
+        rows.append(
+            [
+                esc(o.code),
+                esc(o.description or ""),
+                number(o.count),
+                number(o.national_count),
+                _p1(o.share_of_national),
+                _p1(o.force_rate),
+                _p1(o.national_rate),
+                esc(", ".join(h.rule_id for h in o.rules)) if o.serious else "",
+            ]
+        )
     return head, rows
 
 
@@ -116,7 +152,9 @@ def _text_table(head: Sequence[str], rows: Sequence[Sequence[str]], left: set[in
     widths = [max(len(str(c)) for c in col) for col in zip(head, *rows, strict=True)]
 
     def fmt(cells: Sequence[str]) -> str:
-        return "  ".join(str(c).ljust(w) if i in left else str(c).rjust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True))).rstrip()
+        return "  ".join(
+            str(c).ljust(w) if i in left else str(c).rjust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        ).rstrip()
 
     return [fmt(head), fmt(["-" * w for w in widths]), *(fmt(r) for r in rows)]
 
@@ -147,7 +185,10 @@ def render_text(s: Story) -> str:
             out += [f"    rule {h.rule_id}: {h.label}" for h in o.rules]
     if s.largest_shares:
         out += ["", "Largest shares of England and Wales totals", "------------------------------------------"]
-        out += [f"{o.code} {o.description or ''}: {number(o.count)} of {number(o.national_count)} ({_p1(o.share_of_national)})" for o in s.largest_shares]
+        out += [
+            f"{o.code} {o.description or ''}: {number(o.count)} of {number(o.national_count)} ({_p1(o.share_of_national)})"
+            for o in s.largest_shares
+        ]
     if s.caveats:
         out += ["", "Caveats", "-------"]
         out += [f"* {c}" for c in s.caveats]
@@ -203,6 +244,7 @@ def render_offence_text(v: OffenceView) -> str:
 
 # ------------------------------------------------------------------------------ markdown
 
+
 def _md_table(head: Sequence[str], rows: Sequence[Sequence[str]], right: set[int]) -> list[str]:
     align = ["---:" if i in right else "---" for i in range(len(head))]
     return ["| " + " | ".join(head) + " |", "| " + " | ".join(align) + " |", *("| " + " | ".join(r) + " |" for r in rows)]
@@ -228,10 +270,18 @@ def render_markdown(s: Story) -> str:
         for o in s.notable:
             share = f" ({_p1(o.share_of_national)} of {number(o.national_count)} in England and Wales)" if not s.force.is_national else ""
             out.append(f"- **{md_escape(o.code)} {md_escape(o.description or '')}**: {number(o.count)}{md_escape(share)}")
-            out += [f"  - rule `{h.rule_id}`: {md_escape(h.label)}" if re.fullmatch(r"[a-z0-9-]+", h.rule_id) else f"  - rule {md_escape(h.rule_id)}: {md_escape(h.label)}" for h in o.rules]
+            out += [
+                f"  - rule `{h.rule_id}`: {md_escape(h.label)}"
+                if re.fullmatch(r"[a-z0-9-]+", h.rule_id)
+                else f"  - rule {md_escape(h.rule_id)}: {md_escape(h.label)}"
+                for h in o.rules
+            ]
     if s.largest_shares:
         out += ["", "## Largest shares of England and Wales totals", ""]
-        out += [f"- {md_escape(o.code)} {md_escape(o.description or '')}: {number(o.count)} of {number(o.national_count)} ({md_escape(_p1(o.share_of_national))})" for o in s.largest_shares]
+        out += [
+            f"- {md_escape(o.code)} {md_escape(o.description or '')}: {number(o.count)} of {number(o.national_count)} ({md_escape(_p1(o.share_of_national))})"
+            for o in s.largest_shares
+        ]
     if s.caveats:
         out += ["", "## Caveats", ""]
         out += [f"- {md_escape(c)}" for c in s.caveats]

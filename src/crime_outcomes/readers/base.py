@@ -74,7 +74,12 @@ def checked_headers(where: Location, headers: list[str], limits: Limits) -> tupl
     parsed, so a file with 100,000 columns or a megabyte-long header costs nothing.
     """
     if len(headers) > limits.max_columns:
-        raise LimitError(where, "the header row has more columns than the limit (CRIME_OUTCOMES_MAX_COLUMNS); published sheets have 11 to 13", expected=f"at most {limits.max_columns:,} columns", found=f"{len(headers):,} columns")
+        raise LimitError(
+            where,
+            "the header row has more columns than the limit (CRIME_OUTCOMES_MAX_COLUMNS); published sheets have 11 to 13",
+            expected=f"at most {limits.max_columns:,} columns",
+            found=f"{len(headers):,} columns",
+        )
     cleaned: list[str] = []
     removed = 0
     for index, header in enumerate(headers):

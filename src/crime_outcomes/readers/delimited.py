@@ -29,7 +29,12 @@ def _open_bytes(path: Path, limits: Limits) -> bytes:
     where = Location(str(path))
     size = path.stat().st_size
     if size > limits.max_file_bytes:
-        raise LimitError(where, "the file is larger than the limit (CRIME_OUTCOMES_MAX_FILE_BYTES)", expected=f"at most {limits.max_file_bytes:,} bytes", found=f"{size:,} bytes")
+        raise LimitError(
+            where,
+            "the file is larger than the limit (CRIME_OUTCOMES_MAX_FILE_BYTES)",
+            expected=f"at most {limits.max_file_bytes:,} bytes",
+            found=f"{size:,} bytes",
+        )
     meter = _LineMeter(limits.max_line_bytes)
     if not path.name.lower().endswith(".gz"):
         with path.open("rb") as fh:
@@ -46,7 +51,12 @@ def _open_bytes(path: Path, limits: Limits) -> bytes:
                 meter.feed(chunk)
                 total += len(chunk)
                 if total > cap:
-                    raise LimitError(where, "the gzip file expands past the limit (CRIME_OUTCOMES_MAX_MEMBER_BYTES)", expected=f"at most {cap:,} bytes", found="more")
+                    raise LimitError(
+                        where,
+                        "the gzip file expands past the limit (CRIME_OUTCOMES_MAX_MEMBER_BYTES)",
+                        expected=f"at most {cap:,} bytes",
+                        found="more",
+                    )
                 if meter.too_long is None:
                     out += chunk
                 elif meter.ended:
@@ -149,7 +159,9 @@ def _decode(path: Path, data: bytes) -> tuple[str, str]:
             return data.decode(encoding), encoding
         except UnicodeDecodeError:
             continue
-    raise InputError(Location(str(path)), "the text encoding is not recognised", expected="UTF-8 or Latin-1")  # pragma: no cover - latin-1 decodes anything
+    raise InputError(
+        Location(str(path)), "the text encoding is not recognised", expected="UTF-8 or Latin-1"
+    )  # pragma: no cover - latin-1 decodes anything
 
 
 def read_delimited(path: Path) -> RawSheet:
@@ -191,7 +203,11 @@ def read_delimited(path: Path) -> RawSheet:
     except Exception as exc:  # polars raises ComputeError/ShapeError for ragged or broken files
         raise InputError(Location(str(path)), "the CSV cannot be parsed", found=str(exc).splitlines()[0][:300]) from None
     if len(headers) != frame.width:
-        raise InputError(Location(str(path), None, at + 1), "the header row and the data disagree on the number of columns", found=f"{len(headers)} headers, {frame.width} columns")
+        raise InputError(
+            Location(str(path), None, at + 1),
+            "the header row and the data disagree on the number of columns",
+            found=f"{len(headers)} headers, {frame.width} columns",
+        )
     frame.columns = [f"c{i}" for i in range(frame.width)]
     table = frame.to_arrow()
     notes = ([] if encoding == "utf-8-sig" else [f"decoded as {encoding}"]) + header_notes

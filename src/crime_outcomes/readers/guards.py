@@ -60,7 +60,12 @@ def check_spreadsheet_container(path: Path, limits: Limits) -> None:
     if size == 0:
         raise InputError(where, "the file is empty", expected="a spreadsheet", found="0 bytes")
     if size > limits.max_file_bytes:
-        raise LimitError(where, "the file is larger than the limit (CRIME_OUTCOMES_MAX_FILE_BYTES)", expected=f"at most {limits.max_file_bytes:,} bytes", found=f"{size:,} bytes")
+        raise LimitError(
+            where,
+            "the file is larger than the limit (CRIME_OUTCOMES_MAX_FILE_BYTES)",
+            expected=f"at most {limits.max_file_bytes:,} bytes",
+            found=f"{size:,} bytes",
+        )
     if not zipfile.is_zipfile(path):
         with path.open("rb") as fh:
             head = fh.read(8)
@@ -96,29 +101,66 @@ def _check_directory(infos: list[zipfile.ZipInfo], size: int, where: Location, l
     if not infos:
         raise InputError(where, "the archive holds no parts", expected="a spreadsheet")
     if len(infos) > limits.max_members:
-        raise LimitError(where, "the archive holds more parts than the limit (CRIME_OUTCOMES_MAX_MEMBERS)", expected=f"at most {limits.max_members:,}", found=f"{len(infos):,} parts")
+        raise LimitError(
+            where,
+            "the archive holds more parts than the limit (CRIME_OUTCOMES_MAX_MEMBERS)",
+            expected=f"at most {limits.max_members:,}",
+            found=f"{len(infos):,} parts",
+        )
     total = 0
     for info in infos:
         name = info.filename
         if info.flag_bits & 0x1:
             raise InputError(where, f"part {name!r} is encrypted (a password-protected workbook)", expected="an unprotected spreadsheet")
         if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-            raise InputError(where, f"part {name!r} uses zip compression method {info.compress_type}", expected="stored or deflated parts, as spreadsheet programs write")
+            raise InputError(
+                where,
+                f"part {name!r} uses zip compression method {info.compress_type}",
+                expected="stored or deflated parts, as spreadsheet programs write",
+            )
         if info.file_size > limits.max_member_bytes:
-            raise LimitError(where, f"part {name!r} would expand past the limit (CRIME_OUTCOMES_MAX_MEMBER_BYTES)", expected=f"at most {limits.max_member_bytes:,} bytes", found=f"{info.file_size:,} bytes")
+            raise LimitError(
+                where,
+                f"part {name!r} would expand past the limit (CRIME_OUTCOMES_MAX_MEMBER_BYTES)",
+                expected=f"at most {limits.max_member_bytes:,} bytes",
+                found=f"{info.file_size:,} bytes",
+            )
         if info.compress_size > size:
-            raise InputError(where, f"part {name!r} claims more compressed bytes than the file holds (the file may be cut short)", found=f"{info.compress_size:,} of {size:,} bytes")
+            raise InputError(
+                where,
+                f"part {name!r} claims more compressed bytes than the file holds (the file may be cut short)",
+                found=f"{info.compress_size:,} of {size:,} bytes",
+            )
         if info.compress_type == zipfile.ZIP_STORED and info.compress_size != info.file_size:
-            raise InputError(where, f"part {name!r} is stored uncompressed but its two sizes differ", found=f"{info.compress_size:,} and {info.file_size:,} bytes")
+            raise InputError(
+                where,
+                f"part {name!r} is stored uncompressed but its two sizes differ",
+                found=f"{info.compress_size:,} and {info.file_size:,} bytes",
+            )
         if info.compress_type == zipfile.ZIP_DEFLATED and info.compress_size > info.file_size * _ZIP_DEFLATED_SLACK + 1024:
-            raise InputError(where, f"part {name!r} declares an uncompressed size smaller than its compressed data, which deflate cannot produce", expected="honest sizes", found=f"{info.compress_size:,} bytes compressed, {info.file_size:,} declared")
+            raise InputError(
+                where,
+                f"part {name!r} declares an uncompressed size smaller than its compressed data, which deflate cannot produce",
+                expected="honest sizes",
+                found=f"{info.compress_size:,} bytes compressed, {info.file_size:,} declared",
+            )
         if info.file_size > limits.ratio_applies_above_bytes and info.compress_size:
             ratio = info.file_size / info.compress_size
             if ratio > limits.max_compression_ratio:
-                raise LimitError(where, f"part {name!r} is compressed {ratio:,.0f} to 1, like a zip bomb (CRIME_OUTCOMES_MAX_COMPRESSION_RATIO)", expected=f"a ratio under {limits.max_compression_ratio:,.0f}", found=f"{info.compress_size:,} bytes expanding to {info.file_size:,}")
+                raise LimitError(
+                    where,
+                    f"part {name!r} is compressed {ratio:,.0f} to 1, like a zip bomb (CRIME_OUTCOMES_MAX_COMPRESSION_RATIO)",
+                    expected=f"a ratio under {limits.max_compression_ratio:,.0f}",
+                    found=f"{info.compress_size:,} bytes expanding to {info.file_size:,}",
+                )
         total += info.file_size
     if total > limits.max_total_uncompressed_bytes:
-        raise LimitError(where, "the archive would expand past the limit (CRIME_OUTCOMES_MAX_TOTAL_UNCOMPRESSED_BYTES)", expected=f"at most {limits.max_total_uncompressed_bytes:,} bytes", found=f"{total:,} bytes")
+        raise LimitError(
+            where,
+            "the archive would expand past the limit (CRIME_OUTCOMES_MAX_TOTAL_UNCOMPRESSED_BYTES)",
+            expected=f"at most {limits.max_total_uncompressed_bytes:,} bytes",
+            found=f"{total:,} bytes",
+        )
 
 
 def _data_offset(fh, info: zipfile.ZipInfo, where: Location) -> int:  # noqa: ANN001 - a binary file
@@ -135,7 +177,12 @@ def _data_offset(fh, info: zipfile.ZipInfo, where: Location) -> int:  # noqa: AN
     name = fh.read(name_len)
     raw_name = info.orig_filename.encode("utf-8" if info.flag_bits & 0x800 else "cp437", errors="replace")
     if name != raw_name or method != info.compress_type:
-        raise InputError(where, f"part {info.filename!r}: the local header disagrees with the zip directory", expected="the same name and method in both", found=f"local name {name!r}, method {method}")
+        raise InputError(
+            where,
+            f"part {info.filename!r}: the local header disagrees with the zip directory",
+            expected="the same name and method in both",
+            found=f"local name {name!r}, method {method}",
+        )
     if not flags & 0x8:
         sizes_known = csize != 0xFFFFFFFF and usize != 0xFFFFFFFF
         if sizes_known and (csize != info.compress_size or usize != info.file_size or crc != info.CRC):
@@ -260,8 +307,17 @@ def _inflate(fh, part: _Part, scanner: _Scanner | None, where: Location, limits:
                     out += len(data)
                     if out > cap:
                         if out > declared:
-                            raise LimitError(where, f"part {name!r} inflates past the size its zip header declares, like a zip bomb", expected=f"{declared:,} bytes", found="more")
-                        raise LimitError(where, "the archive would expand past the limit (CRIME_OUTCOMES_MAX_TOTAL_UNCOMPRESSED_BYTES)", expected=f"at most {limits.max_total_uncompressed_bytes:,} bytes in all")
+                            raise LimitError(
+                                where,
+                                f"part {name!r} inflates past the size its zip header declares, like a zip bomb",
+                                expected=f"{declared:,} bytes",
+                                found="more",
+                            )
+                        raise LimitError(
+                            where,
+                            "the archive would expand past the limit (CRIME_OUTCOMES_MAX_TOTAL_UNCOMPRESSED_BYTES)",
+                            expected=f"at most {limits.max_total_uncompressed_bytes:,} bytes in all",
+                        )
                     crc = zlib.crc32(data, crc)
                     if not put(data):
                         return
@@ -272,9 +328,16 @@ def _inflate(fh, part: _Part, scanner: _Scanner | None, where: Location, limits:
             if d is not None and not d.eof:
                 raise InputError(where, f"part {name!r} is cut short (its compressed data ends early)", expected=f"{declared:,} bytes")
             if out != declared:
-                raise InputError(where, f"part {name!r} holds a different size from the one its zip header declares", expected=f"{declared:,} bytes", found=f"{out:,}")
+                raise InputError(
+                    where,
+                    f"part {name!r} holds a different size from the one its zip header declares",
+                    expected=f"{declared:,} bytes",
+                    found=f"{out:,}",
+                )
             if crc != info.CRC:
-                raise InputError(where, f"part {name!r} is damaged (its checksum does not match)", expected=f"CRC {info.CRC:08x}", found=f"{crc:08x}")
+                raise InputError(
+                    where, f"part {name!r} is damaged (its checksum does not match)", expected=f"CRC {info.CRC:08x}", found=f"{crc:08x}"
+                )
             result["bytes"] = out
             put(_STOP)
         except BaseException as exc:  # noqa: BLE001 - every failure must reach the reading thread
@@ -380,14 +443,26 @@ class _XmlHeadScanner(_Scanner):
 def _check_xml_head(head: bytes, name: str, where: Location) -> None:
     """Reject DTDs (entity expansion, external entities) and XML not in UTF-8."""
     if head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in head:
-        raise InputError(where, f"part {name!r} is not UTF-8 XML", expected="UTF-8, as spreadsheet programs write", found="UTF-16/32 or binary data")
+        raise InputError(
+            where, f"part {name!r} is not UTF-8 XML", expected="UTF-8, as spreadsheet programs write", found="UTF-16/32 or binary data"
+        )
     upper = head.upper()
     if b"<!DOCTYPE" in upper or b"<!ENTITY" in upper:
-        raise InputError(where, f"part {name!r} declares a DOCTYPE or entities, which spreadsheets never need (entity expansion and external entities start there)", expected="plain XML", found="<!DOCTYPE/<!ENTITY")
+        raise InputError(
+            where,
+            f"part {name!r} declares a DOCTYPE or entities, which spreadsheets never need (entity expansion and external entities start there)",
+            expected="plain XML",
+            found="<!DOCTYPE/<!ENTITY",
+        )
 
 
 def _reject_dtd(name: str, where: Location) -> InputError:
-    return InputError(where, f"part {name!r} declares a DOCTYPE or entities, which spreadsheets never need (entity expansion and external entities start there)", expected="plain XML", found="<!DOCTYPE/<!ENTITY")
+    return InputError(
+        where,
+        f"part {name!r} declares a DOCTYPE or entities, which spreadsheets never need (entity expansion and external entities start there)",
+        expected="plain XML",
+        found="<!DOCTYPE/<!ENTITY",
+    )
 
 
 # xlsx: the grid the parser allocates is (highest row + 1) x (highest column + 1) cells,
@@ -408,7 +483,8 @@ _XLSX_PLAIN = re.compile(rb'<(?:c r="([A-Z]{1,3})|row r=")([1-9]\d{0,6})"' + _RE
 _XLSX_COUNT = re.compile(rb"""ount\s*=\s*(?:"([^"<]{0,64})"|'([^'<]{0,64})')""")
 _XLSX_PREFIXED = re.compile(rb":(?:c|row)[\s/>]")
 _XLSX_EXACT = re.compile(
-    rb"<(/?)(?:[A-Za-z_][\w.-]*:)?(row|c)(?=[\s/>])((?:[^<>\"']|\"[^\"]*\"|'[^']*'){0,%d})(>?)|<!(?:DOCTYPE|ENTITY|doctype|entity)" % _MAX_TAG
+    rb"<(/?)(?:[A-Za-z_][\w.-]*:)?(row|c)(?=[\s/>])((?:[^<>\"']|\"[^\"]*\"|'[^']*'){0,%d})(>?)|<!(?:DOCTYPE|ENTITY|doctype|entity)"
+    % _MAX_TAG
 )
 _ATTRS = re.compile(rb"""([^\s=/]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _CELL_REF = re.compile(rb"([A-Za-z]{1,4})(\d{1,10})")
@@ -471,9 +547,17 @@ class _XlsxScanner(_Carry):
             self.max_col = max(self.max_col, _column_number(plain.group(1)))
         self.max_row = max(self.max_row, int(plain.group(2)))
         if self.max_col > SHEET_MAX_COLUMNS:
-            raise LimitError(self._loc(), f"part {self.name!r}: a cell sits in column {self.max_col:,}, beyond the {SHEET_MAX_COLUMNS:,} columns a sheet holds", expected=f"at most column {_column_letters(SHEET_MAX_COLUMNS)}")
+            raise LimitError(
+                self._loc(),
+                f"part {self.name!r}: a cell sits in column {self.max_col:,}, beyond the {SHEET_MAX_COLUMNS:,} columns a sheet holds",
+                expected=f"at most column {_column_letters(SHEET_MAX_COLUMNS)}",
+            )
         if self.max_row > self.limits.max_rows:
-            raise LimitError(self._loc(row=self.max_row), f"part {self.name!r}: a cell sits at row {self.max_row:,}, beyond the rows a sheet holds (CRIME_OUTCOMES_MAX_ROWS)", expected=f"at most {self.limits.max_rows:,} rows")
+            raise LimitError(
+                self._loc(row=self.max_row),
+                f"part {self.name!r}: a cell sits at row {self.max_row:,}, beyond the rows a sheet holds (CRIME_OUTCOMES_MAX_ROWS)",
+                expected=f"at most {self.limits.max_rows:,} rows",
+            )
 
     def done(self) -> None:
         # Unmatched cells lie in A-M and below row 1,000,000, matched ones were kept: a
@@ -495,7 +579,11 @@ class _XlsxScanner(_Carry):
 def _check_grid(rows: int, cols: int, limits: Limits, loc: Callable[..., Location], name: str) -> None:
     cells = rows * cols
     if cells > limits.max_cells:
-        raise LimitError(loc(), f"part {name!r}: the sheet spans {rows:,} rows by {cols:,} columns ({cells:,} cells), more than the cell limit (CRIME_OUTCOMES_MAX_CELLS); the reader would allocate them all at once", expected=f"at most {limits.max_cells:,} cells")
+        raise LimitError(
+            loc(),
+            f"part {name!r}: the sheet spans {rows:,} rows by {cols:,} columns ({cells:,} cells), more than the cell limit (CRIME_OUTCOMES_MAX_CELLS); the reader would allocate them all at once",
+            expected=f"at most {limits.max_cells:,} cells",
+        )
 
 
 def _column_number(letters: bytes) -> int:
@@ -538,7 +626,11 @@ class _XlsxExactScanner(_XlsxScanner):
             raise _reject_dtd(self.name, self.where)
         closing, tag, attrs, gt = m.group(1), m.group(2), m.group(3), m.group(4)
         if not gt:
-            raise InputError(self._loc(row=self.row_index + 1), f"part {self.name!r} has a <{tag.decode()}> tag that is malformed or longer than {_MAX_TAG:,} bytes", expected="a worksheet as spreadsheet programs write it")
+            raise InputError(
+                self._loc(row=self.row_index + 1),
+                f"part {self.name!r} has a <{tag.decode()}> tag that is malformed or longer than {_MAX_TAG:,} bytes",
+                expected="a worksheet as spreadsheet programs write it",
+            )
         if closing:
             if tag == b"row":
                 self.row_index += 1
@@ -553,7 +645,11 @@ class _XlsxExactScanner(_XlsxScanner):
         if tag == b"row":
             if value is not None:
                 if not value.strip().isdigit() or int(value) == 0:
-                    raise InputError(self._loc(), f"part {self.name!r}: a row is numbered {value.decode('utf-8', 'replace')!r}", expected="a row number from 1")
+                    raise InputError(
+                        self._loc(),
+                        f"part {self.name!r}: a row is numbered {value.decode('utf-8', 'replace')!r}",
+                        expected="a row number from 1",
+                    )
                 self.row_index = max(int(value) - 1, 0)
                 self._check(self.row_index + 1, 1)
             if attrs.endswith(b"/"):
@@ -563,7 +659,11 @@ class _XlsxExactScanner(_XlsxScanner):
         if value is not None:
             cm = _CELL_REF.fullmatch(value.strip())
             if cm is None or int(cm.group(2)) == 0:
-                raise InputError(self._loc(row=self.row_index + 1), f"part {self.name!r}: a cell has the position {value.decode('utf-8', 'replace')!r}", expected="a cell reference such as 'A1'")
+                raise InputError(
+                    self._loc(row=self.row_index + 1),
+                    f"part {self.name!r}: a cell has the position {value.decode('utf-8', 'replace')!r}",
+                    expected="a cell reference such as 'A1'",
+                )
             col = _column_number(cm.group(1))
             row = int(cm.group(2))
             self.col_index = col - 1
@@ -578,9 +678,17 @@ class _XlsxExactScanner(_XlsxScanner):
 
     def _check(self, row: int, col: int) -> None:
         if row > self.limits.max_rows:
-            raise LimitError(self._loc(row=row), f"part {self.name!r}: a row or cell sits at row {row:,}, beyond the rows a sheet holds (CRIME_OUTCOMES_MAX_ROWS)", expected=f"at most {self.limits.max_rows:,} rows")
+            raise LimitError(
+                self._loc(row=row),
+                f"part {self.name!r}: a row or cell sits at row {row:,}, beyond the rows a sheet holds (CRIME_OUTCOMES_MAX_ROWS)",
+                expected=f"at most {self.limits.max_rows:,} rows",
+            )
         if col > SHEET_MAX_COLUMNS:
-            raise LimitError(self._loc(row=row), f"part {self.name!r}: a cell sits in column {col:,}, beyond the {SHEET_MAX_COLUMNS:,} columns a sheet holds", expected=f"at most column {_column_letters(SHEET_MAX_COLUMNS)}")
+            raise LimitError(
+                self._loc(row=row),
+                f"part {self.name!r}: a cell sits in column {col:,}, beyond the {SHEET_MAX_COLUMNS:,} columns a sheet holds",
+                expected=f"at most column {_column_letters(SHEET_MAX_COLUMNS)}",
+            )
 
     def done(self) -> None:
         if self.any_cell:
@@ -605,7 +713,15 @@ _TEXT_C = re.compile(rb"""text:c\s*=\s*(?:"([^"<]{0,64})"|'([^'<]{0,64})')""")
 MAX_SPACE_RUN = 65_536  # one <text:s text:c="N"/>: the parser writes out N spaces
 MAX_SPACES = 64 << 20  # all of them in one content.xml
 _ROW_END = b"</table:table-row>"
-_CONTENT_MARKS = (b"office:value", b"<text:", b"table:formula", b"office:string-value", b"office:date-value", b"office:time-value", b"office:boolean-value")
+_CONTENT_MARKS = (
+    b"office:value",
+    b"<text:",
+    b"table:formula",
+    b"office:string-value",
+    b"office:date-value",
+    b"office:time-value",
+    b"office:boolean-value",
+)
 
 
 class _OdsContentScanner(_Carry):
@@ -669,7 +785,11 @@ class _OdsContentScanner(_Carry):
             return
         is_row, attrs, gt = m.group(1), m.group(2), m.group(3)
         if not gt:
-            raise InputError(Location(self.where.file, self.table), f"part {self.name!r} has a table or row tag that is malformed or longer than {_MAX_TAG:,} bytes", expected="a sheet as spreadsheet programs write it")
+            raise InputError(
+                Location(self.where.file, self.table),
+                f"part {self.name!r} has a table or row tag that is malformed or longer than {_MAX_TAG:,} bytes",
+                expected="a sheet as spreadsheet programs write it",
+            )
         if not is_row:
             if not attrs.rstrip().endswith(b"/"):
                 self.open_tables += 1

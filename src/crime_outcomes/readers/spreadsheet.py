@@ -122,7 +122,12 @@ def read_spreadsheet(path: Path, skipped: list[SkippedSheet] | None = None, limi
                     sheet = reader.load_sheet(index, header_row=None, dtypes="string")
                 _raise_if_capped(capped, Location(str(path), name), limits)
                 if sheet.total_height > limits.max_rows + 1:
-                    raise LimitError(Location(str(path), name), "the sheet has more rows than the limit", expected=f"at most {limits.max_rows:,}", found=f"{sheet.total_height:,}")
+                    raise LimitError(
+                        Location(str(path), name),
+                        "the sheet has more rows than the limit",
+                        expected=f"at most {limits.max_rows:,}",
+                        found=f"{sheet.total_height:,}",
+                    )
                 with _deadline(limits.max_parse_seconds, Location(str(path), name)):
                     batch = sheet.to_arrow()
             except LimitError:
@@ -134,7 +139,12 @@ def read_spreadsheet(path: Path, skipped: list[SkippedSheet] | None = None, limi
                 raise error(Location(str(path), name), "the sheet cannot be read", found=_short(exc)) from None
         table = pa.Table.from_batches([batch]) if isinstance(batch, pa.RecordBatch) else batch
         if table.num_rows < sheet.total_height:
-            raise InputError(Location(str(path), name), "the reader returned fewer rows than the sheet declares", expected=f"{sheet.total_height:,} rows", found=f"{table.num_rows:,}")
+            raise InputError(
+                Location(str(path), name),
+                "the reader returned fewer rows than the sheet declares",
+                expected=f"{sheet.total_height:,} rows",
+                found=f"{table.num_rows:,}",
+            )
         raw = _locate_header(path, name, table, limits)
         if raw is None:
             if skipped is not None:
@@ -163,7 +173,9 @@ def _locate_header(path: Path, sheet: str, table: pa.Table, limits: Limits) -> R
                 expected="every value under a named header",
                 found=repr(col[filled].as_py()),
             )
-    headers, notes = checked_headers(Location(str(path), sheet, at + 1), ["" if c is None else str(c) for c in header_cells[: last + 1]], limits)
+    headers, notes = checked_headers(
+        Location(str(path), sheet, at + 1), ["" if c is None else str(c) for c in header_cells[: last + 1]], limits
+    )
     body = body.select(list(range(last + 1)))
     body = body.rename_columns([f"c{i}" for i in range(last + 1)])
     body = _drop_trailing_blank_rows(body)

@@ -42,8 +42,17 @@ if TYPE_CHECKING:
 
 _HOMES = {
     "discover": (
-        "DEFAULT_GOVUK_BASE", "GOVUK_BASE_ENV", "PUBLICATION_PATH", "Attachment", "Classified", "Discovery",
-        "classify", "govuk_base", "parse_content_api", "parse_landing_page", "parse_years",
+        "DEFAULT_GOVUK_BASE",
+        "GOVUK_BASE_ENV",
+        "PUBLICATION_PATH",
+        "Attachment",
+        "Classified",
+        "Discovery",
+        "classify",
+        "govuk_base",
+        "parse_content_api",
+        "parse_landing_page",
+        "parse_years",
     ),
     "download": ("MANIFEST_NAME", "DownloadResult", "Manifest", "ManifestEntry", "download_all", "download_file", "media_id_from_url"),
     "http": ("USER_AGENT", "RetryPolicy", "make_client"),
@@ -51,9 +60,27 @@ _HOMES = {
 _MODULE_OF = {name: module for module, names in _HOMES.items() for name in names}
 
 __all__ = [
-    "DEFAULT_GOVUK_BASE", "GOVUK_BASE_ENV", "MANIFEST_NAME", "PUBLICATION_PATH", "USER_AGENT", "Attachment", "Classified",
-    "Discovery", "DownloadResult", "Manifest", "ManifestEntry", "RetryPolicy", "classify", "download_all", "download_file",
-    "govuk_base", "make_client", "media_id_from_url", "parse_content_api", "parse_landing_page", "parse_years",
+    "DEFAULT_GOVUK_BASE",
+    "GOVUK_BASE_ENV",
+    "MANIFEST_NAME",
+    "PUBLICATION_PATH",
+    "USER_AGENT",
+    "Attachment",
+    "Classified",
+    "Discovery",
+    "DownloadResult",
+    "Manifest",
+    "ManifestEntry",
+    "RetryPolicy",
+    "classify",
+    "download_all",
+    "download_file",
+    "govuk_base",
+    "make_client",
+    "media_id_from_url",
+    "parse_content_api",
+    "parse_landing_page",
+    "parse_years",
 ]
 
 

@@ -109,13 +109,19 @@ _LOOK_ALIKES: tuple[tuple[re.Pattern[str], str], ...] = (
         "outcomes for alternate offences (types 1a/2a/3a) are subsets of types 1-3; adding them would double count types 1-3",
     ),
     (re.compile(r"supplementary", re.IGNORECASE), "supplementary outcomes metrics, not the outcomes open data"),
-    (re.compile(r"firearm|knife|knives|sharp\s+instrument", re.IGNORECASE), "firearms/knives outcomes are a subset of the main outcomes file; adding them would double count"),
+    (
+        re.compile(r"firearm|knife|knives|sharp\s+instrument", re.IGNORECASE),
+        "firearms/knives outcomes are a subset of the main outcomes file; adding them would double count",
+    ),
     (
         re.compile(r"\bdrugs?\b|vawg|violence\s+against\s+women|sub-?codes?", re.IGNORECASE),
         "drug or VAWG offence subcode file: a finer split of offences already in the main file",
     ),
     (re.compile(r"geo|geographical|reference\s+table", re.IGNORECASE), "geographical reference table, not crime figures"),
-    (re.compile(r"community\s+safety|\bcsp\b|-csp-", re.IGNORECASE), "Community Safety Partnership tables: areas below force level, not needed"),
+    (
+        re.compile(r"community\s+safety|\bcsp\b|-csp-", re.IGNORECASE),
+        "Community Safety Partnership tables: areas below force level, not needed",
+    ),
     (re.compile(r"\bhate\b", re.IGNORECASE), "hate crime tables: a separate series"),
     (re.compile(r"transferred|cancelled", re.IGNORECASE), "transferred or cancelled records: not recorded crimes or outcomes"),
     (re.compile(r"\bincidents?\b", re.IGNORECASE), "incident counts, not recorded crimes or outcomes"),
@@ -162,7 +168,11 @@ def classify(attachment: Attachment) -> Classified:
     title_year = _TITLE_YEAR.search(title)
     file_year = _FILE_YEAR.search(filename)
     if title_year and file_year and title_year.group(1) != file_year.group(1):
-        return _passed(attachment, f"title says year ending March {title_year.group(1)} but filename says mar{file_year.group(1)}; not guessing", edition=edition)
+        return _passed(
+            attachment,
+            f"title says year ending March {title_year.group(1)} but filename says mar{file_year.group(1)}; not guessing",
+            edition=edition,
+        )
     found = title_year or file_year
     if found is None:
         return _passed(attachment, "outcomes file with no year in its title or filename", edition=edition)
@@ -191,7 +201,9 @@ def resolve_duplicates(items: list[Classified]) -> list[Classified]:
     for item in items:
         if item.taken and best[(item.kind, item.financial_year)] is not item:
             winner = best[(item.kind, item.financial_year)]
-            result.append(replace(item, kind="passed_over", reason=f"superseded by {winner.attachment.filename} (a newer edition of {item.label})"))
+            result.append(
+                replace(item, kind="passed_over", reason=f"superseded by {winner.attachment.filename} (a newer edition of {item.label})")
+            )
         else:
             result.append(item)
     return result

@@ -44,8 +44,18 @@ _CONTENT_RANGE = re.compile(r"^bytes\s+(\d+)-(\d+)/(\d+|\*)$")
 _UNSATISFIED_RANGE = re.compile(r"^bytes\s+\*/(\d+)$")
 
 __all__ = [  # the HTTP helpers are re-exported: they lived here before sources.http
-    "MANIFEST_NAME", "USER_AGENT", "DownloadResult", "Manifest", "ManifestEntry", "RetryPolicy",
-    "download_all", "download_file", "make_client", "media_id_from_url", "offline_error", "safe_filename",
+    "MANIFEST_NAME",
+    "USER_AGENT",
+    "DownloadResult",
+    "Manifest",
+    "ManifestEntry",
+    "RetryPolicy",
+    "download_all",
+    "download_file",
+    "make_client",
+    "media_id_from_url",
+    "offline_error",
+    "safe_filename",
 ]
 
 
@@ -170,7 +180,12 @@ def safe_filename(item: Classified) -> str:
     """The publisher's filename, refused if it could escape the downloads directory."""
     name = item.attachment.filename
     if not _SAFE_NAME.match(name) or name.endswith((".part", ".json", ".tmp")):
-        raise InputError(Location(item.attachment.url), "the publisher's filename is not a plain file name", expected="letters, digits, '.', '-', '_'", found=repr(name))
+        raise InputError(
+            Location(item.attachment.url),
+            "the publisher's filename is not a plain file name",
+            expected="letters, digits, '.', '-', '_'",
+            found=repr(name),
+        )
     return name
 
 
@@ -224,7 +239,9 @@ def _transfer(
         if status >= 500 or status in (408, 429):
             raise _Retry(f"HTTP {status}")
         if status not in (200, 206):
-            raise NetworkError(f"{url}: the server answered HTTP {status}. The publication may have been republished since it was listed; run the command again.")
+            raise NetworkError(
+                f"{url}: the server answered HTTP {status}. The publication may have been republished since it was listed; run the command again."
+            )
         resumed = False
         if status == 206:
             match = _CONTENT_RANGE.match(response.headers.get("content-range", ""))
@@ -238,13 +255,18 @@ def _transfer(
             offset = 0  # the server ignored Range (or the file changed): take it whole
             announced = None
             mode = "wb"
-            meta.write_text(json.dumps({"url": url, "etag": response.headers.get("etag"), "last_modified": response.headers.get("last-modified")}), encoding="utf-8")
+            meta.write_text(
+                json.dumps({"url": url, "etag": response.headers.get("etag"), "last_modified": response.headers.get("last-modified")}),
+                encoding="utf-8",
+            )
         length_header = response.headers.get("content-length")
         length = int(length_header) if length_header and length_header.isdigit() else None
         if length is not None:
             announced = offset + length
         if announced is not None and announced > max_bytes:
-            raise NetworkError(f"{url}: the server announces {announced:,} bytes, more than the {max_bytes:,}-byte limit (CRIME_OUTCOMES_MAX_FILE_BYTES)")
+            raise NetworkError(
+                f"{url}: the server announces {announced:,} bytes, more than the {max_bytes:,}-byte limit (CRIME_OUTCOMES_MAX_FILE_BYTES)"
+            )
         limit = min(x for x in (announced, expected_size, max_bytes) if x is not None)
         if progress is not None and task is not None:
             progress.update(task, total=announced or expected_size, completed=offset)
@@ -354,7 +376,9 @@ def download_file(
     except _Corrupt as exc:
         _discard(part, meta)
         _mark_failed(progress, task, name)
-        raise NetworkError(f"{attachment.url}: the download is damaged and was removed: {exc}. Run the command again; if it persists the published file may be faulty.") from None
+        raise NetworkError(
+            f"{attachment.url}: the download is damaged and was removed: {exc}. Run the command again; if it persists the published file may be faulty."
+        ) from None
     except BaseException:
         _mark_failed(progress, task, name)
         raise

@@ -15,10 +15,7 @@ SAMPLE_CREDIT = (
     "Contains public sector information licensed under the Open Government Licence v3.0: "
     "Home Office, Police recorded crime and outcomes open data tables, 2017/18 (May 2019 edition)."
 )
-SAMPLE_NOTICE = (
-    "No data loaded yet: using the bundled {label} ({credit_short}). "
-    "Run `crime-outcomes update` to fetch every year."
-)
+SAMPLE_NOTICE = "No data loaded yet: using the bundled {label} ({credit_short}). Run `crime-outcomes update` to fetch every year."
 SAMPLE_META_KEY = "bundled_sample"  # meta key present only in a store built from the bundled sample
 
 

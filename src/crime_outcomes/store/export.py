@@ -83,12 +83,22 @@ def export(store: Store, out: Path | str, *, format: Format = "parquet") -> Expo
 
 
 def _table_names(store: Store) -> list[str]:
-    return [r[0] for r in store.fetchall("SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' AND table_type = 'BASE TABLE' ORDER BY 1")]
+    return [
+        r[0]
+        for r in store.fetchall(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' AND table_type = 'BASE TABLE' ORDER BY 1"
+        )
+    ]
 
 
 def _table(store: Store, name: str) -> ExportedTable:
-    columns = [(str(c), str(t)) for c, t in store.fetchall(
-        "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = 'main' AND table_name = ? ORDER BY ordinal_position", [name])]
+    columns = [
+        (str(c), str(t))
+        for c, t in store.fetchall(
+            "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = 'main' AND table_name = ? ORDER BY ordinal_position",
+            [name],
+        )
+    ]
     rows = store.fetchone(f'SELECT count(*) FROM "{name}"')
     return ExportedTable(name, columns, int(rows[0]) if rows else 0)
 
@@ -126,7 +136,8 @@ def _write_table(store: Store, folder: Path, table: ExportedTable, format: Forma
 
 def _editions(store: Store) -> list[dict[str, Any]]:
     rows = store.records(
-        "SELECT file_name, kind, edition_date, years, superseded_by IS NOT NULL AS superseded, sha256 FROM sources ORDER BY source_id")
+        "SELECT file_name, kind, edition_date, years, superseded_by IS NOT NULL AS superseded, sha256 FROM sources ORDER BY source_id"
+    )
     for r in rows:
         if isinstance(r["edition_date"], date):
             r["edition_date"] = r["edition_date"].isoformat()
@@ -193,7 +204,12 @@ def _readme(manifest: dict[str, Any]) -> str:
         ]
     else:
         lines += ["One UTF-8 CSV per table with a header row; an empty cell is a missing value (NULL).", ""]
-        lines += ["```", "DuckDB:  SELECT * FROM read_csv('outcomes.csv')", "pandas:  pd.read_csv('outcomes.csv', dtype={'offence_code': str})", "```"]
+        lines += [
+            "```",
+            "DuckDB:  SELECT * FROM read_csv('outcomes.csv')",
+            "pandas:  pd.read_csv('outcomes.csv', dtype={'offence_code': str})",
+            "```",
+        ]
     lines += [
         "",
         "Offence codes are text (`4.10` is not `4.1`). A share's denominator is outcome types 1-22 on one basis, never type 0.",

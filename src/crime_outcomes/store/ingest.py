@@ -70,7 +70,11 @@ def ingest_file(store: Store, path: Path | str, *, edition: date | None = None, 
         report.status = UNCHANGED
         report.source_id, report.kind, report.years = known.source_id, known.kind, known.years
         report.rows_read, report.rows_loaded, report.rows_alternate, report.rows_rejected = (
-            known.rows_read, known.rows_loaded, known.rows_alternate, known.rows_rejected)
+            known.rows_read,
+            known.rows_loaded,
+            known.rows_alternate,
+            known.rows_rejected,
+        )
         report.notes.append("this file (same SHA-256) is already in the store; nothing was changed")
         return report
 
@@ -84,10 +88,19 @@ def ingest_file(store: Store, path: Path | str, *, edition: date | None = None, 
         sheets.append(normalise_sheet(raw, expected_year=expected_year))
     if not sheets:
         found = ", ".join(repr(s.sheet) for s in report.skipped_sheets) or "no sheets"
-        raise InputError(Location(str(path)), "no data sheet found", expected="a sheet whose header row names 'Force Name', 'Offence Code', 'Financial Year' and 'Financial Quarter'", found=found)
+        raise InputError(
+            Location(str(path)),
+            "no data sheet found",
+            expected="a sheet whose header row names 'Force Name', 'Offence Code', 'Financial Year' and 'Financial Quarter'",
+            found=found,
+        )
     kinds = {s.kind for s in sheets}
     if len(kinds) > 1:
-        raise InputError(Location(str(path)), "the file mixes outcomes sheets and recorded-crime sheets", found=", ".join(f"{s.sheet}: {s.kind}" for s in sheets))
+        raise InputError(
+            Location(str(path)),
+            "the file mixes outcomes sheets and recorded-crime sheets",
+            found=", ".join(f"{s.sheet}: {s.kind}" for s in sheets),
+        )
     report.kind = kinds.pop()
     report.sheets = [s.sheet or path.name for s in sheets]
     report.rows_read = sum(s.rows_read for s in sheets)
@@ -111,7 +124,9 @@ def ingest_file(store: Store, path: Path | str, *, edition: date | None = None, 
         )
     if not report.years:
         if not report.rows_read:
-            raise InputError(Location(str(path), report.sheets[0]), "no row could be loaded", expected="data rows", found="a header and no data rows")
+            raise InputError(
+                Location(str(path), report.sheets[0]), "no row could be loaded", expected="data rows", found="a header and no data rows"
+            )
         # Name the first rejected cell and the commonest reason, so the user can act on it.
         first_sheet = next(s for s in sheets if s.rejected.height)
         first = first_sheet.rejected.sort("source_row").row(0, named=True)
@@ -131,16 +146,26 @@ def ingest_file(store: Store, path: Path | str, *, edition: date | None = None, 
 def _write(store: Store, report: IngestReport, sheets: list[NormalisedSheet], path: Path) -> None:
     """Hand the sheets to the store layer and record in the report what the load did."""
     record = SourceRecord(
-        file_name=path.name, path=str(path.resolve()), sha256=report.sha256, kind=report.kind,
-        edition_date=report.edition_date, years=report.years, sheets=report.sheets,
-        rows_read=report.rows_read, rows_loaded=report.rows_loaded, rows_alternate=report.rows_alternate,
-        rows_rejected=report.rows_rejected, notes=list(report.notes),
+        file_name=path.name,
+        path=str(path.resolve()),
+        sha256=report.sha256,
+        kind=report.kind,
+        edition_date=report.edition_date,
+        years=report.years,
+        sheets=report.sheets,
+        rows_read=report.rows_read,
+        rows_loaded=report.rows_loaded,
+        rows_alternate=report.rows_alternate,
+        rows_rejected=report.rows_rejected,
+        notes=list(report.notes),
     )
     crash_point("ingest.write")
     result = load_source(store, record, sheets)
     report.status = result.status
     if result.status == OLDER_SKIPPED and result.newer_edition is not None:
-        report.notes.append(f"the store already holds a newer edition ({result.newer_edition:%d %B %Y}) of {', '.join(report.years)}; this older edition was not loaded")
+        report.notes.append(
+            f"the store already holds a newer edition ({result.newer_edition:%d %B %Y}) of {', '.join(report.years)}; this older edition was not loaded"
+        )
         return
     report.source_id = result.source_id
     report.replaced_source_ids = result.replaced_source_ids

@@ -88,8 +88,13 @@ def known_source(store: Store, sha256: str) -> KnownSource | None:
     if row is None:
         return None
     return KnownSource(
-        source_id=row[0], kind=row[1], years=row[2].split(",") if row[2] else [],
-        rows_read=row[3], rows_loaded=row[4], rows_alternate=row[5], rows_rejected=row[6],
+        source_id=row[0],
+        kind=row[1],
+        years=row[2].split(",") if row[2] else [],
+        rows_read=row[3],
+        rows_loaded=row[4],
+        rows_alternate=row[5],
+        rows_rejected=row[6],
     )
 
 
@@ -125,9 +130,13 @@ def load_source(store: Store, record: SourceRecord, sheets: Sequence[NormalisedS
                 result.revisions = _revisions(store, main, old_ids, years, source_id)
             placeholders = ",".join("?" * len(years))
             id_list = ",".join("?" * len(old_ids))
-            tables = [main_table, "alternate_outcomes", "outcome_labels", "offences"] if record.kind == "outcomes" else [main_table, "offences"]
+            tables = (
+                [main_table, "alternate_outcomes", "outcome_labels", "offences"] if record.kind == "outcomes" else [main_table, "offences"]
+            )
             for table in tables:
-                con.execute(f"DELETE FROM {table} WHERE financial_year IN ({placeholders}) AND source_id IN ({id_list})", [*years, *old_ids])
+                con.execute(
+                    f"DELETE FROM {table} WHERE financial_year IN ({placeholders}) AND source_id IN ({id_list})", [*years, *old_ids]
+                )
             for sid, _, old_years in overlapping:
                 if set(old_years) <= set(years):
                     con.execute("UPDATE sources SET superseded_by = ? WHERE source_id = ?", [source_id, sid])
@@ -146,24 +155,52 @@ def load_source(store: Store, record: SourceRecord, sheets: Sequence[NormalisedS
                 frame = pl.concat(alternate).with_columns(pl.lit(source_id, dtype=pl.Int32).alias("source_id"))
                 _insert(con, "alternate_outcomes", frame, frame.columns)
             labels = pl.concat([s.outcome_labels for s in sheets if s.outcome_labels.height])
-            _insert(con, "outcome_labels", labels.with_columns(pl.lit(source_id, dtype=pl.Int32).alias("source_id")),
-                    ["financial_year", "outcome_type", "outcome_description", "outcome_group", "source_id"])
+            _insert(
+                con,
+                "outcome_labels",
+                labels.with_columns(pl.lit(source_id, dtype=pl.Int32).alias("source_id")),
+                ["financial_year", "outcome_type", "outcome_description", "outcome_group", "source_id"],
+            )
         offences = pl.concat([s.offences for s in sheets]).unique(["financial_year", "offence_code"], keep="first", maintain_order=True)
-        _insert(con, "offences", offences.with_columns(pl.lit(source_id, dtype=pl.Int32).alias("source_id")),
-                ["financial_year", "offence_code", "offence_description", "offence_group", "offence_subgroup", "expired", "source_id"],
-                target=["financial_year", "offence_code", "description", "offence_group", "offence_subgroup", "expired", "source_id"])
+        _insert(
+            con,
+            "offences",
+            offences.with_columns(pl.lit(source_id, dtype=pl.Int32).alias("source_id")),
+            ["financial_year", "offence_code", "offence_description", "offence_group", "offence_subgroup", "expired", "source_id"],
+            target=["financial_year", "offence_code", "description", "offence_group", "offence_subgroup", "expired", "source_id"],
+        )
         crash_point("load.offences")
         rejected = [
-            s.rejected.with_columns(pl.lit(source_id, dtype=pl.Int32).alias("source_id"), pl.lit(record.file_name).alias("file_name"), pl.lit(s.sheet, dtype=pl.String).alias("sheet"))
-            for s in sheets if s.rejected.height
+            s.rejected.with_columns(
+                pl.lit(source_id, dtype=pl.Int32).alias("source_id"),
+                pl.lit(record.file_name).alias("file_name"),
+                pl.lit(s.sheet, dtype=pl.String).alias("sheet"),
+            )
+            for s in sheets
+            if s.rejected.height
         ]
         if rejected:
-            _insert(con, "rejected_rows", pl.concat(rejected), ["source_id", "file_name", "sheet", "source_row", "column_name", "reason", "raw"])
+            _insert(
+                con, "rejected_rows", pl.concat(rejected), ["source_id", "file_name", "sheet", "source_row", "column_name", "reason", "raw"]
+            )
         con.execute(
             "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)",
-            [source_id, record.file_name, record.path, record.sha256, record.kind, record.edition_date, ",".join(years),
-             ",".join(record.sheets), record.rows_read, record.rows_loaded, record.rows_alternate, record.rows_rejected,
-             datetime.now(UTC).replace(tzinfo=None), "; ".join(record.notes) or None],
+            [
+                source_id,
+                record.file_name,
+                record.path,
+                record.sha256,
+                record.kind,
+                record.edition_date,
+                ",".join(years),
+                ",".join(record.sheets),
+                record.rows_read,
+                record.rows_loaded,
+                record.rows_alternate,
+                record.rows_rejected,
+                datetime.now(UTC).replace(tzinfo=None),
+                "; ".join(record.notes) or None,
+            ],
         )
         crash_point("load.commit")
         con.execute("COMMIT")
@@ -181,7 +218,9 @@ def load_source(store: Store, record: SourceRecord, sheets: Sequence[NormalisedS
         raise
 
 
-def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame, columns: list[str], *, target: list[str] | None = None) -> None:
+def _insert(
+    con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame, columns: list[str], *, target: list[str] | None = None
+) -> None:
     """Append ``frame``'s ``columns`` to ``table`` (into ``target`` columns if named differently)."""
     con.register("_incoming", frame.to_arrow())
     try:

@@ -27,4 +27,6 @@ def lock_down(con: duckdb.DuckDBPyConnection) -> None:
 def is_refusal(exc: duckdb.Error) -> bool:
     """Whether ``exc`` is the locked connection refusing a query (not a mistake in it)."""
     text = str(exc).lower()
-    return isinstance(exc, duckdb.PermissionException) or "disabled through configuration" in text or "configuration has been locked" in text
+    return (
+        isinstance(exc, duckdb.PermissionException) or "disabled through configuration" in text or "configuration has been locked" in text
+    )

@@ -116,7 +116,9 @@ class Store:
             except duckdb.Error:
                 pass
             if isinstance(exc, duckdb.Error):
-                raise disk_error(exc, f"the store {self.label}") or StoreError(f"cannot initialise the store {self.label}: {str(exc).splitlines()[0]}") from None
+                raise disk_error(exc, f"the store {self.label}") or StoreError(
+                    f"cannot initialise the store {self.label}: {str(exc).splitlines()[0]}"
+                ) from None
             raise
 
     def schema_version(self) -> str:
@@ -202,7 +204,9 @@ MIGRATIONS: dict[int, Callable[[Store], None]] = {1: _migrate_1_to_2}
 
 def _read_meta(con: duckdb.DuckDBPyConnection) -> dict[str, str] | None:
     """The ``meta`` table as a dict, or None when there is no such table (a new, empty file)."""
-    exists = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'main' AND table_name = 'meta'").fetchall()[0][0]
+    exists = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'main' AND table_name = 'meta'").fetchall()[
+        0
+    ][0]
     if not exists:
         return None
     return {str(k): str(v) for k, v in con.execute("SELECT key, value FROM meta").fetchall()}
@@ -222,7 +226,9 @@ def _check_readable(path: Path, meta: dict[str, str] | None) -> None:
     """A read-only open cannot upgrade: refuse an older or foreign schema in one line saying what to do."""
     version = None if meta is None else meta.get("schema_version")
     if version is None:
-        raise StoreError(f"{path} is not a crime-outcomes store (it has no schema version); load data with `crime-outcomes ingest FILE --db {path}`")
+        raise StoreError(
+            f"{path} is not a crime-outcomes store (it has no schema version); load data with `crime-outcomes ingest FILE --db {path}`"
+        )
     _check_not_newer(str(path), version)
     if int(version) < int(SCHEMA_VERSION):
         raise StoreError(

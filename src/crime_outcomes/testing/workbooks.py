@@ -51,9 +51,7 @@ ODS_PAD_COLUMNS = 1024
 DATA_SHEET_2019 = "Outcomes_open_data__2017-18"
 """Name of the data sheet in the May-2019 ods edition of the 2017/18 file (double underscore)."""
 
-SHARED_EXTRACT = Path(
-    os.environ.get("CRIME_OUTCOMES_EXTRACT", "/work/shared/data/outcomes-2017-18-may2019-extract.csv.gz")
-)
+SHARED_EXTRACT = Path(os.environ.get("CRIME_OUTCOMES_EXTRACT", "/work/shared/data/outcomes-2017-18-may2019-extract.csv.gz"))
 """The real 2017/18 extract (May 2019 edition); ``$CRIME_OUTCOMES_EXTRACT`` overrides the path."""
 
 HEADERS_2019: tuple[str, ...] = (
@@ -420,14 +418,15 @@ def write_ods(
     return path
 
 
-def _write_ods_sheet(out: IO[bytes], cells: _OdsCells, name: str, rows: Iterable[Row], padding: bool, merge: bool, max_rows: int | None) -> None:
+def _write_ods_sheet(
+    out: IO[bytes], cells: _OdsCells, name: str, rows: Iterable[Row], padding: bool, merge: bool, max_rows: int | None
+) -> None:
     pad_to = ODS_PAD_COLUMNS if padding else 0
     rows = iter(rows)
     first = next(rows, None)
     width = 1 if first is None else len(first.cells if isinstance(first, RepeatedRow) else first)
     out.write(
-        f'<table:table table:name={quoteattr(name)}>'
-        f'<table:table-column table:number-columns-repeated="{max(width, pad_to, 1)}"/>'.encode()
+        f'<table:table table:name={quoteattr(name)}><table:table-column table:number-columns-repeated="{max(width, pad_to, 1)}"/>'.encode()
     )
     written = 0
     chunk: list[str] = []
@@ -692,13 +691,33 @@ _OUTCOMES: tuple[tuple[int, str, str], ...] = (
     (11, "Prosecution prevented: suspect under age", "Prosecution prevented or not in the public interest"),
     (12, "Prosecution prevented: suspect too ill", "Prosecution prevented or not in the public interest"),
     (13, "Prosecution prevented: victim/key witness dead/too ill", "Prosecution prevented or not in the public interest"),
-    (14, "Evidential difficulties: suspect not identified; victim does not support further action", "Evidential difficulties (victim does not support action)"),
-    (15, "Evidential difficulties: suspect identified; victim supports action", "Evidential difficulties (suspect identified; victim supports action)"),
-    (16, "Evidential difficulties: suspect identified; victim does not support further action", "Evidential difficulties (victim does not support action)"),
+    (
+        14,
+        "Evidential difficulties: suspect not identified; victim does not support further action",
+        "Evidential difficulties (victim does not support action)",
+    ),
+    (
+        15,
+        "Evidential difficulties: suspect identified; victim supports action",
+        "Evidential difficulties (suspect identified; victim supports action)",
+    ),
+    (
+        16,
+        "Evidential difficulties: suspect identified; victim does not support further action",
+        "Evidential difficulties (victim does not support action)",
+    ),
     (17, "Prosecution time limit expired", "Prosecution prevented or not in the public interest"),
     (18, "Investigation complete – no suspect identified", "Investigation complete – no suspect identified"),
-    (20, "Responsibility for further investigation transferred to another body", "Responsibility for further investigation transferred to another body"),
-    (21, "Further investigation to support formal action not in the public interest – police decision", "Further investigation to support formal action not in the public interest – police decision"),
+    (
+        20,
+        "Responsibility for further investigation transferred to another body",
+        "Responsibility for further investigation transferred to another body",
+    ),
+    (
+        21,
+        "Further investigation to support formal action not in the public interest – police decision",
+        "Further investigation to support formal action not in the public interest – police decision",
+    ),
 )
 
 # Offence codes by (group, subgroup). The codes are real 2017/18 codes plus six expired
@@ -708,10 +727,18 @@ _CODES_BY_SUBGROUP: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("Violence against the person", "Homicide", ("1/4.1/4.10/4.2",)),
     ("Violence against the person", "Death or serious injury caused by unlawful driving", ("4.4", "4.6", "4.8", "4.9", "37.1")),
     ("Violence against the person", "Violence with injury", ("2", "4.7", "5D", "5E", "8N", "8P")),
-    ("Violence against the person", "Violence without injury", ("3A", "3B", "4.3", "11A", "13", "14", "36", "104", "105A", "105B", "106", "8L", "8M")),
+    (
+        "Violence against the person",
+        "Violence without injury",
+        ("3A", "3B", "4.3", "11A", "13", "14", "36", "104", "105A", "105B", "106", "8L", "8M"),
+    ),
     ("Violence against the person", "Stalking and harassment", ("8Q", "8R", "8S", "9A", "9B")),
     ("Sexual offences", "Rape", ("19C", "19D", "19E", "19F", "19G", "19H")),
-    ("Sexual offences", "Other sexual offences", ("17A", "17B", "20", "20A", "20B", "21", "22A", "22B", "23", "24", "70", "71", "72", "73", "88A", "88C", "88D", "88E")),
+    (
+        "Sexual offences",
+        "Other sexual offences",
+        ("17A", "17B", "20", "20A", "20B", "21", "22A", "22B", "23", "24", "70", "71", "72", "73", "88A", "88C", "88D", "88E"),
+    ),
     ("Robbery", "Robbery of personal property", ("34B",)),
     ("Robbery", "Robbery of business property", ("34A",)),
     ("Theft offences", "Domestic burglary", ("28", "28E", "28F", "28G", "28H", "29A", "28A", "28B", "28C", "28D", "29")),
@@ -727,7 +754,11 @@ _CODES_BY_SUBGROUP: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("Drug offences", "Possession of drugs", ("92D",)),
     ("Possession of weapons offences", "Possession of weapons offences", ("10A", "10B", "10C", "10D", "81", "90")),
     ("Public order offences", "Public order offences", ("62A", "66", "802")),
-    ("Miscellaneous crimes against society", "Miscellaneous crimes", ("15", "26", "27", "33", "33A", "60", "61", "61A", "67", "69", "76", "79", "80", "83", "86", "95", "96", "99", "814")),
+    (
+        "Miscellaneous crimes against society",
+        "Miscellaneous crimes",
+        ("15", "26", "27", "33", "33A", "60", "61", "61A", "67", "69", "76", "79", "80", "83", "86", "95", "96", "99", "814"),
+    ),
 )
 _EXPIRED_CODES = frozenset({"28A", "28B", "28C", "28D", "29", "31"})
 

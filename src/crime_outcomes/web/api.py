@@ -24,8 +24,18 @@ from crime_outcomes.web.params import ORDERS, SORT_KEYS, BadParameter, View, par
 from crime_outcomes.web.tables import FORMATS
 
 TABLES = (
-    "forces", "national-years", "national-offences", "force-years", "force-offences", "force-notable", "force-similar",
-    "offence-forces", "offence-years", "compare", "outcome-types", "offence-codes",
+    "forces",
+    "national-years",
+    "national-offences",
+    "force-years",
+    "force-offences",
+    "force-notable",
+    "force-similar",
+    "offence-forces",
+    "offence-years",
+    "compare",
+    "outcome-types",
+    "offence-codes",
 )
 """Tables the data page offers in every format; /data/{table}.{format}."""
 
@@ -77,9 +87,7 @@ def api_national(request: Request) -> Response:
 
 
 def api_forces(request: Request) -> Response:
-    return json_response([
-        {**f.to_json(), "page": f"/force/{f.slug}", "story": f"/api/story?force={f.slug}"} for f in force_refs()
-    ])
+    return json_response([{**f.to_json(), "page": f"/force/{f.slug}", "story": f"/api/story?force={f.slug}"} for f in force_refs()])
 
 
 def api_offences(request: Request) -> Response:
@@ -133,14 +141,27 @@ def view_parameters(years: list[str], recorded_crime_years: list[str] | None = N
     year_schema: dict[str, Any] = {"type": "string", "enum": list(years)} if years else {"type": "string"}
     pers = list(PERS) if recorded_crime_years else ["outcomes"]
     return [
-        _param("outcome", "Outcome type 1-22, several separated by commas (2,3), or a group: " + ", ".join(OUTCOME_GROUPS) + ". Default 8.",
-               {"anyOf": [{"type": "string", "pattern": OUTCOME_PATTERN}, {"type": "string", "enum": list(OUTCOME_GROUPS)}], "examples": ["8", "2,3", "out-of-court"]}),
+        _param(
+            "outcome",
+            "Outcome type 1-22, several separated by commas (2,3), or a group: " + ", ".join(OUTCOME_GROUPS) + ". Default 8.",
+            {
+                "anyOf": [{"type": "string", "pattern": OUTCOME_PATTERN}, {"type": "string", "enum": list(OUTCOME_GROUPS)}],
+                "examples": ["8", "2,3", "out-of-court"],
+            },
+        ),
         _param("from", "First financial year, e.g. 2014/15 (default: the first loaded). Loaded: " + ", ".join(years) + ".", year_schema),
         _param("to", "Last financial year (default: the last loaded).", year_schema),
-        _param("basis", "closed (default: investigations closed in the period) or recorded (crimes recorded in the period).",
-               {"type": "string", "enum": list(BASES)}),
-        _param("per", "Denominator: outcomes (default, all outcomes types 1-22) or recorded-crime (needs the police force area table "
-               "for every year of the period).", {"type": "string", "enum": pers}),
+        _param(
+            "basis",
+            "closed (default: investigations closed in the period) or recorded (crimes recorded in the period).",
+            {"type": "string", "enum": list(BASES)},
+        ),
+        _param(
+            "per",
+            "Denominator: outcomes (default, all outcomes types 1-22) or recorded-crime (needs the police force area table "
+            "for every year of the period).",
+            {"type": "string", "enum": pers},
+        ),
     ]
 
 
@@ -160,9 +181,31 @@ STORY_SCHEMA: dict[str, Any] = {
     "description": "The story JSON, schema_version 1.x, exactly as `crime-outcomes story --format json` prints it. "
     "Each key is defined in its `definitions` object.",
     "required": [
-        "schema_version", "definitions", "force", "outcome", "period", "basis", "per", "count", "denominator", "share",
-        "ci95", "national", "rank", "funnel", "by_year", "change", "offences", "notable", "largest_shares",
-        "forces_compared", "missing", "lines", "caveats", "source", "generated_by",
+        "schema_version",
+        "definitions",
+        "force",
+        "outcome",
+        "period",
+        "basis",
+        "per",
+        "count",
+        "denominator",
+        "share",
+        "ci95",
+        "national",
+        "rank",
+        "funnel",
+        "by_year",
+        "change",
+        "offences",
+        "notable",
+        "largest_shares",
+        "forces_compared",
+        "missing",
+        "lines",
+        "caveats",
+        "source",
+        "generated_by",
     ],
     "properties": {
         "schema_version": {"type": "string"},
@@ -181,7 +224,13 @@ STORY_SCHEMA: dict[str, Any] = {
         "funnel": {"type": ["object", "null"]},
         "by_year": {"type": "array", "items": {"type": "object", "required": ["year", "count", "denominator", "share", "national_share"]}},
         "change": {"type": ["object", "null"]},
-        "offences": {"type": "array", "items": {"type": "object", "required": ["code", "description", "count", "national_count", "share_of_national", "serious", "rules"]}},
+        "offences": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["code", "description", "count", "national_count", "share_of_national", "serious", "rules"],
+            },
+        },
         "notable": {"type": "array", "items": {"type": "object"}},
         "largest_shares": {"type": "array", "items": {"type": "object"}},
         "forces_compared": {"type": "array", "items": {"type": "object"}},
@@ -189,7 +238,10 @@ STORY_SCHEMA: dict[str, Any] = {
         "lines": {"type": "array", "items": {"type": "string"}},
         "caveats": {"type": "array", "items": {"type": "string"}},
         "percent_places": {"type": "integer", "minimum": 0, "maximum": 2},
-        "annotations": {"type": "array", "items": {"type": "object", "required": ["scope", "id", "forces", "years", "basis", "what", "source", "link"]}},
+        "annotations": {
+            "type": "array",
+            "items": {"type": "object", "required": ["scope", "id", "forces", "years", "basis", "what", "source", "link"]},
+        },
         "glossary": {"type": "object", "required": ["definition", "outcomes"]},
         "source": {"type": "object"},
         "generated_by": {"type": "object"},
@@ -200,9 +252,13 @@ FORCE_SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": ["name", "display", "slug", "kind", "country", "page", "story"],
     "properties": {
-        "name": {"type": "string"}, "display": {"type": "string"}, "slug": {"type": "string"},
-        "kind": {"type": "string", "enum": ["territorial", "non-territorial"]}, "country": {"type": ["string", "null"]},
-        "page": {"type": "string"}, "story": {"type": "string"},
+        "name": {"type": "string"},
+        "display": {"type": "string"},
+        "slug": {"type": "string"},
+        "kind": {"type": "string", "enum": ["territorial", "non-territorial"]},
+        "country": {"type": ["string", "null"]},
+        "page": {"type": "string"},
+        "story": {"type": "string"},
     },
 }
 
@@ -210,8 +266,12 @@ OFFENCE_SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": ["code", "description", "group", "subgroup", "expired", "latest_year", "page"],
     "properties": {
-        "code": {"type": "string"}, "description": {"type": ["string", "null"]}, "group": {"type": ["string", "null"]},
-        "subgroup": {"type": ["string", "null"]}, "expired": {"type": "boolean"}, "latest_year": {"type": ["string", "null"]},
+        "code": {"type": "string"},
+        "description": {"type": ["string", "null"]},
+        "group": {"type": ["string", "null"]},
+        "subgroup": {"type": ["string", "null"]},
+        "expired": {"type": "boolean"},
+        "latest_year": {"type": ["string", "null"]},
         "page": {"type": "string"},
     },
 }
@@ -225,7 +285,10 @@ OFFENCE_VIEW_SCHEMA: dict[str, Any] = {
         "national": {"type": "object", "required": ["count", "denominator", "share"]},
         "serious": {"type": "boolean"},
         "rules": {"type": "array", "items": {"type": "object", "required": ["id", "label"]}},
-        "forces": {"type": "array", "items": {"type": "object", "required": ["force", "slug", "count", "denominator", "share", "share_of_national"]}},
+        "forces": {
+            "type": "array",
+            "items": {"type": "object", "required": ["force", "slug", "count", "denominator", "share", "share_of_national"]},
+        },
         "by_year": {"type": "array", "items": {"type": "object", "required": ["year", "count", "denominator", "share"]}},
     },
 }
@@ -234,7 +297,10 @@ OUTCOME_TYPES_SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": ["types", "groups"],
     "properties": {
-        "types": {"type": "array", "items": {"type": "object", "required": ["type", "label", "group", "in_all_outcomes", "note", "glossary"]}},
+        "types": {
+            "type": "array",
+            "items": {"type": "object", "required": ["type", "label", "group", "in_all_outcomes", "note", "glossary"]},
+        },
         "groups": {"type": "object", "additionalProperties": {"type": "object", "required": ["types", "label", "is"]}},
     },
 }
@@ -245,11 +311,19 @@ def _json_content(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 def _responses(ok: dict[str, Any], *, bad: bool = True, missing: bool = False, media: str = "application/json") -> dict[str, Any]:
-    out: dict[str, Any] = {"200": {"description": "OK", "content": {media: {"schema": ok}} if media != "application/json" else _json_content(ok)}}
+    out: dict[str, Any] = {
+        "200": {"description": "OK", "content": {media: {"schema": ok}} if media != "application/json" else _json_content(ok)}
+    }
     if bad:
-        out["400"] = {"description": "A bad parameter: the body names it and the allowed values.", "content": _json_content({"$ref": "#/components/schemas/Error"})}
+        out["400"] = {
+            "description": "A bad parameter: the body names it and the allowed values.",
+            "content": _json_content({"$ref": "#/components/schemas/Error"}),
+        }
     if missing:
-        out["404"] = {"description": "Unknown force or offence code, or no outcomes for it in the period.", "content": _json_content({"$ref": "#/components/schemas/Error"})}
+        out["404"] = {
+            "description": "Unknown force or offence code, or no outcomes for it in the period.",
+            "content": _json_content({"$ref": "#/components/schemas/Error"}),
+        }
     return out
 
 
@@ -266,7 +340,12 @@ def _page_responses(*, bad: bool = True, missing: bool = False) -> dict[str, Any
 def openapi_schema(years: list[str], recorded_crime_years: list[str] | None = None) -> dict[str, Any]:
     """The hand-written OpenAPI 3.1 description of the API, the pages and the downloads, for the years loaded."""
     view = view_parameters(years, recorded_crime_years)
-    force_q = _param("force", "Force slug or name, matched forgivingly (west-midlands, West Midlands Police, Met).", {"type": "string", "examples": ["west-midlands"]}, required=True)
+    force_q = _param(
+        "force",
+        "Force slug or name, matched forgivingly (west-midlands, West Midlands Police, Met).",
+        {"type": "string", "examples": ["west-midlands"]},
+        required=True,
+    )
     code_q = _param("code", "Offence code as published, e.g. 8N or 1/4.1/4.10/4.2.", {"type": "string", "examples": ["8N"]}, required=True)
     sort_q = [
         _param("sort", "Column to sort the all-forces table by.", {"type": "string", "enum": list(SORT_KEYS)}),
@@ -281,84 +360,166 @@ def openapi_schema(years: list[str], recorded_crime_years: list[str] | None = No
             "(Open Government Licence v3.0). Read-only: every endpoint is GET and none accepts SQL.",
         },
         "paths": {
-            "/api/story": {"get": {
-                "summary": "The force story (same JSON as `crime-outcomes story --format json`)",
-                "operationId": "story",
-                "parameters": [force_q, *view],
-                "responses": _responses(STORY_SCHEMA, missing=True),
-            }},
-            "/api/national": {"get": {
-                "summary": "The England and Wales story (same JSON as `crime-outcomes story --national --format json`)",
-                "operationId": "national",
-                "parameters": view,
-                "responses": _responses(STORY_SCHEMA),
-            }},
-            "/api/forces": {"get": {
-                "summary": "The 44 forces of England and Wales", "operationId": "forces", "parameters": [],
-                "responses": _responses({"type": "array", "items": FORCE_SCHEMA}, bad=False),
-            }},
-            "/api/offences": {"get": {
-                "summary": "Every offence code in the store", "operationId": "offences", "parameters": [],
-                "responses": _responses({"type": "array", "items": OFFENCE_SCHEMA}, bad=False),
-            }},
-            "/api/offence": {"get": {
-                "summary": "One offence: which forces gave the outcome for it, and the national series (same JSON as `crime-outcomes offence CODE --format json`)",
-                "operationId": "offence",
-                "parameters": [code_q, *view],
-                "responses": _responses(OFFENCE_VIEW_SCHEMA, missing=True),
-            }},
-            "/api/outcome-types": {"get": {
-                "summary": "Outcome types 0-22 and the named groups", "operationId": "outcomeTypes", "parameters": [],
-                "responses": _responses(OUTCOME_TYPES_SCHEMA, bad=False),
-            }},
-            "/data/{table}.{format}": {"get": {
-                "summary": "A table as CSV, XLSX or JSON (force tables need force, offence tables need code, compare needs force repeated)",
-                "operationId": "download",
-                "parameters": [
-                    _param("table", "Which table.", {"type": "string", "enum": list(TABLES)}, required=True, where="path"),
-                    _param("format", "csv, xlsx or json.", {"type": "string", "enum": list(FORMATS)}, required=True, where="path"),
-                    _param("force", "Force slug (force-* tables; repeat for compare).", {"type": "string"}),
-                    _param("code", "Offence code (offence-* tables).", {"type": "string"}),
-                    *view,
-                ],
-                "responses": {
-                    "200": {"description": "The table", "content": {
-                        "text/csv": {"schema": {"type": "string"}},
-                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {"schema": {"type": "string", "contentMediaType": "application/octet-stream"}},
-                        "application/json": {"schema": {"type": "object", "required": ["table", "columns", "rows"]}},
-                    }},
-                    "400": {"description": "A bad or missing parameter", "content": _json_content({"$ref": "#/components/schemas/Error"})},
-                    "404": {"description": "Unknown force or offence", "content": _json_content({"$ref": "#/components/schemas/Error"})},
-                },
-            }},
-            "/data/pack/{slug}.zip": {"get": {
-                "summary": "A force's story pack as a zip (slug england-and-wales: the national pack)",
-                "operationId": "pack",
-                "parameters": [_param("slug", "Force slug, or england-and-wales", {"type": "string", "examples": ["west-midlands"]}, required=True, where="path"), *view],
-                "responses": {
-                    "200": {"description": "The pack", "content": {"application/zip": {"schema": {"type": "string", "contentMediaType": "application/zip"}}}},
-                    "400": {"description": "A bad parameter", "content": _json_content({"$ref": "#/components/schemas/Error"})},
-                    "404": {"description": "Unknown force, or packs not installed", "content": _json_content({"$ref": "#/components/schemas/Error"})},
-                },
-            }},
-            "/": {"get": {"summary": "National overview page", "operationId": "overviewPage", "parameters": [*view, *sort_q], "responses": _page_responses()}},
-            "/force/{slug}": {"get": {
-                "summary": "A force's page", "operationId": "forcePage",
-                "parameters": [_param("slug", "Force slug", {"type": "string", "examples": ["west-midlands"]}, required=True, where="path"), *view],
-                "responses": {**_page_responses(missing=True), "308": {"description": "Redirect to the force's canonical slug"}},
-            }},
-            "/offence/{code}": {"get": {
-                "summary": "An offence's page (the code may contain '/' and '.')", "operationId": "offencePage",
-                "parameters": [_param("code", "Offence code", {"type": "string", "examples": ["8N"]}, required=True, where="path"), *view],
-                "responses": _page_responses(missing=True),
-            }},
-            "/compare": {"get": {
-                "summary": "Forces side by side", "operationId": "comparePage",
-                "parameters": [_param("force", "Force slug; repeat for each force", {"type": "array", "items": {"type": "string"}}), *view],
-                "responses": _page_responses(missing=True),
-            }},
-            "/methodology": {"get": {"summary": "Definitions and caveats", "operationId": "methodologyPage", "parameters": view, "responses": _page_responses()}},
-            "/data": {"get": {"summary": "Every table to download", "operationId": "dataPage", "parameters": view, "responses": _page_responses()}},
+            "/api/story": {
+                "get": {
+                    "summary": "The force story (same JSON as `crime-outcomes story --format json`)",
+                    "operationId": "story",
+                    "parameters": [force_q, *view],
+                    "responses": _responses(STORY_SCHEMA, missing=True),
+                }
+            },
+            "/api/national": {
+                "get": {
+                    "summary": "The England and Wales story (same JSON as `crime-outcomes story --national --format json`)",
+                    "operationId": "national",
+                    "parameters": view,
+                    "responses": _responses(STORY_SCHEMA),
+                }
+            },
+            "/api/forces": {
+                "get": {
+                    "summary": "The 44 forces of England and Wales",
+                    "operationId": "forces",
+                    "parameters": [],
+                    "responses": _responses({"type": "array", "items": FORCE_SCHEMA}, bad=False),
+                }
+            },
+            "/api/offences": {
+                "get": {
+                    "summary": "Every offence code in the store",
+                    "operationId": "offences",
+                    "parameters": [],
+                    "responses": _responses({"type": "array", "items": OFFENCE_SCHEMA}, bad=False),
+                }
+            },
+            "/api/offence": {
+                "get": {
+                    "summary": "One offence: which forces gave the outcome for it, and the national series (same JSON as `crime-outcomes offence CODE --format json`)",
+                    "operationId": "offence",
+                    "parameters": [code_q, *view],
+                    "responses": _responses(OFFENCE_VIEW_SCHEMA, missing=True),
+                }
+            },
+            "/api/outcome-types": {
+                "get": {
+                    "summary": "Outcome types 0-22 and the named groups",
+                    "operationId": "outcomeTypes",
+                    "parameters": [],
+                    "responses": _responses(OUTCOME_TYPES_SCHEMA, bad=False),
+                }
+            },
+            "/data/{table}.{format}": {
+                "get": {
+                    "summary": "A table as CSV, XLSX or JSON (force tables need force, offence tables need code, compare needs force repeated)",
+                    "operationId": "download",
+                    "parameters": [
+                        _param("table", "Which table.", {"type": "string", "enum": list(TABLES)}, required=True, where="path"),
+                        _param("format", "csv, xlsx or json.", {"type": "string", "enum": list(FORMATS)}, required=True, where="path"),
+                        _param("force", "Force slug (force-* tables; repeat for compare).", {"type": "string"}),
+                        _param("code", "Offence code (offence-* tables).", {"type": "string"}),
+                        *view,
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "The table",
+                            "content": {
+                                "text/csv": {"schema": {"type": "string"}},
+                                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+                                    "schema": {"type": "string", "contentMediaType": "application/octet-stream"}
+                                },
+                                "application/json": {"schema": {"type": "object", "required": ["table", "columns", "rows"]}},
+                            },
+                        },
+                        "400": {
+                            "description": "A bad or missing parameter",
+                            "content": _json_content({"$ref": "#/components/schemas/Error"}),
+                        },
+                        "404": {
+                            "description": "Unknown force or offence",
+                            "content": _json_content({"$ref": "#/components/schemas/Error"}),
+                        },
+                    },
+                }
+            },
+            "/data/pack/{slug}.zip": {
+                "get": {
+                    "summary": "A force's story pack as a zip (slug england-and-wales: the national pack)",
+                    "operationId": "pack",
+                    "parameters": [
+                        _param(
+                            "slug",
+                            "Force slug, or england-and-wales",
+                            {"type": "string", "examples": ["west-midlands"]},
+                            required=True,
+                            where="path",
+                        ),
+                        *view,
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "The pack",
+                            "content": {"application/zip": {"schema": {"type": "string", "contentMediaType": "application/zip"}}},
+                        },
+                        "400": {"description": "A bad parameter", "content": _json_content({"$ref": "#/components/schemas/Error"})},
+                        "404": {
+                            "description": "Unknown force, or packs not installed",
+                            "content": _json_content({"$ref": "#/components/schemas/Error"}),
+                        },
+                    },
+                }
+            },
+            "/": {
+                "get": {
+                    "summary": "National overview page",
+                    "operationId": "overviewPage",
+                    "parameters": [*view, *sort_q],
+                    "responses": _page_responses(),
+                }
+            },
+            "/force/{slug}": {
+                "get": {
+                    "summary": "A force's page",
+                    "operationId": "forcePage",
+                    "parameters": [
+                        _param("slug", "Force slug", {"type": "string", "examples": ["west-midlands"]}, required=True, where="path"),
+                        *view,
+                    ],
+                    "responses": {**_page_responses(missing=True), "308": {"description": "Redirect to the force's canonical slug"}},
+                }
+            },
+            "/offence/{code}": {
+                "get": {
+                    "summary": "An offence's page (the code may contain '/' and '.')",
+                    "operationId": "offencePage",
+                    "parameters": [
+                        _param("code", "Offence code", {"type": "string", "examples": ["8N"]}, required=True, where="path"),
+                        *view,
+                    ],
+                    "responses": _page_responses(missing=True),
+                }
+            },
+            "/compare": {
+                "get": {
+                    "summary": "Forces side by side",
+                    "operationId": "comparePage",
+                    "parameters": [
+                        _param("force", "Force slug; repeat for each force", {"type": "array", "items": {"type": "string"}}),
+                        *view,
+                    ],
+                    "responses": _page_responses(missing=True),
+                }
+            },
+            "/methodology": {
+                "get": {
+                    "summary": "Definitions and caveats",
+                    "operationId": "methodologyPage",
+                    "parameters": view,
+                    "responses": _page_responses(),
+                }
+            },
+            "/data": {
+                "get": {"summary": "Every table to download", "operationId": "dataPage", "parameters": view, "responses": _page_responses()}
+            },
         },
         "components": {"schemas": {"Error": ERROR_SCHEMA}},
     }

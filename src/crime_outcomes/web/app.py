@@ -38,18 +38,20 @@ from crime_outcomes.web.params import BadParameter
 
 log = logging.getLogger("crime_outcomes.web")
 
-CONTENT_SECURITY_POLICY = "; ".join([
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "img-src 'self' data:",
-    "font-src 'self'",
-    "connect-src 'self'",
-    "object-src 'none'",
-    "base-uri 'none'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-])
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
 
 SECURITY_HEADERS: dict[str, str] = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
@@ -71,10 +73,10 @@ EMBED_HEADERS: dict[str, str] = {
 LOOPBACK_HOSTS = ["127.0.0.1", "localhost", "::1", "[::1]"]
 
 SERVER_ERROR_PAGE = (
-    "<!doctype html><html lang=\"en-GB\"><head><meta charset=\"utf-8\"><title>Server error – crime-outcomes</title>"
-    "<link rel=\"stylesheet\" href=\"/static/app.css\"></head><body><main id=\"main\"><h1>Something went wrong</h1>"
+    '<!doctype html><html lang="en-GB"><head><meta charset="utf-8"><title>Server error – crime-outcomes</title>'
+    '<link rel="stylesheet" href="/static/app.css"></head><body><main id="main"><h1>Something went wrong</h1>'
     "<p>This is a bug in crime-outcomes, not a problem with your request. It has been logged.</p>"
-    "<p><a href=\"/\">Back to the overview</a></p></main></body></html>"
+    '<p><a href="/">Back to the overview</a></p></main></body></html>'
 )
 
 
@@ -225,7 +227,10 @@ async def http_error(request: Request, exc: Exception) -> Response:
         response = _json({"error": "not found" if exc.status_code == 404 else "http error", "message": message}, exc.status_code)
     else:
         response = pages.error_page(
-            request, exc.status_code, "Not found" if exc.status_code == 404 else "Request not allowed", message,
+            request,
+            exc.status_code,
+            "Not found" if exc.status_code == 404 else "Request not allowed",
+            message,
             help_text=READER_HELP.get(exc.status_code),
         )
     response.headers.update(headers)

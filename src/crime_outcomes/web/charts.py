@@ -36,18 +36,66 @@ def render_lock() -> threading.RLock:
     """The lock every chart drawing in this process holds (packs draw charts too)."""
     return _RENDER_LOCK
 
+
 # SVG presentation attributes: CSS properties that may be written as attributes of the same name.
-PRESENTATION = frozenset({
-    "alignment-baseline", "baseline-shift", "clip-path", "clip-rule", "color", "color-interpolation",
-    "color-interpolation-filters", "color-rendering", "cursor", "direction", "display", "dominant-baseline",
-    "fill", "fill-opacity", "fill-rule", "filter", "flood-color", "flood-opacity", "font-family", "font-size",
-    "font-size-adjust", "font-stretch", "font-style", "font-variant", "font-weight", "image-rendering",
-    "letter-spacing", "lighting-color", "marker-end", "marker-mid", "marker-start", "mask", "opacity",
-    "overflow", "paint-order", "pointer-events", "shape-rendering", "stop-color", "stop-opacity", "stroke",
-    "stroke-dasharray", "stroke-dashoffset", "stroke-linecap", "stroke-linejoin", "stroke-miterlimit",
-    "stroke-opacity", "stroke-width", "text-anchor", "text-decoration", "text-rendering", "unicode-bidi",
-    "visibility", "word-spacing", "writing-mode",
-})
+PRESENTATION = frozenset(
+    {
+        "alignment-baseline",
+        "baseline-shift",
+        "clip-path",
+        "clip-rule",
+        "color",
+        "color-interpolation",
+        "color-interpolation-filters",
+        "color-rendering",
+        "cursor",
+        "direction",
+        "display",
+        "dominant-baseline",
+        "fill",
+        "fill-opacity",
+        "fill-rule",
+        "filter",
+        "flood-color",
+        "flood-opacity",
+        "font-family",
+        "font-size",
+        "font-size-adjust",
+        "font-stretch",
+        "font-style",
+        "font-variant",
+        "font-weight",
+        "image-rendering",
+        "letter-spacing",
+        "lighting-color",
+        "marker-end",
+        "marker-mid",
+        "marker-start",
+        "mask",
+        "opacity",
+        "overflow",
+        "paint-order",
+        "pointer-events",
+        "shape-rendering",
+        "stop-color",
+        "stop-opacity",
+        "stroke",
+        "stroke-dasharray",
+        "stroke-dashoffset",
+        "stroke-linecap",
+        "stroke-linejoin",
+        "stroke-miterlimit",
+        "stroke-opacity",
+        "stroke-width",
+        "text-anchor",
+        "text-decoration",
+        "text-rendering",
+        "unicode-bidi",
+        "visibility",
+        "word-spacing",
+        "writing-mode",
+    }
+)
 
 _STYLE_ATTR = re.compile(r'\sstyle="([^"]*)"')
 _STYLE_ELEMENT = re.compile(r"<style[^>]*>(.*?)</style>", re.DOTALL)
@@ -101,10 +149,7 @@ def csp_safe_svg(svg: str) -> str:
 def accessible_svg(svg: str, *, chart_id: str, title: str, desc: str) -> str:
     """Mark the SVG as one image named by its title and described by its alt text; make it scale."""
     title_id, desc_id = f"{chart_id}-title", f"{chart_id}-desc"
-    label = (
-        f'<title id="{title_id}">{html.escape(title)}</title>'
-        f'<desc id="{desc_id}">{html.escape(desc)}</desc>'
-    )
+    label = f'<title id="{title_id}">{html.escape(title)}</title><desc id="{desc_id}">{html.escape(desc)}</desc>'
 
     def opening(m: re.Match[str]) -> str:
         attrs = re.sub(r'\s(width|height)="[^"]*"', "", m.group(1))
@@ -146,9 +191,7 @@ def iframe_snippet(url: str, chart: InlineChart) -> str:
     """The HTML a news site pastes to show the chart's embed page: sized for the chart, loaded when scrolled to."""
     title = html.escape(chart.title, quote=True)
     src = html.escape(url, quote=True)
-    return (
-        f'<iframe src="{src}" title="{title}" width="100%" height="{frame_height(chart)}" loading="lazy"></iframe>'
-    )
+    return f'<iframe src="{src}" title="{title}" width="100%" height="{frame_height(chart)}" loading="lazy"></iframe>'
 
 
 def _inline(chart: pack_charts.Chart, prefix: str) -> InlineChart:
@@ -172,8 +215,12 @@ def year_chart(story_json: dict[str, Any], prefix: str, scale_top: float | None 
     years = story_json["by_year"]
     with _RENDER_LOCK:
         chart = pack_charts.year_series_chart(
-            [y["year"] for y in years], [y["share"] for y in years], [y["national_share"] for y in years],
-            force_label=label, outcome_label=story_json["outcome"]["label"], counts=[y["count"] for y in years],
+            [y["year"] for y in years],
+            [y["share"] for y in years],
+            [y["national_share"] for y in years],
+            force_label=label,
+            outcome_label=story_json["outcome"]["label"],
+            counts=[y["count"] for y in years],
             scale_top=scale_top,
         )
         return _inline(chart, prefix)
@@ -210,7 +257,9 @@ def bar_chart(
         f'<text x="8" y="22" font-size="15" font-weight="bold" fill="{pack_charts.TEXT_COLOUR}" font-family="{font}">{title_spans}</text>',
     ]
     if not rows:
-        parts.append(f'<text x="8" y="{top + 16}" font-size="13" fill="{pack_charts.MUTED_COLOUR}" font-family="{font}">None in this period</text>')
+        parts.append(
+            f'<text x="8" y="{top + 16}" font-size="13" fill="{pack_charts.MUTED_COLOUR}" font-family="{font}">None in this period</text>'
+        )
     for i, (label, value) in enumerate(rows):
         y = top + i * (bar_h + gap)
         w = max(0.0, value) / biggest * plot_w
@@ -241,4 +290,14 @@ def counts_alt(kind: str, rows: Sequence[tuple[str, float]], value_text: Sequenc
     return f"{kind}: " + "; ".join(f"{label}: {text}" for (label, _), text in zip(rows, value_text, strict=False)) + "."
 
 
-__all__ = ["InlineChart", "accessible_svg", "frame_height", "iframe_snippet", "bar_chart", "counts_alt", "csp_safe_svg", "story_charts", "year_chart"]
+__all__ = [
+    "InlineChart",
+    "accessible_svg",
+    "frame_height",
+    "iframe_snippet",
+    "bar_chart",
+    "counts_alt",
+    "csp_safe_svg",
+    "story_charts",
+    "year_chart",
+]

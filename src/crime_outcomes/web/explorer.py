@@ -121,6 +121,7 @@ def force_refs() -> list[ForceRef]:
     rows.sort(key=lambda f: (f.kind != TERRITORIAL, f.name))
     return [ForceRef(f.name, display_name(f.name), f.slug, f.kind, f.country or None) for f in rows]
 
+
 class Explorer:
     """The store behind the app, its fixed facts, and the cached views."""
 
@@ -211,12 +212,14 @@ class Explorer:
         out = []
         for code in self.codes:
             label = self.labels.get(code)
-            out.append({
-                "code": code,
-                "description": label.description if label else None,
-                "group": label.group if label else None,
-                "subgroup": label.subgroup if label else None,
-                "expired": label.expired_any if label else False,
-                "latest_year": label.year if label else None,
-            })
+            out.append(
+                {
+                    "code": code,
+                    "description": label.description if label else None,
+                    "group": label.group if label else None,
+                    "subgroup": label.subgroup if label else None,
+                    "expired": label.expired_any if label else False,
+                    "latest_year": label.year if label else None,
+                }
+            )
         return out

@@ -110,8 +110,14 @@ def ratio_text(value: float | None) -> str:
 
 ENV.filters.update(number=number, pct1=pct1, interval=interval, pct_at=pct_at, interval_at=interval_at, ratio=ratio_text)
 ENV.globals.update(
-    version=__version__, offence_url=offence_url, glossary_url=glossary_url, rank_text=rank_text, ordinal=ordinal, definitions=DEFINITIONS,
-    reader_notes=READER_NOTES, iframe_snippet=iframe_snippet,
+    version=__version__,
+    offence_url=offence_url,
+    glossary_url=glossary_url,
+    rank_text=rank_text,
+    ordinal=ordinal,
+    definitions=DEFINITIONS,
+    reader_notes=READER_NOTES,
+    iframe_snippet=iframe_snippet,
 )
 
 
@@ -132,12 +138,26 @@ NAV = [("/", "Overview"), ("/compare", "Compare forces"), ("/glossary", "Glossar
 
 
 def error_page(
-    request: Request, status: int, title: str, message: str, *, parameter: str | None = None, allowed: list[str] | None = None,
+    request: Request,
+    status: int,
+    title: str,
+    message: str,
+    *,
+    parameter: str | None = None,
+    allowed: list[str] | None = None,
     help_text: str | None = None,
 ) -> HTMLResponse:
     """An error in a reader's words: what went wrong, and what they can do about it (``help_text``)."""
     return render(
-        request, "error.html", status, title=title, message=message, parameter=parameter, allowed=allowed or [], view=None, form=None,
+        request,
+        "error.html",
+        status,
+        title=title,
+        message=message,
+        parameter=parameter,
+        allowed=allowed or [],
+        view=None,
+        form=None,
         help_text=help_text,
     )
 
@@ -186,7 +206,14 @@ VERDICT_ORDER = {v: i for i, v in enumerate(stats.VERDICTS)}
 
 def sorted_forces(rows: list[dict[str, Any]], key: str, order: str) -> list[dict[str, Any]]:
     """Sort the all-forces table; missing values always last."""
-    field = {"force": "force", "count": "count", "denominator": "denominator", "share": "share", "rank": "rank_by_share", "verdict": "verdict"}[key]
+    field = {
+        "force": "force",
+        "count": "count",
+        "denominator": "denominator",
+        "share": "share",
+        "rank": "rank_by_share",
+        "verdict": "verdict",
+    }[key]
 
     def value(row: dict[str, Any]) -> Any:
         v = row[field]
@@ -221,9 +248,17 @@ def overview(request: Request) -> Response:
     sj = ex.story_json(None, view)
     rows = sorted_forces(tb.forces_table(sj).records(), sort, order)
     return render(
-        request, "overview.html", view=view, story=sj, charts=charts_for(ex, None, view, sj), forces=rows,
-        sort=sort, order=order, form=form_context(ex, view, "/", [("sort", sort), ("order", order)]),
-        force_choices=force_refs(), offence_choices=ex.offences_json(),
+        request,
+        "overview.html",
+        view=view,
+        story=sj,
+        charts=charts_for(ex, None, view, sj),
+        forces=rows,
+        sort=sort,
+        order=order,
+        form=form_context(ex, view, "/", [("sort", sort), ("order", order)]),
+        force_choices=force_refs(),
+        offence_choices=ex.offences_json(),
     )
 
 
@@ -262,9 +297,17 @@ def force_page(request: Request) -> Response:
     compared = sorted_forces(tb.forces_table(sj).records(), "share", "desc")
     shown_offences = [o for o in sj["offences"] if o["count"] != 0]
     return render(
-        request, "force.html", view=view, story=sj, slug=canonical, charts=charts_for(ex, name, view, sj),
-        forces=compared, offences=shown_offences, hidden_offences=len(sj["offences"]) - len(shown_offences),
-        form=form_context(ex, view, f"/force/{canonical}"), similar=tb.similar_table(sj).records(),
+        request,
+        "force.html",
+        view=view,
+        story=sj,
+        slug=canonical,
+        charts=charts_for(ex, name, view, sj),
+        forces=compared,
+        offences=shown_offences,
+        hidden_offences=len(sj["offences"]) - len(shown_offences),
+        form=form_context(ex, view, f"/force/{canonical}"),
+        similar=tb.similar_table(sj).records(),
     )
 
 
@@ -280,14 +323,32 @@ def offence_charts(ex: Explorer, code: str, view: View, oj: dict[str, Any]) -> d
         force_text = [number(f["count"]) for f in top]
         what = f"{view.label} for offence {code}"
         return {
-            "years": replace(bar_chart(
-                f"{slug}-years", f"Share of outcomes that were {view.label}, England and Wales", year_rows, value_text=year_text,
-                alt=counts_alt(f"Bar chart of the share of all outcomes for offence {code} that were {view.label}, by year", year_rows, year_text),
-            ), embed="/embed/offence/years", embed_extra=f"&code={quote(code, safe='/')}", files=("svg",)),
-            "forces": replace(bar_chart(
-                f"{slug}-forces", f"Forces with the most {view.label} for this offence, {view.period}", force_rows, value_text=force_text,
-                alt=counts_alt(f"Bar chart of the forces with the most {what}, {view.period}, largest first", force_rows, force_text),
-            ), embed="/embed/offence/forces", embed_extra=f"&code={quote(code, safe='/')}", files=("svg",)),
+            "years": replace(
+                bar_chart(
+                    f"{slug}-years",
+                    f"Share of outcomes that were {view.label}, England and Wales",
+                    year_rows,
+                    value_text=year_text,
+                    alt=counts_alt(
+                        f"Bar chart of the share of all outcomes for offence {code} that were {view.label}, by year", year_rows, year_text
+                    ),
+                ),
+                embed="/embed/offence/years",
+                embed_extra=f"&code={quote(code, safe='/')}",
+                files=("svg",),
+            ),
+            "forces": replace(
+                bar_chart(
+                    f"{slug}-forces",
+                    f"Forces with the most {view.label} for this offence, {view.period}",
+                    force_rows,
+                    value_text=force_text,
+                    alt=counts_alt(f"Bar chart of the forces with the most {what}, {view.period}, largest first", force_rows, force_text),
+                ),
+                embed="/embed/offence/forces",
+                embed_extra=f"&code={quote(code, safe='/')}",
+                files=("svg",),
+            ),
         }
 
     return ex.cached(("offence-charts", code, view), make_charts)
@@ -332,9 +393,16 @@ def compare_page(request: Request) -> Response:
     chosen = {FORCES[n].slug for n in names}
     hidden: list[tuple[str, str]] = [("force", FORCES[n].slug) for n in names]
     return render(
-        request, "compare.html", view=view, stories=stories, charts=charts, names=names,
-        choices=[(f, f.slug in chosen) for f in force_refs()], max_compare=MAX_COMPARE,
-        slugs=[FORCES[n].slug for n in names], compare_extra="".join(f"&force={FORCES[n].slug}" for n in names),
+        request,
+        "compare.html",
+        view=view,
+        stories=stories,
+        charts=charts,
+        names=names,
+        choices=[(f, f.slug in chosen) for f in force_refs()],
+        max_compare=MAX_COMPARE,
+        slugs=[FORCES[n].slug for n in names],
+        compare_extra="".join(f"&force={FORCES[n].slug}" for n in names),
         form=form_context(ex, view, "/compare", hidden),
     )
 
@@ -358,8 +426,14 @@ def methodology(request: Request) -> Response:
     view = view_of(request)
     sj = ex.story_json(None, view)
     return render(
-        request, "methodology.html", view=view, story=sj, types=outcome_types_json()["types"],
-        groups=outcome_types_json()["groups"], rules=ex.rules.enabled_rules, rules_source=ex.rules.source,
+        request,
+        "methodology.html",
+        view=view,
+        story=sj,
+        types=outcome_types_json()["types"],
+        groups=outcome_types_json()["groups"],
+        rules=ex.rules.enabled_rules,
+        rules_source=ex.rules.source,
         reader_methodology=reader_methodology(),
         form=form_context(ex, view, "/methodology"),
     )
@@ -370,8 +444,13 @@ def glossary_page(request: Request) -> Response:
     view = view_of(request)
     glossary = load_glossary()
     return render(
-        request, "glossary.html", view=view, entries=list(glossary.outcomes.values()), groups=list(glossary.groups.values()),
-        published={t.number: t.label for t in OUTCOME_TYPES.values()}, unsourced_mark=UNSOURCED_MARK,
+        request,
+        "glossary.html",
+        view=view,
+        entries=list(glossary.outcomes.values()),
+        groups=list(glossary.groups.values()),
+        published={t.number: t.label for t in OUTCOME_TYPES.values()},
+        unsourced_mark=UNSOURCED_MARK,
     )
 
 
@@ -379,13 +458,21 @@ def data_page(request: Request) -> Response:
     ex = explorer_of(request)
     view = view_of(request)
     return render(
-        request, "data.html", view=view, forces=force_refs(), tables=TABLE_INFO,
+        request,
+        "data.html",
+        view=view,
+        forces=force_refs(),
+        tables=TABLE_INFO,
         form=form_context(ex, view, "/data"),
     )
 
 
 TABLE_INFO: list[tuple[str, str, str]] = [
-    ("forces", "All forces: count, denominator, share, interval, ranks, funnel verdict and limits, verdict against the widened limits, expected count and ratio", ""),
+    (
+        "forces",
+        "All forces: count, denominator, share, interval, ranks, funnel verdict and limits, verdict against the widened limits, expected count and ratio",
+        "",
+    ),
     ("national-years", "England and Wales by year", ""),
     ("national-offences", "England and Wales by offence", ""),
     ("force-years", "One force by year, with England and Wales beside it", "force"),

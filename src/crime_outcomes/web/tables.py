@@ -50,9 +50,30 @@ def _ci(ci: Sequence[float] | None) -> tuple[float | None, float | None]:
 
 def year_table(story_json: dict[str, Any], name: str) -> Table:
     """The year series: the force's figures and England and Wales beside them."""
-    cols = ("year", "count", "denominator", "share", "ci95_low", "ci95_high", "national_count", "national_denominator", "national_share", "missing_cells")
+    cols = (
+        "year",
+        "count",
+        "denominator",
+        "share",
+        "ci95_low",
+        "ci95_high",
+        "national_count",
+        "national_denominator",
+        "national_share",
+        "missing_cells",
+    )
     rows = [
-        (y["year"], y["count"], y["denominator"], y["share"], *_ci(y["ci95"]), y["national_count"], y["national_denominator"], y["national_share"], y["missing_cells"])
+        (
+            y["year"],
+            y["count"],
+            y["denominator"],
+            y["share"],
+            *_ci(y["ci95"]),
+            y["national_count"],
+            y["national_denominator"],
+            y["national_share"],
+            y["missing_cells"],
+        )
         for y in story_json["by_year"]
     ]
     who = story_json["force"]["display"]
@@ -60,8 +81,20 @@ def year_table(story_json: dict[str, Any], name: str) -> Table:
 
 
 OFFENCE_COLUMNS = (
-    "code", "description", "group", "subgroup", "expired", "count", "national_count", "share_of_national",
-    "force_denominator", "force_rate", "national_denominator", "national_rate", "serious", "rules",
+    "code",
+    "description",
+    "group",
+    "subgroup",
+    "expired",
+    "count",
+    "national_count",
+    "share_of_national",
+    "force_denominator",
+    "force_rate",
+    "national_denominator",
+    "national_rate",
+    "serious",
+    "rules",
 )
 
 
@@ -69,9 +102,20 @@ def offence_table(story_json: dict[str, Any], key: str, name: str) -> Table:
     """The offence breakdown (``key`` 'offences') or the notable offences (``key`` 'notable')."""
     rows = [
         (
-            o["code"], o["description"], o["group"], o["subgroup"], o["expired"], o["count"], o["national_count"],
-            o["share_of_national"], o["force_denominator"], o["force_rate"], o["national_denominator"], o["national_rate"],
-            o["serious"], "; ".join(r["id"] for r in o["rules"]),
+            o["code"],
+            o["description"],
+            o["group"],
+            o["subgroup"],
+            o["expired"],
+            o["count"],
+            o["national_count"],
+            o["share_of_national"],
+            o["force_denominator"],
+            o["force_rate"],
+            o["national_denominator"],
+            o["national_rate"],
+            o["serious"],
+            "; ".join(r["id"] for r in o["rules"]),
         )
         for o in story_json[key]
     ]
@@ -80,8 +124,26 @@ def offence_table(story_json: dict[str, Any], key: str, name: str) -> Table:
 
 
 FORCE_COLUMNS = (
-    "force", "slug", "kind", "count", "denominator", "share", "ci95_low", "ci95_high", "rank_by_share", "rank_by_count",
-    "small", "verdict", "national_share", "lower95", "upper95", "lower998", "upper998", "adjusted_verdict", "expected", "ratio",
+    "force",
+    "slug",
+    "kind",
+    "count",
+    "denominator",
+    "share",
+    "ci95_low",
+    "ci95_high",
+    "rank_by_share",
+    "rank_by_count",
+    "small",
+    "verdict",
+    "national_share",
+    "lower95",
+    "upper95",
+    "lower998",
+    "upper998",
+    "adjusted_verdict",
+    "expected",
+    "ratio",
 )
 
 
@@ -95,11 +157,26 @@ def forces_table(story_json: dict[str, Any], name: str = "forces") -> Table:
         limits = stats.funnel_limits(p0, c["denominator"]) if p0 is not None else None
         lim = (limits.lower95, limits.upper95, limits.lower998, limits.upper998) if limits else (None, None, None, None)
         slug = FORCES[c["force"]].slug if c["force"] in FORCES else None
-        rows.append((
-            c["force"], slug, c["kind"], c["count"], c["denominator"], c["share"], *_ci(c["ci95"]),
-            c["rank_by_share"], c["rank_by_count"], c["small"], c["verdict"], p0, *lim,
-            c.get("adjusted_verdict"), c.get("expected"), c.get("ratio"),
-        ))
+        rows.append(
+            (
+                c["force"],
+                slug,
+                c["kind"],
+                c["count"],
+                c["denominator"],
+                c["share"],
+                *_ci(c["ci95"]),
+                c["rank_by_share"],
+                c["rank_by_count"],
+                c["small"],
+                c["verdict"],
+                p0,
+                *lim,
+                c.get("adjusted_verdict"),
+                c.get("expected"),
+                c.get("ratio"),
+            )
+        )
     return Table(name, f"All forces: {story_json['outcome']['label']}, {_period(story_json)}", FORCE_COLUMNS, rows)
 
 
@@ -116,16 +193,49 @@ def similar_table(story_json: dict[str, Any], name: str = "force-similar") -> Ta
     similar = story_json.get("similar")
     if similar:
         verdict = ((story_json.get("funnel") or {}).get("adjusted") or {}).get("verdict")
-        rows.append((force["name"], force["slug"], True, None, story_json["count"], story_json["denominator"], story_json["share"], st.get("expected"), st.get("ratio"), verdict))
+        rows.append(
+            (
+                force["name"],
+                force["slug"],
+                True,
+                None,
+                story_json["count"],
+                story_json["denominator"],
+                story_json["share"],
+                st.get("expected"),
+                st.get("ratio"),
+                verdict,
+            )
+        )
         for f in similar["forces"]:
             slug = FORCES[f["force"]].slug if f["force"] in FORCES else None
-            rows.append((f["force"], slug, False, f["distance"], f["count"], f["denominator"], f["share"], f["expected"], f["ratio"], f["adjusted_verdict"]))
-    return Table(name, f"{force['display']} and the forces most like it: {story_json['outcome']['label']}, {_period(story_json)}", SIMILAR_COLUMNS, rows)
+            rows.append(
+                (
+                    f["force"],
+                    slug,
+                    False,
+                    f["distance"],
+                    f["count"],
+                    f["denominator"],
+                    f["share"],
+                    f["expected"],
+                    f["ratio"],
+                    f["adjusted_verdict"],
+                )
+            )
+    return Table(
+        name,
+        f"{force['display']} and the forces most like it: {story_json['outcome']['label']}, {_period(story_json)}",
+        SIMILAR_COLUMNS,
+        rows,
+    )
 
 
 def offence_forces_table(view_json: dict[str, Any], name: str = "offence-forces") -> Table:
     cols = ("force", "slug", "kind", "count", "denominator", "share", "share_of_national")
-    rows = [(f["force"], f["slug"], f["kind"], f["count"], f["denominator"], f["share"], f["share_of_national"]) for f in view_json["forces"]]
+    rows = [
+        (f["force"], f["slug"], f["kind"], f["count"], f["denominator"], f["share"], f["share_of_national"]) for f in view_json["forces"]
+    ]
     return Table(name, f"Offence {view_json['code']}: {view_json['outcome']['label']} by force", cols, rows)
 
 
@@ -137,16 +247,51 @@ def offence_years_table(view_json: dict[str, Any], name: str = "offence-years") 
 
 def compare_table(stories: Sequence[dict[str, Any]], name: str = "compare") -> Table:
     """Forces side by side: one row per force and year, then one row per force for the whole period."""
-    cols = ("force", "year", "count", "denominator", "share", "ci95_low", "ci95_high", "national_share", "rank_by_share", "rank_by_count", "verdict")
+    cols = (
+        "force",
+        "year",
+        "count",
+        "denominator",
+        "share",
+        "ci95_low",
+        "ci95_high",
+        "national_share",
+        "rank_by_share",
+        "rank_by_count",
+        "verdict",
+    )
     rows: list[tuple[Any, ...]] = []
     for s in stories:
         for y in s["by_year"]:
-            rows.append((s["force"]["name"], y["year"], y["count"], y["denominator"], y["share"], *_ci(y["ci95"]), y["national_share"], None, None, None))
+            rows.append(
+                (
+                    s["force"]["name"],
+                    y["year"],
+                    y["count"],
+                    y["denominator"],
+                    y["share"],
+                    *_ci(y["ci95"]),
+                    y["national_share"],
+                    None,
+                    None,
+                    None,
+                )
+            )
         rank = s["rank"] or {}
-        rows.append((
-            s["force"]["name"], _period(s), s["count"], s["denominator"], s["share"], *_ci(s["ci95"]), s["national"]["share"],
-            rank.get("by_share"), rank.get("by_count"), (s["funnel"] or {}).get("verdict"),
-        ))
+        rows.append(
+            (
+                s["force"]["name"],
+                _period(s),
+                s["count"],
+                s["denominator"],
+                s["share"],
+                *_ci(s["ci95"]),
+                s["national"]["share"],
+                rank.get("by_share"),
+                rank.get("by_count"),
+                (s["funnel"] or {}).get("verdict"),
+            )
+        )
     label = stories[0]["outcome"]["label"] if stories else ""
     return Table(name, f"Forces compared: {label}", cols, rows)
 
@@ -207,7 +352,11 @@ def to_xlsx(table: Table, meta: dict[str, Any] | None = None) -> bytes:
     for c, name in enumerate(table.columns):
         sheet.write_string(0, c, name, bold)
         sheet.set_column(c, c, max(10, min(40, len(name) + 2)))
-    share_cols = {i for i, n in enumerate(table.columns) if n in ("share", "national_share", "share_of_national", "force_rate", "national_rate") or n.startswith(("ci95", "lower", "upper"))}
+    share_cols = {
+        i
+        for i, n in enumerate(table.columns)
+        if n in ("share", "national_share", "share_of_national", "force_rate", "national_rate") or n.startswith(("ci95", "lower", "upper"))
+    }
     for r, row in enumerate(table.rows, start=1):
         for c, value in enumerate(row):
             if value is None:
@@ -226,7 +375,9 @@ def to_xlsx(table: Table, meta: dict[str, Any] | None = None) -> bytes:
     for i, (key, value) in enumerate((meta or {}).items(), start=2):
         notes.write_string(i, 0, str(key))
         notes.write_string(i, 1, safe_cell(json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else value))
-    notes.write_string(len(meta or {}) + 3, 0, "Source: Home Office, Police recorded crime and outcomes open data tables, Open Government Licence v3.0.")
+    notes.write_string(
+        len(meta or {}) + 3, 0, "Source: Home Office, Police recorded crime and outcomes open data tables, Open Government Licence v3.0."
+    )
     book.close()
     return buf.getvalue()
 
@@ -237,7 +388,14 @@ def _sheet_name(name: str) -> str:
 
 def filename(table: Table, view_params: dict[str, str], fmt: str, subject: str | None = None) -> str:
     """A descriptive, safe file name: forces-8-2017-18-2017-18-closed.csv."""
-    parts = [table.name, subject or "", view_params.get("outcome", ""), view_params.get("from", ""), view_params.get("to", ""), view_params.get("basis", "")]
+    parts = [
+        table.name,
+        subject or "",
+        view_params.get("outcome", ""),
+        view_params.get("from", ""),
+        view_params.get("to", ""),
+        view_params.get("basis", ""),
+    ]
     stem = "-".join(p for p in parts if p)
     stem = re.sub(r"[^A-Za-z0-9]+", "-", stem).strip("-").lower()[:120] or "table"
     return f"{stem}.{fmt}"
