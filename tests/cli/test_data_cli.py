@@ -57,6 +57,7 @@ def book(tmp_path: Path) -> Path:
     return write_outcomes_workbook(tmp_path / "prc-outcomes-open-data-mar2018-tables-200718.ods", ROWS, HEADERS_2019)
 
 
+@pytest.mark.slow
 def test_ingest_status_sql(tmp_path: Path, book: Path):
     db = tmp_path / "store.duckdb"
     done = run("ingest", str(book), db=db)
@@ -100,6 +101,7 @@ def test_empty_store_uses_the_sample_with_a_notice(tmp_path: Path):
     assert "2017/18 sample; expired offence codes absent" in table.stderr
 
 
+@pytest.mark.slow
 def test_export_and_migrate_commands(tmp_path: Path, book: Path):
     db = tmp_path / "store.duckdb"
     assert run("ingest", str(book), db=db).returncode == 0
@@ -149,6 +151,7 @@ def test_sql_reaches_nothing_but_the_store(tmp_path: Path, small_store: Path, qu
     assert not out.exists() and not other.exists() and not folder.exists()
 
 
+@pytest.mark.slow
 def test_sql_allow_files_opts_in(tmp_path: Path, small_store: Path):
     db = small_store
     secret = tmp_path / "data.csv"

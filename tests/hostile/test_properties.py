@@ -15,6 +15,7 @@ import re
 from pathlib import Path
 
 import pyarrow as pa
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -22,6 +23,8 @@ from crime_outcomes.normalise.forces import FORCES, canonical_force
 from crime_outcomes.normalise.rows import NormalisedSheet, normalise_sheet
 from crime_outcomes.readers.base import RawSheet
 from crime_outcomes.testing.workbooks import HEADERS_CURRENT
+
+pytestmark = pytest.mark.slow  # hypothesis searches: the full run keeps them, the inner loop leaves them out
 
 FIELDS = {
     "Financial Year": "2017/18",
