@@ -715,3 +715,15 @@ def test_greater_manchester_and_recorded_basis_caveats(tmp_path: Path) -> None:
         assert any(c.startswith("Greater Manchester could not supply data from July 2019") and "are affected" not in c for c in gm.caveats)
         assert not any("recorded-basis" in c for c in gm.caveats)  # closed basis: the recorded-basis gaps do not apply
         assert gm.to_json()["annotations"][0]["link"].startswith("https://www.gov.uk/")
+
+
+def test_text_figures_label_each_funnel_verdict(wm: Story) -> None:
+    """The lines judge the share against the widened limits; the figures table must not print the
+    binomial verdict as if it were the only one (West Midlands: inside the widened limits, below
+    the chance-alone 99.8% limit)."""
+    assert wm.funnel is not None and wm.funnel.adjusted is not None
+    assert wm.funnel.adjusted.verdict == "within limits" and wm.funnel.verdict == "below 99.8% limit"
+    rows = {line[:29].strip(): line[29:].strip() for line in render_text(wm).splitlines() if line.startswith("Funnel plot")}
+    assert rows["Funnel plot, widened limits"].startswith("within limits (95% limits ")
+    assert rows["Funnel plot, chance alone"].startswith("below 99.8% limit (95% limits ")
+    assert "Funnel plot" not in rows

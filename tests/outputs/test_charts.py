@@ -91,9 +91,9 @@ def test_offence_chart_top_ten_counts_and_serious_marker():
     assert "12,000" in texts and "3,000" in texts  # counts labelled, UK style
     assert "2,000" not in texts and "Offence 2" not in texts  # only the top ten
     assert "Offence 3 *" in texts
-    assert "* Marked serious by the seriousness rules (dark orange bars)." in texts
+    assert "* Marked notable by the seriousness rules (dark orange bars)." in texts
     assert "Offence 12: 12,000; Offence 11: 11,000" in chart.alt
-    assert "Offence 3: 3,000 (marked serious)" in chart.alt
+    assert "Offence 3: 3,000 (marked notable)" in chart.alt
     assert "None at all" not in chart.alt
 
 

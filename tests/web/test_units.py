@@ -79,6 +79,15 @@ def test_sort_and_outcome_options() -> None:
     rows = [{"force": "A", "share": None}, {"force": "B", "share": 0.2}, {"force": "C", "share": 0.5}]
     assert [r["force"] for r in sorted_forces(rows, "share", "desc")] == ["C", "B", "A"]
     assert [r["force"] for r in sorted_forces(rows, "share", "asc")] == ["B", "C", "A"]
+    # The funnel column sorts by the widened limits' verdict when the rows have one, as it shows.
+    verdicts = [
+        {"force": "A", "verdict": "below 99.8% limit", "adjusted_verdict": "within limits"},
+        {"force": "B", "verdict": "above 99.8% limit", "adjusted_verdict": "above 95% limit"},
+        {"force": "C", "verdict": "within limits", "adjusted_verdict": "above 99.8% limit"},
+    ]
+    assert [r["force"] for r in sorted_forces(verdicts, "verdict", "asc")] == ["C", "B", "A"]
+    no_estimate = [{**r, "adjusted_verdict": "no outcomes"} for r in verdicts]
+    assert [r["force"] for r in sorted_forces(no_estimate, "verdict", "asc")] == ["B", "C", "A"]
     selected = [v for v, _, s in outcome_options(parse_view({"outcome": "2,3"}, YEARS)) if s]
     assert selected == ["caution"]
     selected = [v for v, _, s in outcome_options(parse_view({"outcome": "community-resolution"}, YEARS)) if s]

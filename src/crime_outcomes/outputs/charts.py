@@ -479,7 +479,7 @@ def offence_chart(
     title = f"Offences most often dealt with by {outcome_label}"
     subtitle = f"{_cap(force_label)}, {period}: top {len(shown)} offences by number" if shown else f"{_cap(force_label)}, {period}"
     any_serious = any(o.serious for o in shown)
-    note = "* Marked serious by the seriousness rules (dark orange bars)." if any_serious else None
+    note = "* Marked notable by the seriousness rules (dark orange bars)." if any_serious else None
     rows = max(len(shown), 1)
     with chart_style():
         fig = _new_figure(1.45 + 0.36 * rows + (0.2 if note else 0))
@@ -518,7 +518,7 @@ def offence_chart(
 def _offence_alt(shown: Sequence[OffenceBar], force_label: str, outcome_label: str, period: str) -> str:
     if not shown:
         return f"Bar chart: {force_label} recorded no {outcome_label} in {period}."
-    items = "; ".join(f"{o.label}: {number(o.count)}{' (marked serious)' if o.serious else ''}" for o in shown)
+    items = "; ".join(f"{o.label}: {number(o.count)}{' (marked notable)' if o.serious else ''}" for o in shown)
     return (
         f"Bar chart of the {len(shown)} offences {force_label} most often dealt with by {outcome_label}, {period}, largest first. {items}."
     )
@@ -538,6 +538,17 @@ class FunnelPoint:
     @property
     def share(self) -> float | None:
         return stats.share(self.count, self.denominator)
+
+
+def _forces_subtitle(who: str | None, forces: int, period: str) -> str:
+    """'Kent and 43 other forces, 2017/18', or '44 forces, 2017/18' when no force is highlighted."""
+    return f"{_cap(who)} and {forces - 1} other forces, {period}" if who else f"{forces} forces, {period}"
+
+
+def _log_grid(xs: Sequence[float]) -> list[float]:
+    """200 points spaced evenly on a log scale from a little below the smallest x to a little above the largest."""
+    x_lo, x_hi = min(xs) / 1.6, max(xs) * 1.6
+    return [x_lo * (x_hi / x_lo) ** (k / 199) for k in range(200)]
 
 
 def funnel_chart(
@@ -564,12 +575,10 @@ def funnel_chart(
     if not pts:
         raise ValueError("a funnel plot needs at least one force with outcomes")
     title = f"{_cap(outcome_label)}: share of outcomes against volume"
-    who = highlight_label or highlight
-    subtitle = f"{_cap(who)} and {len(pts) - 1} other forces, {period}" if who else f"{len(pts)} forces, {period}"
+    subtitle = _forces_subtitle(highlight_label or highlight, len(pts), period)
     xs = [p.denominator for p in pts]
     ys = [float(p.share or 0.0) for p in pts]
-    x_lo, x_hi = min(xs) / 1.6, max(xs) * 1.6
-    grid = [x_lo * (x_hi / x_lo) ** (k / 199) for k in range(200)]
+    grid = _log_grid(xs)
     binomial = [stats.funnel_limits(national_share, max(1, round(n))) for n in grid]
     limits = binomial if tau2 is None else [adjusted_share_limits(national_share, max(1, round(n)), tau2) for n in grid]
     y_top = max(ys + [national_share]) * 1.12
@@ -588,7 +597,7 @@ def funnel_chart(
         )
         ax = fig.add_subplot()
         ax.set_xscale("log")
-        ax.set_xlim(x_lo, x_hi)
+        ax.set_xlim(grid[0], grid[-1])
         ax.set_ylim(y_bot, y_top)
         ax.yaxis.set_major_formatter(_pct_axis(_axis_places(y_top)))
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: _short_number(v)))
@@ -803,12 +812,10 @@ def ratio_chart(
     if not pts:
         raise ValueError("a ratio chart needs at least one force with an expected count")
     title = f"{_cap(outcome_label)}: actual against expected for the offences dealt with"
-    who = highlight_label or highlight
-    subtitle = f"{_cap(who)} and {len(pts) - 1} other forces, {period}" if who else f"{len(pts)} forces, {period}"
+    subtitle = _forces_subtitle(highlight_label or highlight, len(pts), period)
     xs = [p.expected for p in pts]
     ys = [float(p.share or 0.0) for p in pts]
-    x_lo, x_hi = min(xs) / 1.6, max(xs) * 1.6
-    grid = [x_lo * (x_hi / x_lo) ** (k / 199) for k in range(200)]
+    grid = _log_grid(xs)
     limits = [adjusted_ratio_limits(n, tau2) for n in grid]
     y_top = max(ys + [1.0]) * 1.12
     y_bot = max(0.0, min(ys + [1.0]) * 0.85)
@@ -819,7 +826,7 @@ def ratio_chart(
         _frame(fig, title, subtitle, RATIO_NOTE)
         ax = fig.add_subplot()
         ax.set_xscale("log")
-        ax.set_xlim(x_lo, x_hi)
+        ax.set_xlim(grid[0], grid[-1])
         ax.set_ylim(y_bot, y_top)
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:g}"))
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: _short_number(v)))

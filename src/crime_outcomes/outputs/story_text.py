@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from crime_outcomes.analysis.lines import lowest_position
 from crime_outcomes.analysis.model import Story
 from crime_outcomes.analysis.offence import OffenceView
+from crime_outcomes.analysis.stats import FunnelLimits
 from crime_outcomes.text import interval, md_escape, number, percent, rank_phrase, signed_points
 
 TEXT_OFFENCE_ROWS = 15
@@ -34,6 +35,12 @@ def _title(s: Story) -> str:
 
 def _denominator_label(s: Story) -> str:
     return "Recorded crimes" if s.per == "recorded-crime" else "All outcomes (types 1-22)"
+
+
+def _limits_detail(lim: FunnelLimits | None, pct: Callable[[float | None], str]) -> str:
+    if lim is None:
+        return ""
+    return f" (95% limits {pct(lim.lower95)} to {pct(lim.upper95)}; 99.8% limits {pct(lim.lower998)} to {pct(lim.upper998)})"
 
 
 def _figures(s: Story) -> list[tuple[str, str]]:
@@ -58,13 +65,13 @@ def _figures(s: Story) -> list[tuple[str, str]]:
         if s.rank.flagged_small:
             rows.append(("Too few to rank", ", ".join(s.rank.flagged_small)))
     if s.funnel is not None:
-        lim = s.funnel.limits
-        detail = (
-            f" (95% limits {_p2(lim.lower95)} to {_p2(lim.upper95)}; 99.8% limits {_p2(lim.lower998)} to {_p2(lim.upper998)})"
-            if lim
-            else ""
-        )
-        rows.append(("Funnel plot", s.funnel.verdict.value + detail))
+        # The story's words judge the share against the widened limits, so they come first and
+        # the binomial (chance-alone) limits are labelled as such.
+        adjusted = s.funnel.adjusted
+        if adjusted is not None:
+            rows.append(("Funnel plot, widened limits", adjusted.verdict + _limits_detail(adjusted.limits, _p2)))
+        label = "Funnel plot, chance alone" if adjusted is not None else "Funnel plot"
+        rows.append((label, s.funnel.verdict.value + _limits_detail(s.funnel.limits, _p2)))
     if s.change is not None:
         c = s.change
         pts = "–"

@@ -201,7 +201,7 @@ def form_context(ex: Explorer, view: View, action: str, hidden: list[tuple[str, 
 # ------------------------------------------------------------------------------ pages
 
 
-VERDICT_ORDER = {v: i for i, v in enumerate(stats.VERDICTS)}
+VERDICT_ORDER: dict[str, int] = {str(v): i for i, v in enumerate(stats.VERDICTS)}
 
 
 def sorted_forces(rows: list[dict[str, Any]], key: str, order: str) -> list[dict[str, Any]]:
@@ -215,12 +215,15 @@ def sorted_forces(rows: list[dict[str, Any]], key: str, order: str) -> list[dict
         "verdict": "verdict",
     }[key]
 
-    def value(row: dict[str, Any]) -> Any:
-        v = row[field]
-        return VERDICT_ORDER.get(v, 99) if field == "verdict" else v
+    if field == "verdict" and any(r.get("adjusted_verdict") not in (None, stats.VERDICT_NO_DATA) for r in rows):
+        field = "adjusted_verdict"  # the table shows, and the words use, the widened limits' verdict
 
-    present = [r for r in rows if r[field] is not None]
-    absent = [r for r in rows if r[field] is None]
+    def value(row: dict[str, Any]) -> Any:
+        v = row.get(field)
+        return VERDICT_ORDER.get(str(v), 99) if field.endswith("verdict") else v
+
+    present = [r for r in rows if r.get(field) is not None]
+    absent = [r for r in rows if r.get(field) is None]
     present.sort(key=lambda r: (value(r), r["force"]), reverse=order == "desc")
     return present + sorted(absent, key=lambda r: r["force"])
 
