@@ -232,8 +232,9 @@ def test_brief_figures_equal_story_json(west_midlands):
     assert f"| All crime outcomes | {uk_int(den)} | {uk_int(nat['denominator'])} |" in md
     assert f"| Share | {uk_pct(share)} | {uk_pct(nat['share'])} |" in md
     # 33rd highest of 43, read from the nearer end as the story's sentences read it.
-    assert f"| Rank by share (1 = highest) | 11th lowest of {sj['rank']['of']} | – |" in md and sj["rank"]["by_share"] == 33
-    assert f"| Funnel plot | {sj['funnel']['verdict']} | – |" in md
+    assert f"| Rank by share | 11th lowest of {sj['rank']['of']} | – |" in md and sj["rank"]["by_share"] == 33
+    assert f"| Funnel plot, chance alone | {sj['funnel']['verdict']} | – |" in md
+    assert f"| Funnel plot, limits widened for differences between forces | {sj['funnel']['adjusted']['verdict']} | – |" in md
     for line in sj["lines"]:
         assert md_escape(line) in md
     for o in sj["notable"]:

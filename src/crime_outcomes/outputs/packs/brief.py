@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from crime_outcomes.analysis import stats
 from crime_outcomes.analysis.fair import READER_NOTES
 from crime_outcomes.analysis.lines import is_disposal, notable_sexual_offences
 from crime_outcomes.analysis.model import DEFINITIONS, SCHEMA_VERSION, OffenceFigures, Story
@@ -213,10 +214,10 @@ def key_figures(s: Story) -> Table:
         [den_noun, number(s.denominator), number(nat.denominator)],
         ["Share", pct(s, s.share), pct(s, nat.share)],
         ["95% interval on the share", _interval(s, s.ci95), "–"],
-        ["Rank by share (1 = highest)", by_share, "–"],
+        ["Rank by share", by_share, "–"],
         ["Rank by number", by_count, "–"],
-        ["Funnel plot", _verdict(s) or "–", "–"],
         ["Funnel plot, limits widened for differences between forces", _adjusted_verdict(s) or "–", "–"],
+        ["Funnel plot, chance alone", _verdict(s) or "–", "–"],
     ]
     st = s.standardised
     if st is not None:
@@ -385,6 +386,8 @@ def forces_table(s: Story) -> Table | None:
     if not s.force.is_national or not s.comparison:
         return None
     ordered = sorted(s.comparison, key=lambda c: (c.rank_by_share is None, c.rank_by_share or 0, -(c.share or 0.0), c.force))
+    # The words judge shares against the widened limits, so the table shows that verdict when there is one.
+    widened = any(c.adjusted_verdict != stats.Verdict.NO_DATA for c in ordered)
     rows = [
         [
             c.force,
@@ -392,13 +395,20 @@ def forces_table(s: Story) -> Table | None:
             number(c.denominator),
             pct(s, c.share),
             ordinal(c.rank_by_share) if c.rank_by_share is not None else ("too few" if c.small else "not ranked"),
-            str(c.verdict),
+            str(c.adjusted_verdict if widened else c.verdict),
         ]
         for c in ordered
     ]
     highlight = next((i for i, c in enumerate(ordered) if c.force == s.force.name), None)
     return Table(
-        ["Force", _cap(s.outcome_label), _denominator_noun(s), "Share", "Rank by share", "Funnel plot"],
+        [
+            "Force",
+            _cap(s.outcome_label),
+            _denominator_noun(s),
+            "Share",
+            "Rank by share",
+            "Funnel plot, widened limits" if widened else "Funnel plot, chance alone",
+        ],
         rows,
         ["l", "r", "r", "r", "r", "n"],
         f"All forces, {period_text(s)}",
