@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from crime_outcomes.version import __version__
 
 if TYPE_CHECKING:
+    from crime_outcomes.analysis.leads import Lead, LeadSet, leads
     from crime_outcomes.analysis.model import Story
     from crime_outcomes.analysis.offence import offence
     from crime_outcomes.analysis.selection import Selection
@@ -52,6 +53,8 @@ __all__ = [
     "DiskError",
     "ExportError",
     "InputError",
+    "Lead",
+    "LeadSet",
     "LimitError",
     "NetworkError",
     "NotFoundError",
@@ -63,6 +66,7 @@ __all__ = [
     "__version__",
     "export",
     "ingest",
+    "leads",
     "offence",
     "open_store",
     "story",
@@ -80,6 +84,9 @@ _HOMES: dict[str, str] = {
     "Story": "crime_outcomes.analysis.model",
     "Selection": "crime_outcomes.analysis.selection",
     "offence": "crime_outcomes.analysis.offence",
+    "leads": "crime_outcomes.analysis.leads",
+    "Lead": "crime_outcomes.analysis.leads",
+    "LeadSet": "crime_outcomes.analysis.leads",
     "export": "crime_outcomes.store.export",
     "write_pack": "crime_outcomes.outputs.packs",
     "write_all": "crime_outcomes.outputs.packs",

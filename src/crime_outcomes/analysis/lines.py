@@ -16,6 +16,7 @@ from crime_outcomes.analysis import stats
 from crime_outcomes.analysis.fair import is_far
 from crime_outcomes.analysis.model import MissingGroup, OffenceFigures, Story
 from crime_outcomes.analysis.seriousness import RuleHit
+from crime_outcomes.analysis.standardise import Standardised
 from crime_outcomes.store.bundled import SAMPLE_LABEL
 from crime_outcomes.text import number, percent, rank_phrase
 
@@ -52,7 +53,7 @@ def _cap(text: str) -> str:
 
 def _offence_name(o: OffenceFigures) -> str:
     """An offence description as it reads mid-sentence: 'Cruelty to children' -> 'cruelty to children'."""
-    return _offence_name_text(o.description, o.code)
+    return offence_name_text(o.description, o.code)
 
 
 def _join(items: list[str], conjunction: str = "and") -> str:
@@ -232,6 +233,9 @@ _FUNNEL_WORDS: dict[str, str] = {
 """Words for the overdispersion-adjusted verdict. None says "by chance": limits that allow only for
 chance leave nearly every force outside, which is no finding (see analysis.funnel)."""
 
+FUNNEL_WORDS = _FUNNEL_WORDS
+"""The same words, for the leads that rest on the same verdict."""
+
 
 def _funnel_line(s: Story) -> str | None:
     if s.funnel is None or s.funnel.adjusted_verdict not in _FUNNEL_WORDS:
@@ -248,12 +252,17 @@ def _standardised_line(s: Story) -> str | None:
     st = s.standardised
     if st is None or st.ratio is None or s.force.is_national:
         return None
-    verb, would = ("issued", "would have issued") if is_disposal(s) else ("had", "would have had")
+    return standardised_sentence(s.force.display, s.outcome_label, _when(s), is_disposal(s), st, s.percent_places)
+
+
+def standardised_sentence(display: str, label: str, when: str, disposal: bool, st: Standardised, places: int) -> str:
+    """The story's standardised-ratio sentence (an outside-limits lead resting on the ratio says the same)."""
+    verb, would = ("issued", "would have issued") if disposal else ("had", "would have had")
     expected = round(st.expected)
     if st.observed == expected:
         diff = "the same number"
     else:
-        gap = pct(abs(st.ratio - 1), s.percent_places)
+        gap = pct(abs((st.ratio or 0.0) - 1), places)
         nothing = gap.rstrip("%").strip("0.") == ""
         diff = (
             "about the same number"
@@ -261,8 +270,8 @@ def _standardised_line(s: Story) -> str | None:
             else f"{gap} {'more' if st.observed > st.expected else 'fewer'}"
         )
     sentence = (
-        f"At England and Wales rates for the same crimes, {s.force.display} {would} about {number(expected)} "
-        f"{s.outcome_label} {_when(s)}; it {verb} {number(st.observed)}, {diff}"
+        f"At England and Wales rates for the same crimes, {display} {would} about {number(expected)} "
+        f"{label} {when}; it {verb} {number(st.observed)}, {diff}"
     )
     if st.verdict in (stats.VERDICT_ABOVE_998, stats.VERDICT_BELOW_998):
         sentence += ", a bigger difference than the usual spread between forces would explain"
@@ -306,12 +315,12 @@ def _drivers_line(s: Story) -> str | None:
             part += f" ({pct(d.national_share_of_group, s.percent_places)} of those across England and Wales)"
         if d.offences:
             o = d.offences[0]
-            part += f", most often for {_offence_name_text(o.description, o.code)} ({number(o.count)} of {number(d.count)})"
+            part += f", most often for {offence_name_text(o.description, o.code)} ({number(o.count)} of {number(d.count)})"
         parts.append(part)
     return _cap("; ".join(parts)) + "."
 
 
-def _offence_name_text(description: str | None, code: str) -> str:
+def offence_name_text(description: str | None, code: str) -> str:
     text = description or f"offence code {code}"
     first = text.split(" ", 1)[0]
     if len(first) > 1 and (first.isupper() or first[1:2].isupper()):
@@ -379,15 +388,21 @@ def _uncap(text: str) -> str:
     return text[:1].lower() + text[1:]
 
 
+def largest_share_clause(display: str, label: str, code: str, description: str | None, count: int, national_count: int, places: int) -> str:
+    """'West Midlands Police accounted for 83% of all community resolutions for cruelty to children in England and
+    Wales (604 of 725)': the story's largest-share line opens with it, and a share-of-national lead is it."""
+    return (
+        f"{_cap(display)} accounted for {pct(stats.share(count, national_count), places)} of all {label} for "
+        f"{offence_name_text(description, code)} in England and Wales ({number(count)} of {number(national_count)})"
+    )
+
+
 def _largest_shares_line(s: Story) -> str | None:
     if s.force.is_national or not s.largest_shares:
         return None
     shown = s.largest_shares[:LARGEST_SHARES_IN_LINE]
     o = shown[0]
-    text = (
-        f"{_cap(s.force.display)} accounted for {pct(o.share_of_national, s.percent_places)} of all {s.outcome_label} for "
-        f"{_offence_name(o)} in England and Wales ({number(o.count)} of {number(o.national_count)})"
-    )
+    text = largest_share_clause(s.force.display, s.outcome_label, o.code, o.description, o.count, o.national_count, s.percent_places)
     others = [
         f"{pct(x.share_of_national, s.percent_places)} of those for {_offence_name(x)} ({number(x.count)} of {number(x.national_count)})"
         for x in shown[1:]

@@ -1,0 +1,164 @@
+"""Leads on the bundled real sample, checked against sums computed from the CSV with the standard library."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterator
+from fractions import Fraction
+
+import pytest
+
+from crime_outcomes.analysis.leads import LeadSet, leads
+from crime_outcomes.analysis.leads.model import KIND_OUTSIDE_LIMITS, KIND_SERIOUS, KIND_SHARE_OF_NATIONAL, lead_key
+from crime_outcomes.analysis.story import story
+from crime_outcomes.normalise import annotations as ann
+from crime_outcomes.normalise.forces import FORCES, FRAUD, TERRITORIAL, canonical_force
+from crime_outcomes.sample import open_sample_store
+from crime_outcomes.store import Store
+from tests.conftest import ExtractSums
+
+
+@pytest.fixture(scope="module")
+def sample() -> Iterator[Store]:
+    with open_sample_store() as store:
+        yield store
+
+
+@pytest.fixture(scope="module")
+def community(sample: Store) -> LeadSet:
+    return leads(sample, outcome="community-resolution")
+
+
+@pytest.fixture(scope="module")
+def every(sample: Store) -> LeadSet:
+    return leads(sample)
+
+
+def _ew(name: str) -> str | None:
+    """The canonical name of a force in England and Wales totals (None for the fraud bodies)."""
+    canonical = canonical_force(name)
+    return canonical if canonical is not None and FORCES[canonical].kind != FRAUD else None
+
+
+def test_west_midlands_child_cruelty_is_a_top_five_lead(community: LeadSet, extract_sums: ExtractSums) -> None:
+    by_force: dict[str, int] = defaultdict(int)
+    for (force, code, t), v in extract_sums.force_code_type_closed.items():
+        if code == "11A" and t == 8 and _ew(force):
+            by_force[_ew(force) or ""] += v
+    assert (by_force["West Midlands"], sum(by_force.values())) == (604, 725)
+    top5 = community.leads[:5]
+    match = [
+        x for x in top5 if x.kind == KIND_SHARE_OF_NATIONAL and x.force.name == "West Midlands" and x.offence and x.offence.code == "11A"
+    ]
+    assert len(match) == 1, [x.key for x in top5]
+    lead = match[0]
+    assert (lead.figures.count, lead.figures.national_count) == (by_force["West Midlands"], sum(by_force.values()))
+    assert lead.key == "share-of-national|west-midlands|community-resolution|11A"
+    assert "(604 of 725)" in lead.sentence and "83.3%" in lead.sentence
+
+
+def test_highest_share_force_is_among_the_top_leads(community: LeadSet, extract_sums: ExtractSums) -> None:
+    count: dict[str, int] = defaultdict(int)
+    den: dict[str, int] = defaultdict(int)
+    for (force, t), v in extract_sums.force_type_closed.items():
+        name = _ew(force)
+        if name and FORCES[name].kind == TERRITORIAL and t == 8:
+            count[name] += v
+    for force, v in extract_sums.force_closed_all.items():
+        name = _ew(force)
+        if name and FORCES[name].kind == TERRITORIAL:
+            den[name] += v
+    ranked = [f for f in den if count[f] >= 10 and den[f] >= 100]
+    highest = max(ranked, key=lambda f: Fraction(count[f], den[f]))
+    top = [x for x in community.leads[:10] if x.kind == KIND_OUTSIDE_LIMITS and x.force.name == highest]
+    assert len(top) == 1, [x.key for x in community.leads[:10]]
+    assert (top[0].figures.count, top[0].figures.denominator) == (count[highest], den[highest])
+
+
+def test_no_lead_rests_on_small_counts_or_a_break(every: LeadSet, extract_sums: ExtractSums) -> None:
+    assert every.leads, "the sample has leads"
+    # The CSV's own sums for each force and offence, every outcome type (closed basis).
+    code_type: dict[tuple[str, str, int], int] = defaultdict(int)
+    for (force, code, t), v in extract_sums.force_code_type_closed.items():
+        name = _ew(force)
+        if name:
+            code_type[(name, code, t)] += v
+    for lead in every.leads:
+        types = lead.outcome.types
+        if lead.offence is not None:
+            code = lead.offence.code
+            count = sum(code_type[(lead.force.name, code, t)] for t in types)
+            den = sum(code_type[(lead.force.name, code, t)] for t in range(1, 23))
+        else:
+            count = sum(v for (f, _, t), v in code_type.items() if f == lead.force.name and t in types)
+            den = sum(v for (f, _, t), v in code_type.items() if f == lead.force.name and 1 <= t <= 22)
+        assert (lead.figures.count, lead.figures.denominator) == (count, den), lead.key
+        assert count >= 10 and den >= 100, lead.key
+        assert not ann.annotations_for(force=lead.force.name, years=["2017/18"], basis="closed", outcome_types=types), lead.key
+    assert any("small counts" in n.because for n in every.not_leads)
+    assert not {n.key for n in every.not_leads} & {x.key for x in every.leads}
+
+
+def test_an_annotated_break_turns_a_lead_into_a_not_lead(sample: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    event = ann.Annotation(
+        "test-break",
+        ("West Midlands",),
+        ("2017/18",),
+        (1, 2, 3, 4),
+        "both",
+        (),
+        "changed its records system",
+        "a test",
+        "https://example.org",
+        False,
+    )
+    monkeypatch.setattr(ann, "load_annotations", lambda: (event,))
+    result = leads(sample, outcome="community-resolution")
+    assert not [x for x in result.leads if x.force.name == "West Midlands"]
+    set_aside = {n.key: n for n in result.not_leads}
+    wm = set_aside[lead_key(KIND_SHARE_OF_NATIONAL, "west-midlands", "community-resolution", "11A")]
+    assert wm.because.startswith("an annotated break") and "West Midlands changed its records system." in wm.because
+    # Another force's break touches only the national totals: its leads stay, with the break as a caveat.
+    essex = [x for x in result.leads if x.force.name == "Essex"]
+    assert essex and all(any("England and Wales totals for 2017/18 are affected" in c for c in x.caveats) for x in essex)
+
+
+def test_the_lead_says_what_the_story_says(sample: Store, community: LeadSet) -> None:
+    wm = story(sample, force="West Midlands", outcome="community-resolution")
+    lead = next(x for x in community.leads if x.key == "share-of-national|west-midlands|community-resolution|11A")
+    clause = lead.sentence.removesuffix(" in 2017/18.")
+    assert any(line.startswith(clause) for line in wm.lines), wm.lines
+    assert lead.figures.percent_places == wm.percent_places
+
+
+def test_serious_leads_only_where_a_rule_applies(every: LeadSet) -> None:
+    serious = [x for x in every.leads if x.kind == KIND_SERIOUS]
+    assert serious
+    for lead in serious:
+        assert lead.rules and all(h.applies for h in lead.rules)
+        assert set(lead.outcome.types) <= set(lead.rules[0].governs)
+    for lead in every.leads:
+        assert "unlawful" not in lead.sentence.lower() and "lawful" not in lead.sentence.lower()
+
+
+def test_ranked_by_score_and_top(sample: Store, community: LeadSet) -> None:
+    scores = [x.score.value for x in community.leads]
+    assert scores == sorted(scores, reverse=True)
+    for x in community.leads:
+        s = x.score
+        assert s.value == pytest.approx(s.evidence * s.size * s.seriousness)
+    top3 = leads(sample, outcome="8", top=3)
+    assert [x.key.replace("|8|", "|community-resolution|") for x in top3.leads] == [x.key for x in community.leads[:3]]
+    assert top3.total == community.total
+
+
+def test_one_force_and_json(sample: Store, community: LeadSet) -> None:
+    kent = leads(sample, force="kent", outcome="community-resolution")
+    assert kent.leads and {x.force.name for x in kent.leads} == {"Kent"}
+    assert [x.key for x in kent.leads] == [x.key for x in community.leads if x.force.name == "Kent"]
+    data = json.loads(json.dumps(kent.to_json()))
+    assert data["schema_version"] == "1.0" and data["force"] == "Kent"
+    first = data["leads"][0]
+    assert set(first) >= {"key", "kind", "force", "outcome", "offence", "figures", "score", "sentence", "caveats", "annotations", "look"}
+    assert first["look"]["web"].startswith(("/force/kent?", "/offence/")) and "outcome=community-resolution" in first["look"]["web"]
