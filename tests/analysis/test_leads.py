@@ -162,3 +162,13 @@ def test_one_force_and_json(sample: Store, community: LeadSet) -> None:
     first = data["leads"][0]
     assert set(first) >= {"key", "kind", "force", "outcome", "offence", "figures", "score", "sentence", "caveats", "annotations", "look"}
     assert first["look"]["web"].startswith(("/force/kent?", "/offence/")) and "outcome=community-resolution" in first["look"]["web"]
+
+
+def test_expected_counts_are_the_storys(sample: Store, community: LeadSet) -> None:
+    """The one-pass query repeats the story's standardisation arithmetic: the same expected count, to the bit."""
+    durham = next(x for x in community.leads if x.kind == KIND_OUTSIDE_LIMITS and x.force.name == "Durham")
+    s = story(sample, force="Durham", outcome="community-resolution")
+    assert s.standardised is not None
+    assert durham.figures.expected == s.standardised.expected and durham.figures.ratio == s.standardised.ratio
+    assert durham.figures.ratio_verdict == s.standardised.verdict
+    assert durham.sentence in s.lines

@@ -36,7 +36,6 @@ from functools import cache
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
-from crime_outcomes.analysis import fair_queries as fq
 from crime_outcomes.analysis import funnel as fn
 from crime_outcomes.analysis import standardise as sd
 from crime_outcomes.analysis import stats
@@ -159,14 +158,12 @@ def leads(
 
     found: list[Lead] = []
     set_aside: list[NotLead] = []
-    seen: set[tuple[int, ...]] = set()
-    for sel in selections:
-        if sel.types in seen:  # '8' and 'community-resolution' are one scan
-            continue
-        seen.add(sel.types)
+    unique = list({sel.types: sel for sel in reversed(selections)}.values())[::-1]  # '8' and 'community-resolution' are one scan
+    scanned = lq.scan(store, period.first, period.last, [sel.types for sel in unique], selections[0].basis)
+    for sel, rows in zip(unique, scanned, strict=True):
         outcome_info = LeadOutcome(selector=sel.outcome, types=sel.types, label=sel.label)
         ctx = _Context(sel, outcome_info, period, rule_set, labels, dict(missing))
-        _scan(store, ctx, name, found, set_aside)
+        _scan(ctx, rows, name, found, set_aside)
 
     order = {k: i for i, k in enumerate(KIND_ORDER)}
 
@@ -206,14 +203,13 @@ def leads(
 # ------------------------------------------------------------------------------ one selection
 
 
-def _scan(store: Store, ctx: _Context, name: str | None, found: list[Lead], set_aside: list[NotLead]) -> None:
+def _scan(ctx: _Context, rows: lq.SelectionRows, name: str | None, found: list[Lead], set_aside: list[NotLead]) -> None:
     """Every finding for one outcome selection: force-level kinds from the year x force totals, offence
     kinds from the force x offence rows."""
     p, types, basis = ctx.period, ctx.outcome.types, ctx.selection.basis
-    mix = fq.mix_and_expected(store, p.first, p.last, types, basis)
     totals: dict[str, list[float]] = defaultdict(lambda: [0, 0, 0.0])  # force -> count, denominator, expected
     by_year: dict[tuple[str, str], tuple[int, int]] = {}
-    for r in mix.expected:
+    for r in rows.year_force:
         t = totals[r.force]
         t[0] += r.count
         t[1] += r.denominator
@@ -254,6 +250,8 @@ def _scan(store: Store, ctx: _Context, name: str | None, found: list[Lead], set_
     def rule_hits(code: str) -> tuple[RuleHit, ...]:
         return tuple(ctx.rules.match(code, types, p.years))
 
+    national_by_year = _national_by_year(p.years, by_year)
+    noise = _noise(p.years, by_year, national_by_year, reference) if len(p.years) >= 2 else None
     for f in scan:
         if f not in totals:
             continue
@@ -264,11 +262,11 @@ def _scan(store: Store, ctx: _Context, name: str | None, found: list[Lead], set_
         own, extra = own_breaks(f), extras(f)
         lead = _outside_limits(ctx, info, c, d, e, p0, nat_count, nat_den, spread, ratio_spread, places(f), own, extra)
         _keep(lead, found, set_aside)
-        if len(p.years) >= 2:
-            _keep(_change(ctx, info, by_year, reference, extra), found, set_aside)
+        if noise is not None:
+            _keep(_change(ctx, info, by_year, national_by_year, noise, extra), found, set_aside)
 
     overall = {f: Fraction(int(t[0]), nat_count) for f, t in totals.items()}
-    for row in lq.force_offence(store, p.first, p.last, types, basis):
+    for row in rows.force_offence:
         if name is not None and row.force != name:
             continue
         info = _force(row.force)
@@ -615,25 +613,27 @@ def _first_time(
     )
 
 
-def _change(
-    ctx: _Context,
-    force: LeadForce,
+def _national_by_year(years: Sequence[str], by_year: dict[tuple[str, str], tuple[int, int]]) -> dict[str, float | None]:
+    counts: dict[str, list[int]] = {y: [0, 0] for y in years}
+    for (y, _), (c, d) in by_year.items():
+        if y in counts:
+            counts[y][0] += c
+            counts[y][1] += d
+    return {y: stats.share(c, d) for y, (c, d) in counts.items()}
+
+
+def _noise(
+    years: Sequence[str],
     by_year: dict[tuple[str, str], tuple[int, int]],
-    reference: list[str],
-    extra: tuple[str, ...],
-) -> Lead | NotLead | None:
-    """The force's largest move against the England and Wales share (first to last year, or between two
-    consecutive years), when it exceeds Z998 times the year-to-year noise of the reference forces."""
-    years = ctx.period.years
-    national: dict[str, float | None] = {}
-    for y in years:
-        c = sum(v[0] for (yy, _), v in by_year.items() if yy == y)
-        d = sum(v[1] for (yy, _), v in by_year.items() if yy == y)
-        national[y] = stats.share(c, d)
+    national: dict[str, float | None],
+    reference: Sequence[str],
+) -> float | None:
+    """Year-to-year noise: root mean square of the reference forces' year-on-year moves in share against
+    England and Wales (consecutive loaded years, both not small); None when there is none to measure."""
 
     def gap(f: str, y: str) -> float | None:
         c, d = by_year.get((y, f), (0, 0))
-        nat = national[y]
+        nat = national.get(y)
         if stats.is_small(c, d) or nat is None:
             return None
         return c / d - nat
@@ -646,9 +646,21 @@ def _change(
                 steps.append(gb - ga)
     if not steps:
         return None
-    noise = math.sqrt(sum(s * s for s in steps) / len(steps))
-    if noise <= 0:
-        return None
+    noise = math.sqrt(sum(x * x for x in steps) / len(steps))
+    return noise if noise > 0 else None
+
+
+def _change(
+    ctx: _Context,
+    force: LeadForce,
+    by_year: dict[tuple[str, str], tuple[int, int]],
+    national: dict[str, float | None],
+    noise: float,
+    extra: tuple[str, ...],
+) -> Lead | NotLead | None:
+    """The force's largest move against the England and Wales share (first to last year, or between two
+    consecutive years), when it is at least Z998 times the year-to-year noise."""
+    years = ctx.period.years
     pairs = [(years[0], years[-1])] + [(a, b) for a, b in zip(years, years[1:], strict=False) if (a, b) != (years[0], years[-1])]
     best: tuple[float, str, str] | None = None
     for a, b in pairs:

@@ -1,9 +1,18 @@
-"""The SQL behind leads: one set-based pass per outcome selection over ``outcomes_annual``.
+"""The SQL behind leads: one set-based pass over ``outcomes_annual`` for every outcome selection at once.
 
-The year x force totals and expected counts come from ``fair_queries.mix_and_expected`` (the
-story's own query); this module adds the force x offence figures every offence lead needs, with
-the England and Wales totals per offence from a window over the same rows, so a scan of every
-force costs one grouped query per selection instead of a story per force.
+Scanning every force x selection x offence with a story per force would read the table hundreds of
+times. Instead one query reads it once, pairs each row with every selection that includes its
+outcome type (a small VALUES table), and returns, per selection:
+
+* per year and force: the selected count, all outcomes (types 1-22) and the expected count at
+  England and Wales rates for the same offences — the story's ``fair_queries.mix_and_expected``
+  arithmetic, with its expected terms summed as the same scaled integers, so a lead's expected
+  count is bit-for-bit the story's;
+* per force and offence code with any selected outcome: its figures over the period, in the last
+  year and before it, with the England and Wales totals for the code (a window over every force).
+
+Values are bound as parameters; the only text spliced in is the count column from the fixed basis
+mapping and the selections' outcome types, which are integers checked by ``Selection``.
 """
 
 from __future__ import annotations
@@ -11,13 +20,25 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from crime_outcomes.analysis.story_queries import _EW_FORCES, _column, _marks
+from crime_outcomes.analysis.fair_queries import _SCALE
+from crime_outcomes.analysis.story_queries import _EW_FORCES, _column
 from crime_outcomes.store import Store
 
 
 @dataclass(frozen=True)
+class YearForceRow:
+    """One force's totals in one year for one selection (as ``fair_queries.ExpectedRow``)."""
+
+    year: str
+    force: str
+    count: int
+    denominator: int
+    expected: float
+
+
+@dataclass(frozen=True)
 class ForceOffenceRow:
-    """One force's figures for one offence code: over the period, in its last year and before it."""
+    """One force's figures for one offence code and selection: over the period, in its last year and before it."""
 
     force: str
     code: str
@@ -31,35 +52,59 @@ class ForceOffenceRow:
     national_denominator: int
 
 
-def force_offence(store: Store, first: str, last: str, types: Sequence[int], basis: str) -> list[ForceOffenceRow]:
-    """Per force and offence code with any selected outcome, the force's and the national figures.
+@dataclass
+class SelectionRows:
+    year_force: list[YearForceRow]
+    force_offence: list[ForceOffenceRow]
 
-    Rows where the force had none of the selected outcomes are dropped after the national totals
-    are taken (a window over every force), so the result is a few thousand rows at most.
-    """
+
+def scan(store: Store, first: str, last: str, selections: Sequence[tuple[int, ...]], basis: str) -> list[SelectionRows]:
+    """For each selection (its outcome types), the year x force and force x offence rows; one pass for all."""
     col = _column(basis)
+    if not selections:
+        return []
+    names = [f"c{i}" for i in range(len(selections))]
+    filtered = ",\n".join(
+        f"coalesce(sum({col}) FILTER (WHERE outcome_type IN ({', '.join(str(int(t)) for t in types)})), 0) AS {name}"
+        for name, types in zip(names, selections, strict=True)
+    )
     sql = f"""
-        WITH g AS (
-            SELECT force, offence_code, financial_year,
-                   coalesce(sum({col}) FILTER (WHERE outcome_type IN ({_marks(types)})), 0) AS cnt,
-                   coalesce(sum({col}), 0) AS den
+        WITH wide AS MATERIALIZED (
+            SELECT financial_year AS y, force, offence_code AS code, coalesce(sum({col}), 0) AS den, {filtered}
             FROM outcomes_annual
-            WHERE financial_year BETWEEN ? AND ? AND outcome_type BETWEEN 1 AND 22
-            GROUP BY force, offence_code, financial_year),
-        f AS (
-            SELECT force, offence_code, sum(cnt) AS cnt, sum(den) AS den,
-                   coalesce(sum(cnt) FILTER (WHERE financial_year = ?), 0) AS last_cnt,
-                   coalesce(sum(den) FILTER (WHERE financial_year = ?), 0) AS last_den,
-                   coalesce(sum(cnt) FILTER (WHERE financial_year < ?), 0) AS before_cnt,
-                   coalesce(sum(den) FILTER (WHERE financial_year < ?), 0) AS before_den
-            FROM g WHERE force IN ({_EW_FORCES})
-            GROUP BY force, offence_code),
+            WHERE financial_year BETWEEN ? AND ? AND outcome_type BETWEEN 1 AND 22 AND force IN ({_EW_FORCES})
+            GROUP BY ALL),
+        g AS MATERIALIZED (
+            SELECT CAST(substr(gid, 2) AS INTEGER) AS gid, y, force, code, cnt, den
+            FROM (UNPIVOT wide ON {", ".join(names)} INTO NAME gid VALUE cnt)),
+        r AS (
+            SELECT gid, y, code, CASE WHEN sum(den) <> 0 THEN sum(cnt) / sum(den) ELSE 0 END AS rate
+            FROM g GROUP BY gid, y, code),
+        yf AS (
+            SELECT g.gid, g.y, g.force, sum(g.cnt) AS cnt, sum(g.den) AS den, sum(round(g.den * r.rate * {_SCALE})::BIGINT) AS term
+            FROM g JOIN r USING (gid, y, code)
+            GROUP BY g.gid, g.y, g.force),
+        fo AS (
+            SELECT gid, force, code, sum(cnt) AS cnt, sum(den) AS den,
+                   coalesce(sum(cnt) FILTER (WHERE y = ?), 0) AS last_cnt,
+                   coalesce(sum(den) FILTER (WHERE y = ?), 0) AS last_den,
+                   coalesce(sum(cnt) FILTER (WHERE y < ?), 0) AS before_cnt,
+                   coalesce(sum(den) FILTER (WHERE y < ?), 0) AS before_den
+            FROM g GROUP BY gid, force, code),
         w AS (
-            SELECT *, sum(cnt) OVER (PARTITION BY offence_code) AS nat_cnt, sum(den) OVER (PARTITION BY offence_code) AS nat_den
-            FROM f)
-        SELECT force, offence_code, cnt, den, last_cnt, last_den, before_cnt, before_den, nat_cnt, nat_den
+            SELECT *, sum(cnt) OVER (PARTITION BY gid, code) AS nat_cnt, sum(den) OVER (PARTITION BY gid, code) AS nat_den
+            FROM fo)
+        SELECT 1 AS part, gid, y, force, NULL AS code, cnt, den, term, NULL, NULL, NULL, NULL, NULL, NULL FROM yf
+        UNION ALL
+        SELECT 2, gid, NULL, force, code, cnt, den, NULL, last_cnt, last_den, before_cnt, before_den, nat_cnt, nat_den
         FROM w WHERE cnt <> 0 OR last_cnt <> 0
-        ORDER BY force, offence_code
+        ORDER BY 1, 2, 3, 4, 5
     """
-    rows = store.fetchall(sql, [*types, first, last, last, last, last, last])
-    return [ForceOffenceRow(r[0], r[1], *(int(v) for v in r[2:])) for r in rows]
+    out = [SelectionRows([], []) for _ in selections]
+    for r in store.fetchall(sql, [first, last, last, last, last, last]):
+        rows = out[r[1]]
+        if r[0] == 1:
+            rows.year_force.append(YearForceRow(r[2], r[3], int(r[5]), int(r[6]), int(r[7]) / _SCALE))
+        else:
+            rows.force_offence.append(ForceOffenceRow(r[3], r[4], int(r[5]), int(r[6]), *(int(v) for v in r[8:14])))
+    return out
