@@ -18,8 +18,8 @@ def get(server: LiveServer, path: str, **kwargs: object) -> httpx.Response:
 
 
 def y_ticks(svg: str) -> list[float]:
-    """The y-axis tick labels of a matplotlib chart, as fractions."""
-    labels = re.findall(r'id="[^"]*ytick_\d+".*?<text[^>]*>([^<]*)</text>', svg, re.S)
+    """The y-axis tick labels of a page's chart (``outputs.light_charts`` marks them ``class="ytick"``), as fractions."""
+    labels = re.findall(r'<text[^>]*class="ytick"[^>]*>([^<]*)</text>', svg)
     return [float(t.rstrip("%")) / 100 for t in labels]
 
 

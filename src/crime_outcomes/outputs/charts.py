@@ -22,13 +22,13 @@ import io
 import math
 import re
 import textwrap
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import cast
+from typing import Any, NamedTuple, cast
 
 import matplotlib
 
@@ -281,14 +281,7 @@ def year_series_chart(
     more as two lines with every point labelled when there are few, first and last otherwise.
     With force_label 'England and Wales' only the national series is drawn.
     """
-    if not (len(years) == len(shares) == len(national_shares)):
-        raise ValueError("years, shares and national_shares must be the same length")
-    national_only = force_label == "England and Wales"
-    period = years[0] if len(years) == 1 else f"{years[0]} to {years[-1]}"
-    title = f"{_cap(outcome_label)} as a share of all crime outcomes"
-    subtitle = f"England and Wales, {period}" if national_only else f"{_cap(force_label)} and England and Wales, {period}"
-    series: list[tuple[str, Sequence[float | None], str]] = [] if national_only else [(force_label, shares, FORCE_COLOUR)]
-    series.append(("England and Wales", national_shares, NATIONAL_COLOUR if not national_only else FORCE_COLOUR))
+    national_only, period, title, subtitle, series = year_series_parts(years, shares, national_shares, force_label, outcome_label)
 
     values = [v for _, vals, _ in series for v in vals if v is not None]
     top = max([*values, scale_top or 0.0], default=0.0)
@@ -307,10 +300,43 @@ def year_series_chart(
             _year_bars(ax, years, series)
         else:
             _year_lines(ax, years, series)
-    alt = _year_alt(years, series, outcome_label, period, counts if not national_only else None, force_label)
+    alt = year_series_alt(years, series, outcome_label, period, counts if not national_only else None, force_label, breaks)
+    return Chart("year-series", f"{title}: {subtitle}", alt, fig)
+
+
+Series = list[tuple[str, Sequence[float | None], str]]
+"""(label, share per year, colour) for each line or set of bars of the year chart."""
+
+
+def year_series_parts(
+    years: Sequence[str], shares: Sequence[float | None], national_shares: Sequence[float | None], force_label: str, outcome_label: str
+) -> tuple[bool, str, str, str, Series]:
+    """(national only, period, title, subtitle, series) of the year chart: shared by the packs' and the web's drawing."""
+    if not (len(years) == len(shares) == len(national_shares)):
+        raise ValueError("years, shares and national_shares must be the same length")
+    national_only = force_label == "England and Wales"
+    period = years[0] if len(years) == 1 else f"{years[0]} to {years[-1]}"
+    title = f"{_cap(outcome_label)} as a share of all crime outcomes"
+    subtitle = f"England and Wales, {period}" if national_only else f"{_cap(force_label)} and England and Wales, {period}"
+    series: Series = [] if national_only else [(force_label, shares, FORCE_COLOUR)]
+    series.append(("England and Wales", national_shares, NATIONAL_COLOUR if not national_only else FORCE_COLOUR))
+    return national_only, period, title, subtitle, series
+
+
+def year_series_alt(
+    years: Sequence[str],
+    series: Series,
+    outcome_label: str,
+    period: str,
+    counts: Sequence[int] | None,
+    force_label: str,
+    breaks: Sequence[str] = (),
+) -> str:
+    """The year chart's alt text, with any known breaks."""
+    alt = _year_alt(years, series, outcome_label, period, counts, force_label)
     if breaks:
         alt += " " + " ".join(f"Known break: {b}" for b in breaks)
-    return Chart("year-series", f"{title}: {subtitle}", alt, fig)
+    return alt
 
 
 def _year_bars(ax, years: Sequence[str], series: list[tuple[str, Sequence[float | None], str]]) -> None:
@@ -475,11 +501,7 @@ def offence_chart(
     top: int = TOP_OFFENCES,
 ) -> Chart:
     """The offences most often given the outcome, largest first, each bar labelled with its count."""
-    shown = sorted((o for o in offences if o.count > 0), key=lambda o: -o.count)[:top]
-    title = f"Offences most often dealt with by {outcome_label}"
-    subtitle = f"{_cap(force_label)}, {period}: top {len(shown)} offences by number" if shown else f"{_cap(force_label)}, {period}"
-    any_serious = any(o.serious for o in shown)
-    note = "* Marked notable by the seriousness rules (dark orange bars)." if any_serious else None
+    shown, title, subtitle, note = offence_parts(offences, force_label, period, outcome_label, top)
     rows = max(len(shown), 1)
     with chart_style():
         fig = _new_figure(1.45 + 0.36 * rows + (0.2 if note else 0))
@@ -513,6 +535,17 @@ def offence_chart(
             ax.spines["left"].set_color("#BBBBBB")
     alt = _offence_alt(shown, force_label, outcome_label, period)
     return Chart("offences", f"{title}: {subtitle}", alt, fig)
+
+
+def offence_parts(
+    offences: Sequence[OffenceBar], force_label: str, period: str, outcome_label: str, top: int = TOP_OFFENCES
+) -> tuple[list[OffenceBar], str, str, str | None]:
+    """(offences shown, title, subtitle, note) of the offence chart: the top offences by count, largest first."""
+    shown = sorted((o for o in offences if o.count > 0), key=lambda o: -o.count)[:top]
+    title = f"Offences most often dealt with by {outcome_label}"
+    subtitle = f"{_cap(force_label)}, {period}: top {len(shown)} offences by number" if shown else f"{_cap(force_label)}, {period}"
+    note = "* Marked notable by the seriousness rules (dark orange bars)." if any(o.serious for o in shown) else None
+    return shown, title, subtitle, note
 
 
 def _offence_alt(shown: Sequence[OffenceBar], force_label: str, outcome_label: str, period: str) -> str:
@@ -571,30 +604,13 @@ def funnel_chart(
     99.8% limits (chance alone) stay as faint lines, so a reader sees why nearly every force
     falls outside those.
     """
-    pts = [p for p in points if p.denominator > 0 and p.share is not None]
-    if not pts:
-        raise ValueError("a funnel plot needs at least one force with outcomes")
-    title = f"{_cap(outcome_label)}: share of outcomes against volume"
-    subtitle = _forces_subtitle(highlight_label or highlight, len(pts), period)
-    xs = [p.denominator for p in pts]
-    ys = [float(p.share or 0.0) for p in pts]
-    grid = _log_grid(xs)
-    binomial = [stats.funnel_limits(national_share, max(1, round(n))) for n in grid]
-    limits = binomial if tau2 is None else [adjusted_share_limits(national_share, max(1, round(n)), tau2) for n in grid]
-    y_top = max(ys + [national_share]) * 1.12
-    y_bot = max(0.0, min(ys + [national_share]) * 0.85)
-    pad = (y_top - y_bot) * 0.08
-    y_top, y_bot = y_top + pad, max(0.0, y_bot - pad)
+    f = funnel_parts(
+        points, national_share, highlight=highlight, highlight_label=highlight_label, period=period, tau2=tau2, outcome_label=outcome_label
+    )
+    pts, title, subtitle, grid, binomial, limits, y_bot, y_top = f.pts, f.title, f.subtitle, f.grid, f.binomial, f.limits, f.y_bot, f.y_top
     with chart_style():
         fig = _new_figure(4.7)
-        _frame(
-            fig,
-            title,
-            subtitle,
-            FUNNEL_NOTE_ADJUSTED
-            if tau2 is not None
-            else "Each dot is a force. Outside the 99.8% limits a difference is very unlikely to be chance.",
-        )
+        _frame(fig, title, subtitle, f.note)
         ax = fig.add_subplot()
         ax.set_xscale("log")
         ax.set_xlim(grid[0], grid[-1])
@@ -646,6 +662,53 @@ def funnel_chart(
                 taken.append(_label_point(ax, p, p.name, pts, taken, lines, bold=False))
     alt = _funnel_alt(pts, national_share, highlight, highlight_label, outcome_label, period, tau2)
     return Chart("funnel", f"{title}, {period}", alt, fig)
+
+
+@dataclass(frozen=True)
+class FunnelParts:
+    """What the funnel plot shows, whoever draws it: the forces plotted, the words, the limit curves and the y range."""
+
+    pts: list[FunnelPoint]
+    title: str
+    subtitle: str
+    note: str
+    grid: list[float]
+    binomial: list[stats.FunnelLimits | None]
+    limits: list[stats.FunnelLimits | None]
+    y_bot: float
+    y_top: float
+
+
+def funnel_parts(
+    points: Sequence[FunnelPoint],
+    national_share: float,
+    *,
+    highlight: str | None,
+    highlight_label: str | None,
+    period: str,
+    tau2: float | None,
+    outcome_label: str,
+) -> FunnelParts:
+    """The funnel plot's content, shared by the packs' and the web's drawing."""
+    pts = [p for p in points if p.denominator > 0 and p.share is not None]
+    if not pts:
+        raise ValueError("a funnel plot needs at least one force with outcomes")
+    subtitle = _forces_subtitle(highlight_label or highlight, len(pts), period)
+    xs = [p.denominator for p in pts]
+    ys = [float(p.share or 0.0) for p in pts]
+    grid = _log_grid(xs)
+    binomial = [stats.funnel_limits(national_share, max(1, round(n))) for n in grid]
+    limits = binomial if tau2 is None else [adjusted_share_limits(national_share, max(1, round(n)), tau2) for n in grid]
+    y_top = max(ys + [national_share]) * 1.12
+    y_bot = max(0.0, min(ys + [national_share]) * 0.85)
+    pad = (y_top - y_bot) * 0.08
+    note = (
+        FUNNEL_NOTE_ADJUSTED
+        if tau2 is not None
+        else "Each dot is a force. Outside the 99.8% limits a difference is very unlikely to be chance."
+    )
+    title = f"{_cap(outcome_label)}: share of outcomes against volume"
+    return FunnelParts(pts, title, subtitle, note, grid, binomial, limits, max(0.0, y_bot - pad), y_top + pad)
 
 
 _LABEL_OFFSETS = tuple(
@@ -808,19 +871,8 @@ def ratio_chart(
 ) -> Chart:
     """Each force's observed / expected (1 = England and Wales rates for the same offences) against expected,
     inside 95% and 99.8% limits widened for the usual differences between forces (``analysis.funnel``)."""
-    pts = [p for p in points if p.expected > 0 and p.share is not None]
-    if not pts:
-        raise ValueError("a ratio chart needs at least one force with an expected count")
-    title = f"{_cap(outcome_label)}: actual against expected for the offences dealt with"
-    subtitle = _forces_subtitle(highlight_label or highlight, len(pts), period)
-    xs = [p.expected for p in pts]
-    ys = [float(p.share or 0.0) for p in pts]
-    grid = _log_grid(xs)
-    limits = [adjusted_ratio_limits(n, tau2) for n in grid]
-    y_top = max(ys + [1.0]) * 1.12
-    y_bot = max(0.0, min(ys + [1.0]) * 0.85)
-    pad = (y_top - y_bot) * 0.08
-    y_top, y_bot = y_top + pad, max(0.0, y_bot - pad)
+    r = ratio_parts(points, tau2, highlight=highlight, highlight_label=highlight_label, outcome_label=outcome_label, period=period)
+    pts, title, subtitle, grid, limits, y_bot, y_top = r.pts, r.title, r.subtitle, r.grid, r.limits, r.y_bot, r.y_top
     with chart_style():
         fig = _new_figure(4.7)
         _frame(fig, title, subtitle, RATIO_NOTE)
@@ -864,6 +916,44 @@ def ratio_chart(
         lines += [(n, lim.upper998) for n, lim in zip(grid[::step], limits[::step], strict=True) if lim]
         for p in marked:
             taken.append(_label_point(ax, p, highlight_label or p.name, pts, taken, lines, bold=True, value=_ratio_text(p.share)))  # type: ignore[arg-type]
+    return Chart("ratio", f"{title}, {period}", ratio_alt(pts, tau2, marked, highlight_label, outcome_label, period), fig)
+
+
+@dataclass(frozen=True)
+class RatioParts:
+    """What the ratio chart shows, whoever draws it."""
+
+    pts: list[RatioPoint]
+    title: str
+    subtitle: str
+    grid: list[float]
+    limits: list[stats.FunnelLimits | None]
+    y_bot: float
+    y_top: float
+
+
+def ratio_parts(
+    points: Sequence[RatioPoint], tau2: float, *, highlight: str | None, highlight_label: str | None, outcome_label: str, period: str
+) -> RatioParts:
+    """The ratio chart's content, shared by the packs' and the web's drawing."""
+    pts = [p for p in points if p.expected > 0 and p.share is not None]
+    if not pts:
+        raise ValueError("a ratio chart needs at least one force with an expected count")
+    title = f"{_cap(outcome_label)}: actual against expected for the offences dealt with"
+    subtitle = _forces_subtitle(highlight_label or highlight, len(pts), period)
+    xs = [p.expected for p in pts]
+    ys = [float(p.share or 0.0) for p in pts]
+    grid = _log_grid(xs)
+    limits = [adjusted_ratio_limits(n, tau2) for n in grid]
+    y_top = max(ys + [1.0]) * 1.12
+    y_bot = max(0.0, min(ys + [1.0]) * 0.85)
+    pad = (y_top - y_bot) * 0.08
+    return RatioParts(pts, title, subtitle, grid, limits, max(0.0, y_bot - pad), y_top + pad)
+
+
+def ratio_alt(
+    pts: Sequence[RatioPoint], tau2: float, marked: Sequence[RatioPoint], highlight_label: str | None, outcome_label: str, period: str
+) -> str:
     above = below = 0
     for p in pts:
         verdict = stats.funnel_verdict(p.share, adjusted_ratio_limits(p.expected, tau2))
@@ -879,7 +969,7 @@ def ratio_chart(
             f" {highlight_label or p.name} is highlighted: {number(p.observed)} against about {number(round(p.expected))} "
             f"expected, a ratio of {_ratio_text(p.share)}."
         )
-    return Chart("ratio", f"{title}, {period}", alt, fig)
+    return alt
 
 
 RATIO_NOTE = (
@@ -910,14 +1000,29 @@ def story_charts(story_json: dict, *, ratio: bool = False) -> dict[str, Chart]:
     The funnel draws the limits widened for the spread between the reference forces (the ranked
     territorial forces), computed from ``forces_compared`` as the story computes them.
     """
+    return cast(dict[str, Chart], charts_for_story(story_json, ratio=ratio, drawers=MATPLOTLIB))
+
+
+class Drawers(NamedTuple):
+    """The four chart functions a story's charts are drawn with: matplotlib's here (packs), light SVG's for the web
+    (``outputs.light_charts``); both take the same arguments, so both show the same figures."""
+
+    year_series: Callable[..., Any]
+    offences: Callable[..., Any]
+    funnel: Callable[..., Any]
+    ratio: Callable[..., Any]
+
+
+def charts_for_story(story_json: dict, *, ratio: bool, drawers: Drawers) -> dict[str, Any]:
+    """A story's charts drawn by ``drawers``, every percentage at the story's one precision."""
     token = _PLACES.set(int(story_json.get("percent_places", 1)))
     try:
-        return _story_charts(story_json, ratio=ratio)
+        return _story_charts(story_json, ratio=ratio, drawers=drawers)
     finally:
         _PLACES.reset(token)
 
 
-def _story_charts(story_json: dict, *, ratio: bool) -> dict[str, Chart]:
+def _story_charts(story_json: dict, *, ratio: bool, drawers: Drawers) -> dict[str, Any]:
     force = story_json["force"]
     national = force["kind"] == "national"
     label = force["display"] if not national else "England and Wales"
@@ -929,7 +1034,7 @@ def _story_charts(story_json: dict, *, ratio: bool) -> dict[str, Chart]:
     )
     years = story_json["by_year"]
     charts = {
-        "year-series": year_series_chart(
+        "year-series": drawers.year_series(
             [y["year"] for y in years],
             [y["share"] for y in years],
             [y["national_share"] for y in years],
@@ -941,7 +1046,7 @@ def _story_charts(story_json: dict, *, ratio: bool) -> dict[str, Chart]:
                 for a in story_json.get("annotations", [])
             ],
         ),
-        "offences": offence_chart(
+        "offences": drawers.offences(
             [OffenceBar(o["description"] or f"Offence code {o['code']}", o["count"], o["serious"]) for o in story_json["offences"]],
             force_label=label,
             outcome_label=outcome_label,
@@ -955,7 +1060,7 @@ def _story_charts(story_json: dict, *, ratio: bool) -> dict[str, Chart]:
     reference = [c for c in compared if c["kind"] == "territorial" and not c["small"]]
     if points and share is not None and any(p.denominator > 0 for p in points):
         spread = share_overdispersion(share, [(c["count"], c["denominator"]) for c in reference])
-        charts["funnel"] = funnel_chart(
+        charts["funnel"] = drawers.funnel(
             points,
             share,
             highlight=None if national else force["name"],
@@ -969,7 +1074,7 @@ def _story_charts(story_json: dict, *, ratio: bool) -> dict[str, Chart]:
     if ratio and with_ratio:
         spread = ratio_overdispersion([(float(c["count"]), c["expected"]) for c in reference if c.get("expected")])
         if spread is not None:
-            charts["ratio"] = ratio_chart(
+            charts["ratio"] = drawers.ratio(
                 [RatioPoint(c["force"], c["count"], c["expected"]) for c in with_ratio],
                 spread.tau2,
                 highlight=None if national else force["name"],
@@ -978,3 +1083,6 @@ def _story_charts(story_json: dict, *, ratio: bool) -> dict[str, Chart]:
                 period=period_text,
             )
     return charts
+
+
+MATPLOTLIB = Drawers(year_series_chart, offence_chart, funnel_chart, ratio_chart)

@@ -75,8 +75,10 @@ def strip_unsafe(text: str) -> str:
         if not _OUTPUT_CONTROL.search(text):
             return text
         return type(text)(_OUTPUT_CONTROL.sub("", text))
-    cleaned = "".join(ch for ch in text if ch in _KEPT or unicodedata.category(ch) not in UNSAFE_CATEGORIES)
-    return text if len(cleaned) == len(text) else type(text)(cleaned)
+    unsafe = {ch for ch in set(text) if ch not in _KEPT and unicodedata.category(ch) in UNSAFE_CATEGORIES}
+    if not unsafe:  # the usual case, decided per distinct character: a page's chart SVG is tens of KB
+        return text
+    return type(text)("".join(ch for ch in text if ch not in unsafe))
 
 
 def finalize(value: object) -> object:

@@ -1,0 +1,180 @@
+"""The web's light SVG charts show what the packs' matplotlib charts show, for real stories.
+
+Each story of the real 2017/18 sample is drawn both ways; the two must have the same charts,
+titles and alt text (every figure the chart shows is in its alt text), and every word and number
+printed on the chart apart from the axis ticks must be the same. The ticks are checked against
+hand-worked values, and the drawing for being safe inline SVG.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from collections import Counter
+from typing import Any
+
+import pytest
+
+from crime_outcomes.analysis.selection import Selection
+from crime_outcomes.analysis.story import story
+from crime_outcomes.outputs import charts as mpl
+from crime_outcomes.outputs import light_charts as light
+from crime_outcomes.sample import open_sample_store
+
+SVG_NS = "{http://www.w3.org/2000/svg}"
+HOSTILE = "<script>alert(1)</script> & Sons"
+
+CASES = [
+    ("West Midlands", "community-resolution"),
+    ("Kent", "out-of-court"),
+    ("Durham", "8"),
+    ("Metropolitan Police", "charged"),
+    ("British Transport Police", "caution"),
+    (None, "charged"),
+    (None, "out-of-court"),
+]
+
+
+def _lines(node: ET.Element) -> list[str]:
+    spans = list(node.iter(f"{SVG_NS}tspan"))
+    lines = ["".join(t.itertext()) for t in spans] if spans else ["".join(node.itertext())]
+    return [line for line in lines if line.strip()]
+
+
+def mpl_texts(svg: str) -> dict[str, Counter[str]]:
+    """Words on a matplotlib chart, one entry per line of text: x ticks, y ticks and the rest."""
+    root = ET.fromstring(svg)
+    out: dict[str, Counter[str]] = {"xtick": Counter(), "ytick": Counter(), "": Counter()}
+
+    def walk(node: ET.Element, kind: str) -> None:
+        m = re.match(r"([xy]tick)_\d+$", node.get("id", ""))
+        kind = m.group(1) if m else kind
+        if node.tag == f"{SVG_NS}text":
+            out[kind].update(_lines(node))
+            return
+        for child in node:
+            walk(child, kind)
+
+    walk(root, "")
+    return out
+
+
+def light_texts(svg: str) -> dict[str, Counter[str]]:
+    """Words on a light chart, one entry per line of text: x ticks, y ticks and the rest."""
+    out: dict[str, Counter[str]] = {"xtick": Counter(), "ytick": Counter(), "": Counter()}
+    for node in ET.fromstring(svg).iter(f"{SVG_NS}text"):
+        out[node.get("class") or ""].update(_lines(node))
+    return out
+
+
+def ticks(svg: str, cls: str) -> list[str]:
+    return re.findall(rf'<text[^>]*class="{cls}"[^>]*>([^<]*)</text>', svg)
+
+
+@pytest.fixture(scope="module")
+def stories() -> list[dict[str, Any]]:
+    store = open_sample_store()
+    try:
+        return [story(store, force=force, selection=Selection.parse(outcome=outcome)).to_json() for force, outcome in CASES]
+    finally:
+        store.close()
+
+
+@pytest.mark.slow  # draws 26 charts with matplotlib
+def test_light_charts_show_what_the_packs_charts_show(stories: list[dict[str, Any]]) -> None:
+    compared = 0
+    for sj in stories:
+        heavy = mpl.story_charts(sj, ratio=True)
+        lite = light.story_charts(sj, ratio=True)
+        assert list(lite) == list(heavy)
+        for name, chart in lite.items():
+            assert chart.title == heavy[name].title
+            assert chart.alt == heavy[name].alt
+            lite_text, heavy_text = light_texts(chart.svg), mpl_texts(heavy[name].svg)
+            assert lite_text[""] == heavy_text[""], (sj["force"]["name"], name)
+            if name == "offences":  # the offence names label the y axis
+                assert lite_text["ytick"] == heavy_text["ytick"]
+            if name == "year-series":  # the years labelled
+                assert lite_text["xtick"] == heavy_text["xtick"]
+            compared += 1
+    assert compared >= 7 * 3
+
+
+def test_ratio_and_funnel_text_are_the_storys_figures(stories: list[dict[str, Any]]) -> None:
+    sj = stories[0]  # West Midlands, community resolutions: its share and ratio printed as the story prints them
+    charts = light.story_charts(sj, ratio=True)
+    funnel = light_texts(charts["funnel"].svg)[""]
+    ratio = light_texts(charts["ratio"].svg)[""]
+    places = sj["percent_places"]
+    assert f"{sj['share'] * 100:.{places}f}%" in funnel
+    assert f"England and Wales, {sj['national']['share'] * 100:.{places}f}%" in funnel
+    assert f"{sj['standardised']['ratio']:.2f}" in ratio
+    assert "West Midlands Police" in funnel and "West Midlands Police" in ratio
+
+
+def test_hostile_names_are_escaped_text_and_the_svg_is_safe_inline() -> None:
+    chart = light.offence_chart(
+        [light.OffenceBar(HOSTILE, 5, True), light.OffenceBar("$x$ costs", 3)],
+        force_label=HOSTILE,
+        outcome_label="cautions",
+        period="2017/18",
+    )
+    svg = chart.svg
+    assert "<script>" not in svg and "style=" not in svg and "<style" not in svg
+    texts = light_texts(svg)
+    assert any(HOSTILE in t for t in texts[""]) and "$x$ costs" in texts["ytick"]
+    assert light.offence_chart([], force_label="Kent", outcome_label="cautions", period="2017/18").alt == (
+        "Bar chart: Kent recorded no cautions in 2017/18."
+    )
+
+
+def test_ids_are_prefixed_for_the_page() -> None:
+    pts = [light.FunnelPoint(f"Force {i}", 10 * i, 1000) for i in range(1, 9)]
+    chart = light.funnel_chart(pts, 0.04, highlight="Force 2", outcome_label="cautions", period="2017/18")
+    inline = chart.inline_svg("kent-funnel")
+    assert set(re.findall(r'id="([^"]+)"', inline)) == {"kent-funnel-plot"}
+    assert re.findall(r"url\(#([^)]+)\)", inline) and set(re.findall(r"url\(#([^)]+)\)", inline)) == {"kent-funnel-plot"}
+
+
+def test_same_figures_same_svg() -> None:
+    args = (["2014/15", "2015/16", "2016/17"], [0.0312, 0.0251, None], [0.02, 0.021, 0.022])
+    one = light.year_series_chart(*args, force_label="Kent Police", outcome_label="cautions")
+    two = light.year_series_chart(*args, force_label="Kent Police", outcome_label="cautions")
+    assert one.svg == two.svg
+    assert Counter({"3.1%": 1, "2.0%": 1, "2.5%": 1, "2.1%": 1}) <= light_texts(one.svg)[""]
+
+
+@pytest.mark.parametrize(
+    ("lo", "hi", "length", "places", "expected"),
+    [
+        # 0 to 2.98% on a 140 pt axis: at most 7 intervals; 0.5% steps make 6 (0.25% would make 12)
+        (0.0, 0.0298, 140, 1, [0.0, 0.005, 0.01, 0.015, 0.02, 0.025]),
+        # 5.6% to 21.6% on 190 pt: at most 9 intervals, 2% steps make 8
+        (0.056, 0.216, 190, 0, [0.06, 0.08, 0.1, 0.12, 0.14, 0.16, 0.18, 0.2]),
+        # the same range on a short axis (5 intervals at most): 2.5% cannot be printed at 0 places, so 5%
+        (0.056, 0.216, 100, 0, [0.1, 0.15, 0.2]),
+        # ratios 0.45 to 1.9 on 190 pt: 0.2 steps
+        (0.45, 1.9, 190, None, [0.6, 0.8, 1.0, 1.2, 1.4, 1.6, 1.8]),
+    ],
+)
+def test_linear_ticks(lo: float, hi: float, length: float, places: int | None, expected: list[float]) -> None:
+    assert light.linear_ticks(lo, hi, length, places) == pytest.approx(expected)
+
+
+def test_log_ticks_label_powers_of_ten() -> None:
+    major, minor = light.log_ticks(3_000, 1_500_000)
+    assert major == [10_000, 100_000, 1_000_000]
+    assert 20_000 in minor and 3_000 in minor and len(minor) == 7 + 8 + 8  # 3-9k, 20-90k, 200-900k
+    # less than two powers of ten in range: 2 and 5 x are labelled too
+    major, _ = light.log_ticks(150, 900)
+    assert major == [200, 500]
+
+
+def test_page_ticks_are_the_scale_of_the_drawing(stories: list[dict[str, Any]]) -> None:
+    sj = stories[5]  # England and Wales, charges: one year, bars
+    chart = light.story_charts(sj)["year-series"]
+    labels = ticks(chart.svg, "ytick")
+    share = sj["share"]
+    top = share * 1.4  # two years or fewer are bars, the axis 40% above the tallest
+    assert labels[0] == "0%" and float(labels[-1].rstrip("%")) / 100 <= top < float(labels[-1].rstrip("%")) / 100 + 0.05
+    assert ticks(chart.svg, "xtick") == ["2017/18"]
