@@ -6,6 +6,7 @@ import json
 from collections import defaultdict
 from collections.abc import Iterator
 from fractions import Fraction
+from pathlib import Path
 
 import pytest
 
@@ -172,3 +173,108 @@ def test_expected_counts_are_the_storys(sample: Store, community: LeadSet) -> No
     assert durham.figures.expected == s.standardised.expected and durham.figures.ratio == s.standardised.ratio
     assert durham.figures.ratio_verdict == s.standardised.verdict
     assert durham.sentence in s.lines
+
+
+# ------------------------------------------------------------------ two years: change and first-time leads
+
+
+@pytest.fixture(scope="module")
+def two_years(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    """The sample with a made-up 2016/17: a copy of 2017/18 in which Kent's community resolutions are halved
+    (each positive published cell, rounded down) and Derbyshire gave none for offence 5D."""
+    import shutil
+
+    with open_sample_store() as sample:
+        assert sample.path is not None
+        source = Path(sample.path)
+    path = tmp_path_factory.mktemp("two-years") / "store.duckdb"
+    shutil.copy(source, path)
+    with Store.open(path) as store:
+        con = store.con
+        con.execute("BEGIN")
+        con.execute(
+            "INSERT INTO outcomes SELECT '2016/17' AS financial_year, * EXCLUDE (financial_year) FROM outcomes WHERE financial_year = '2017/18'"
+        )
+        con.execute(
+            "INSERT INTO offences SELECT '2016/17' AS financial_year, * EXCLUDE (financial_year) FROM offences WHERE financial_year = '2017/18'"
+        )
+        con.execute(
+            "UPDATE outcomes SET closed = closed // 2 WHERE financial_year = '2016/17' AND force = 'Kent' AND outcome_type = 8 AND closed > 0"
+        )
+        con.execute(
+            "UPDATE outcomes SET closed = 0 WHERE financial_year = '2016/17' AND force = 'Derbyshire' AND offence_code = '5D' AND outcome_type = 8"
+        )
+        store.rebuild_annual(["2016/17"])
+        con.execute("COMMIT")
+    with Store.open(path, read_only=True) as store:
+        yield store
+
+
+def test_change_and_first_time_on_two_years(two_years: Store, extract_path: Path) -> None:
+    import csv
+    import gzip
+
+    # Independent sums: the 2017/18 CSV, and 2016/17 made from it the same way (Kent's positive type 8 cells halved, rounded down; Derbyshire's 5D type 8 cells zero).
+    count = {"2016/17": 0, "2017/18": 0}
+    den = {"2016/17": 0, "2017/18": 0}
+    nat_count = {"2016/17": 0, "2017/18": 0}
+    nat_den = {"2016/17": 0, "2017/18": 0}
+    derbyshire_5d = 0
+    with gzip.open(extract_path, "rt", encoding="utf-8", newline="") as fh:
+        for rec in csv.DictReader(fh):
+            if rec["financial_year"] == "NA" or rec["force_outcomes_recorded_in_quarter"] == "NA":
+                continue
+            t, v, name = int(rec["outcome_type"]), int(rec["force_outcomes_recorded_in_quarter"]), _ew(rec["force_name"])
+            if not name or not 1 <= t <= 22:
+                continue
+            for year in ("2016/17", "2017/18"):
+                value = v
+                if year == "2016/17" and name == "Kent" and t == 8 and v > 0:
+                    value = v // 2
+                if year == "2016/17" and name == "Derbyshire" and rec["offence_code"] == "5D" and t == 8:
+                    value = 0
+                nat_den[year] += value
+                nat_count[year] += value if t == 8 else 0
+                if name == "Kent":
+                    den[year] += value
+                    count[year] += value if t == 8 else 0
+            if name == "Derbyshire" and rec["offence_code"] == "5D" and t == 8:
+                derbyshire_5d += v
+
+    result = leads(two_years, outcome="community-resolution")
+    by_key = {x.key: x for x in result.leads}
+    kent = by_key["change|kent|community-resolution|"]
+    f = kent.figures
+    assert (f.year_from, f.year_to) == ("2016/17", "2017/18")
+    assert f.share_from == count["2016/17"] / den["2016/17"] and f.share_to == count["2017/18"] / den["2017/18"]
+    assert f.national_share_from == nat_count["2016/17"] / nat_den["2016/17"]
+    assert f.z is not None and f.z >= 3.090232
+    assert kent.sentence.startswith("The share of Kent Police's crime outcomes that were community resolutions rose from ")
+    assert kent.look.web == "/force/kent?outcome=community-resolution&from=2016/17&to=2017/18&basis=closed"
+
+    first = by_key["first-time|derbyshire|community-resolution|5D"]
+    assert first.figures.count == derbyshire_5d == 21
+    assert "in 2017/18; it had given none for it in 2016/17" in first.sentence
+    # Only Kent moved, so only Kent has a change lead; only Derbyshire's 5D is new.
+    assert [x.force.name for x in result.leads if x.kind == "change"] == ["Kent"]
+    assert [x.key for x in result.leads if x.kind == "first-time"] == [first.key]
+
+
+def test_one_lead_per_finding(every: LeadSet) -> None:
+    set_aside = {n.key: n for n in every.not_leads}
+    # Informal out-of-court disposals (7, 8) for 11A in West Midlands are its 604 community resolutions: one finding.
+    informal = set_aside["share-of-national|west-midlands|out-of-court-informal|11A"]
+    assert informal.because == "the same finding as the lead share-of-national|west-midlands|community-resolution|11A"
+    assert informal.figures.count == 604
+    # Derbyshire's 21 community resolutions for 5D are both a large national share and a rule that applies: one lead.
+    keys = {x.key for x in every.leads}
+    assert "serious-out-of-court|derbyshire|community-resolution|5D" in keys
+    assert "share-of-national|derbyshire|community-resolution|5D" not in keys
+    for a in every.leads:
+        for b in every.leads:
+            if a is not b and (a.kind, a.force.name, a.offence) == (b.kind, b.force.name, b.offence):
+                assert not (set(a.outcome.types) < set(b.outcome.types) and a.figures.count == b.figures.count), (a.key, b.key)
+    # A charge for a serious offence is not weighted as serious.
+    for x in every.leads:
+        if x.outcome.selector in ("charged", "evidential-difficulties", "no-suspect"):
+            assert x.score.seriousness == 1

@@ -21,7 +21,14 @@ The score (``model.SCORE_FORMULA``) is evidence x size x seriousness:
 * evidence = min(|z|, 10) / 3.090232 (1 = at the 99.8% limit), z as each kind defines it;
 * size = log10(1 + the outcomes the finding is about beyond expected);
 * seriousness = 3 when a rule that applies fired for the offence, 2 when a rule fired that does
-  not apply, 1 otherwise.
+  not apply, 1 otherwise and for selections that are not out-of-court disposals (charges,
+  evidential difficulties, no suspect).
+
+One lead per finding: for the same force and offence, a wider selection whose force count equals a
+narrower one's (informal out-of-court disposals and community resolutions when the force gave no
+cannabis warnings) is the same finding, kept for the narrower; a share-of-national and a
+serious-out-of-court lead counting the same outcomes keep the higher score. The others are listed
+in ``not_leads``.
 """
 
 from __future__ import annotations
@@ -165,6 +172,8 @@ def leads(
         ctx = _Context(sel, outcome_info, period, rule_set, labels, dict(missing))
         _scan(ctx, rows, name, found, set_aside)
 
+    found, duplicates = _one_per_finding(found)
+    set_aside.extend(duplicates)
     order = {k: i for i, k in enumerate(KIND_ORDER)}
 
     def rank_key(x: Lead) -> tuple[float, int, str, str, str]:
@@ -285,6 +294,43 @@ def _scan(ctx: _Context, rows: lq.SelectionRows, name: str | None, found: list[L
             _keep(_first_time(ctx, info, offence, row, hits, extra_o), found, set_aside)
 
 
+def _one_per_finding(found: list[Lead]) -> tuple[list[Lead], list[NotLead]]:
+    """One lead per finding. Two leads are the same finding when (a) they are about the same force and offence and
+    one's outcome types contain the other's while the force's count is the same (the wider group adds no outcome of
+    its own: the narrower, which names the outcome used, is kept); or (b) a share-of-national and a
+    serious-out-of-court lead count the same outcomes (same force, selection and offence: the higher score is kept)."""
+
+    def same(a: Lead, b: Lead) -> bool:
+        return a.force.name == b.force.name and (a.offence.code if a.offence else None) == (b.offence.code if b.offence else None)
+
+    def dropped(lead: Lead, kept: Lead) -> NotLead:
+        return NotLead(
+            kind=lead.kind,
+            force=lead.force,
+            outcome=lead.outcome,
+            offence=lead.offence,
+            figures=lead.figures,
+            because=f"the same finding as the lead {kept.key}",
+        )
+
+    by_place: dict[tuple[str, str | None], list[Lead]] = defaultdict(list)
+    for lead in found:
+        by_place[(lead.force.name, lead.offence.code if lead.offence else None)].append(lead)
+    drop: dict[int, Lead] = {}
+    for group in by_place.values():
+        for a in group:
+            for b in group:
+                if a is b or id(a) in drop or id(b) in drop or not same(a, b):
+                    continue
+                ta, tb = set(a.outcome.types), set(b.outcome.types)
+                if a.kind == b.kind and ta < tb and a.figures.count == b.figures.count:
+                    drop[id(b)] = a
+                elif {a.kind, b.kind} == {KIND_SHARE_OF_NATIONAL, KIND_SERIOUS} and ta == tb and a.score.value >= b.score.value:
+                    drop[id(b)] = a
+    kept = [x for x in found if id(x) not in drop]
+    return kept, [dropped(x, drop[id(x)]) for x in found if id(x) in drop]
+
+
 def _keep(result: Lead | NotLead | None, found: list[Lead], set_aside: list[NotLead]) -> None:
     if isinstance(result, Lead):
         found.append(result)
@@ -310,7 +356,11 @@ def _size(excess: float) -> float:
     return math.log10(1 + abs(excess))
 
 
-def _seriousness(hits: Sequence[RuleHit]) -> float:
+def _seriousness(hits: Sequence[RuleHit], disposal: bool) -> float:
+    """Weights serious offences given an out-of-court disposal; a charge for a serious offence is no
+    more a story for being serious."""
+    if not disposal:
+        return 1.0
     if any(h.applies for h in hits):
         return 3.0
     return 2.0 if hits else 1.0
@@ -497,7 +547,7 @@ def _share_of_national(
         last=ctx.period.last,
         basis=ctx.selection.basis,
         figures=figures,
-        score=Score(evidence=_evidence(figures.z or 0.0), size=_size(row.count - expected), seriousness=_seriousness(hits)),
+        score=Score(evidence=_evidence(figures.z or 0.0), size=_size(row.count - expected), seriousness=_seriousness(hits, ctx.disposal)),
         sentence=f"{clause} {ctx.when}.",
         rules=hits,
         caveats=extra,
@@ -605,7 +655,11 @@ def _first_time(
         last=p.last,
         basis=ctx.selection.basis,
         figures=figures,
-        score=Score(evidence=max(1.0, _evidence(max(0.0, figures.z or 0.0))), size=_size(row.last_count), seriousness=_seriousness(hits)),
+        score=Score(
+            evidence=max(1.0, _evidence(max(0.0, figures.z or 0.0))),
+            size=_size(row.last_count),
+            seriousness=_seriousness(hits, ctx.disposal),
+        ),
         sentence=sentence,
         rules=hits,
         caveats=extra,

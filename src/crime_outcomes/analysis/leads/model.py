@@ -56,8 +56,9 @@ SCORE_FORMULA = (
     "is the outcome itself). size = log10(1 + the number of outcomes the finding is about beyond expected): |O - E| for "
     "outside-limits and share-of-national, |change in share| x the later year's outcomes for change, the count for "
     "serious-out-of-court and first-time. seriousness = 3 when a seriousness rule that applies fired for the offence, "
-    "2 when a rule fired that does not apply (an editorial list, or a rule about other outcomes or years), 1 otherwise "
-    "(and for leads about all offences). Leads are ranked by score, highest first."
+    "2 when a rule fired that does not apply (an editorial list, or a rule about other outcomes or years), 1 otherwise, "
+    "for leads about all offences, and for selections that are not out-of-court disposals. Leads are ranked by score, "
+    "highest first."
 )
 """The score, in words: published with every lead set and in the README."""
 
