@@ -321,6 +321,34 @@ def test_word_brief_is_a4_with_tables_that_fit(west_midlands):
         assert not any(label in c.text for row in notable.rows for c in row.cells)
 
 
+def zip_parts(path: Path) -> dict[str, bytes]:
+    """Every part of a zip-based document; core.xml's created and modified times masked."""
+    with zipfile.ZipFile(path) as zf:
+        parts = {name: zf.read(name) for name in zf.namelist()}
+    if "docProps/core.xml" in parts:
+        parts["docProps/core.xml"] = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*", rb"\1", parts["docProps/core.xml"])
+    return parts
+
+
+def test_word_brief_is_the_same_with_style_names_resolved_once(west_midlands, tmp_path, monkeypatch):
+    """Resolving each style name once per document is only a speed-up: every part of the file is as before."""
+    from crime_outcomes.outputs.packs import ChartRef, build_brief
+    from crime_outcomes.outputs.packs import docx as pack_docx
+
+    result, _ = west_midlands
+    alt = json.loads((result.folder / "charts" / "alt-text.json").read_text(encoding="utf-8"))
+    refs = {n: ChartRef(n, a["title"], a["alt"], f"charts/{a['svg']}", f"charts/{a['png']}", "") for n, a in alt.items()}
+    brief = build_brief(result.story, refs)
+    monkeypatch.setattr(pack_docx, "_style_names_resolved_once", lambda doc: None)  # python-docx's own lookups
+    pack_docx.write_docx(brief, tmp_path / "looked-up.docx", result.folder)
+    looked_up, written = zip_parts(tmp_path / "looked-up.docx"), zip_parts(result.folder / "brief.docx")
+    assert list(written) == list(looked_up)
+    assert [n for n in written if written[n] != looked_up[n]] == []
+    body = written["word/document.xml"].decode("utf-8")
+    for style_id in ("TableNumber", "TableText", "Heading1", "ListBullet", "Caption", "Strong"):  # the styles are really applied
+        assert f'w:val="{style_id}"' in body, style_id
+
+
 def test_column_widths_come_from_the_content():
     t = Table(
         ["Offence", "Code", "Number"],

@@ -34,7 +34,10 @@ def pack_command(
     basis: BasisOption = "closed",
     per: PerOption = "outcomes",
     rules: RulesOption = None,
-    workers: Annotated[int, typer.Option("--workers", min=1, help="Processes rendering packs with --all.")] = 2,
+    workers: Annotated[
+        int | None,
+        typer.Option("--workers", min=1, help="Processes rendering packs with --all (default: one per core).", show_default=False),
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Write story packs: brief (Markdown, HTML, Word), workbook, charts and a zip per force."""

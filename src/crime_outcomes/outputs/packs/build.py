@@ -176,15 +176,15 @@ def write_all(
     rules_path: Path | None = None,
     selection: Selection | None = None,
     forces: Sequence[str] | None = None,
-    workers: int = 2,
+    workers: int | None = None,
     reuse: bool = True,
     progress: Progress | None = None,
 ) -> AllPacks:
     """Packs for the 44 forces of England and Wales, the national pack and ``index.html``.
 
     ``forces`` narrows the run to some forces (names matched as ``story`` matches them), for a
-    regional desk. ``workers`` processes render packs while the main process computes stories
-    (1 renders in-process); ``reuse=False`` turns off the query memo. Both exist for the
+    regional desk. ``workers`` processes (default one per core) render packs while the main
+    process computes stories (1 renders in-process); ``reuse=False`` turns off the query memo. Both exist for the
     benchmark; the defaults are the fast path. Forces with no outcomes in the store are
     skipped and listed in the result and the index, not treated as errors.
     """
@@ -207,7 +207,7 @@ def write_all(
             progress(done, total, result.name)
 
     national_story = _story(source, None, options)  # fails fast on bad options
-    workers = max(1, min(workers, os.cpu_count() or 1))
+    workers = max(1, min(workers or os.cpu_count() or 1, os.cpu_count() or 1))
     if workers == 1:
         finished(render_pack(national_story, out_dir))
         for name in forces:
