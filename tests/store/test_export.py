@@ -64,7 +64,7 @@ def test_every_table_is_written_with_its_rows_and_columns(sample: Store, parquet
                 [f"{y.replace('/', '-')}.parquet" for (y,) in years] or ["empty.parquet"]
             )
     assert (parquet_export / "outcomes" / "2017-18.parquet").is_file()
-    assert manifest["sample"] is True and manifest["schema_version"] == "2"
+    assert manifest["sample"] is True and manifest["schema_version"] == "3"
     assert [e["file_name"] for e in manifest["editions"]] == ["outcomes-2017-18-sample.parquet"]
     readme = (parquet_export / "README.md").read_text(encoding="utf-8")
     assert "| outcomes | 450,912 | outcomes/ (one file per financial year) |" in readme

@@ -209,3 +209,70 @@ def test_broken_row_accounting_is_an_error_not_an_assert(store: Store, tmp_path:
     assert "row accounting does not add up" in str(caught.value)
     assert "found 5 read, 3 loaded, 1 rejected" in str(caught.value)
     assert store.table_counts() == before
+
+
+def _row(quarter: int, force: str, number: int | str, label: str, recorded: object, closed: object) -> list[object]:
+    return ["2017/18", quarter, force, "Blackmail", "Theft offences", "Other theft", "35", None, label, label, number, recorded, closed]
+
+
+WIDE_NAMES = ["recorded_all", "closed_all", *(f"{b}_{t}" for t in range(23) for b in ("recorded", "closed"))]
+
+
+def _expected_derived(store: Store) -> tuple[set[tuple[object, ...]], set[tuple[object, ...]]]:
+    """outcomes_wide and outcomes_missing computed in plain Python from the rows of outcomes."""
+    sums: dict[tuple[str, str, str], dict[str, int]] = {}
+    types_held: dict[tuple[str, str, str], set[int]] = {}
+    missing: set[tuple[object, ...]] = set()
+    for row in store.records("SELECT * FROM outcomes"):
+        key = (row["financial_year"], row["force"], row["offence_code"])
+        cell = sums.setdefault(key, {})
+        held = types_held.setdefault(key, set())
+        t = row["outcome_type"]
+        for basis in ("recorded", "closed"):
+            if row[basis] is not None:
+                cell[f"{basis}_{t}"] = cell.get(f"{basis}_{t}", 0) + row[basis]
+                if 1 <= t <= 22:
+                    cell[f"{basis}_all"] = cell.get(f"{basis}_all", 0) + row[basis]
+        if 1 <= t <= 22:
+            held.add(t)
+            if row["recorded"] is None or row["closed"] is None:
+                missing.add(tuple(row.values()))
+    wide = {(*key, len(types_held[key]), *(cell.get(n) for n in WIDE_NAMES)) for key, cell in sums.items()}
+    return wide, missing
+
+
+def _derived_in_store(store: Store) -> tuple[set[tuple[object, ...]], set[tuple[object, ...]]]:
+    columns = ", ".join(WIDE_NAMES)
+    wide = {tuple(r) for r in store.fetchall(f"SELECT financial_year, force, offence_code, outcome_rows, {columns} FROM outcomes_wide")}
+    return wide, {tuple(r) for r in store.fetchall("SELECT * FROM outcomes_missing")}
+
+
+def test_wide_and_missing_tables_follow_every_load(store: Store, tmp_path: Path):
+    """outcomes_wide (a column per type) and outcomes_missing (the cells without a number) always match outcomes."""
+    first = [
+        _row(1, "Kent", 8, "Community Resolution", 5, 4),
+        _row(2, "Kent", 8, "Community Resolution", 2, "N/A - data not provided"),
+        _row(1, "Kent", 1, "Charged/Summonsed", 10, 9),
+        _row(1, "Kent", 0, "Not yet assigned an outcome", 3, None),
+        _row(1, "Durham", 0, "Not yet assigned an outcome", 6, None),
+        _row(1, "Surrey", 8, "Community Resolution", "N/A", "N/A"),
+    ]
+    ingest_file(store, write_outcomes_workbook(tmp_path / "prc-outcomes-open-data-mar2018-tables-190718.xlsx", first, HEADERS_2019))
+    wide, missing = _derived_in_store(store)
+    assert (wide, missing) == _expected_derived(store)
+    kent = store.records("SELECT * FROM outcomes_wide WHERE force = 'Kent'")[0]
+    # Kent, community resolutions: 5 + 2 recorded; closed 4 (quarter 2 published as a marker); all outcomes add charges.
+    assert (kent["recorded_8"], kent["closed_8"], kent["recorded_all"], kent["closed_all"], kent["recorded_0"]) == (7, 4, 17, 13, 3)
+    assert kent["outcome_rows"] == 2 and kent["recorded_2"] is None
+    # Durham published only type 0 (not an outcome): its row says so, and stays out of every share.
+    assert store.records("SELECT outcome_rows, recorded_all, recorded_0 FROM outcomes_wide WHERE force = 'Durham'") == [
+        {"outcome_rows": 0, "recorded_all": None, "recorded_0": 6}
+    ]
+    assert sorted((m[2], m[1]) for m in missing) == [("Kent", 2), ("Surrey", 1)]
+
+    replacement = [_row(1, "Kent", 8, "Community Resolution", 6, 6), _row(1, "Kent", 1, "Charged/Summonsed", 10, 9)]
+    ingest_file(store, write_outcomes_workbook(tmp_path / "prc-outcomes-open-data-mar2018-tables-170719.xlsx", replacement, HEADERS_2019))
+    wide, missing = _derived_in_store(store)
+    assert (wide, missing) == _expected_derived(store)
+    assert missing == set() and {w[1] for w in wide} == {"Kent"}
+    assert store.years() == ["2017/18"]

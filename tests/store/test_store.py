@@ -23,6 +23,7 @@ from crime_outcomes.store.ingest import ingest_file
 from crime_outcomes.testing.workbooks import HEADERS_2019, write_outcomes_workbook
 
 V1_SCHEMA = Path(__file__).parent / "data" / "schema_v1.sql"
+V2_SCHEMA = Path(__file__).parent / "data" / "schema_v2.sql"
 V1_TABLES = [
     "meta",
     "sources",
@@ -62,6 +63,27 @@ def make_v1(fresh: Path, target: Path, *, annual_left_empty: bool = False) -> No
         )
     con.execute("DETACH fresh")
     con.close()
+
+
+def make_v2(fresh: Path, target: Path) -> None:
+    """A version-2 store (DDL as it was before ``outcomes_wide`` and ``outcomes_missing``) holding what ``fresh`` holds."""
+    con = duckdb.connect(str(target))
+    con.execute(V2_SCHEMA.read_text(encoding="utf-8"))
+    con.execute(f"ATTACH '{fresh}' AS fresh (READ_ONLY)")
+    for table in [*V1_TABLES, "outcomes_annual"]:
+        con.execute(f"INSERT INTO {table} SELECT * FROM fresh.{table}")
+    con.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+    con.execute("DETACH fresh")
+    con.close()
+
+
+def derived_tables(path: Path) -> dict[str, list[tuple[object, ...]]]:
+    """Every row of the tables version 3 added, sorted, to compare a migrated store with a fresh load."""
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return {t: sorted(con.execute(f"SELECT * FROM {t}").fetchall(), key=repr) for t in ("outcomes_wide", "outcomes_missing")}
+    finally:
+        con.close()
 
 
 def small_book(tmp_path: Path) -> Path:
@@ -106,8 +128,9 @@ def test_writable_open_brings_version_1_forward_and_fills_the_annual_table(small
         assert store.migrated_from == "1"
         assert store.schema_version() == SCHEMA_VERSION
         assert store.fetchone(ANNUAL_MATCHES)[0] == 0
-        # Kent, community resolutions, closed basis: quarters 1 and 2 give 4 + 5.
+        # Kent, closed basis: community resolutions in quarters 1 and 2 give 4 + 5, and charges the same.
         assert store.fetchone("SELECT closed FROM outcomes_annual WHERE force = 'Kent' AND outcome_type = 8")[0] == 9
+        assert store.fetchone("SELECT closed_8, closed_all, outcome_rows FROM outcomes_wide WHERE force = 'Kent'") == (9, 9 + 9, 2)
     with Store.open(small_v1) as again:
         assert again.migrated_from is None
     with Store.open(small_v1, read_only=True) as reading:
@@ -124,6 +147,30 @@ def test_the_empty_annual_table_an_earlier_release_left_is_rebuilt(tmp_path: Pat
         assert store.migrated_from == "1"
         assert store.fetchone("SELECT count(*) FROM outcomes_annual")[0] == 4
         assert store.fetchone(ANNUAL_MATCHES)[0] == 0
+
+
+def test_writable_open_brings_version_2_forward_and_fills_the_wide_and_missing_tables(tmp_path: Path) -> None:
+    fresh = tmp_path / "fresh.duckdb"
+    with Store.open(fresh) as store:
+        ingest_file(store, small_book(tmp_path))
+        store.con.execute(
+            "UPDATE outcomes SET closed = NULL, closed_marker = 'N/A' WHERE force = 'Durham' AND quarter = 2 AND outcome_type = 8"
+        )
+        store.rebuild_annual(["2017/18"])
+    target = tmp_path / "v2.duckdb"
+    make_v2(fresh, target)
+    con = duckdb.connect(str(target), read_only=True)
+    assert "outcomes_wide" not in {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    con.close()
+    with pytest.raises(StoreError, match="schema version 2"):
+        Store.open(target, read_only=True)
+    with Store.open(target) as store:
+        assert store.migrated_from == "2" and store.schema_version() == SCHEMA_VERSION
+        # Durham, closed basis: community resolutions 4 in quarter 1 (quarter 2 published as a marker); charges 4 + 5.
+        assert store.fetchone("SELECT closed_8, closed_1, outcome_rows FROM outcomes_wide WHERE force = 'Durham'") == (4, 4 + 5, 2)
+        assert store.fetchall("SELECT force, quarter, outcome_type, closed_marker FROM outcomes_missing") == [("Durham", 2, 8, "N/A")]
+        assert store.years() == ["2017/18"]
+    assert derived_tables(target) == derived_tables(fresh)
 
 
 def test_a_failed_migration_changes_nothing(small_v1: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -222,7 +269,7 @@ def test_a_version_1_store_of_the_sample_gives_the_same_story_as_a_fresh_load(tm
         check=False,
     )
     assert migrated.returncode == 0, migrated.stderr
-    assert "from schema version 1 to 2" in " ".join(migrated.stdout.split())
+    assert f"from schema version 1 to {SCHEMA_VERSION}" in " ".join(migrated.stdout.split())
 
     fresh_json, old_json = _story_json(fresh_dir), _story_json(old_dir)
     assert '"count": 3834,' in fresh_json and '"denominator": 229297,' in fresh_json

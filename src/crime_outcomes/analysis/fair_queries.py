@@ -1,8 +1,9 @@
 """The SQL behind fair comparisons: expected counts at England and Wales rates, crime mix, drivers.
 
-Like ``story_queries`` these aggregate inside DuckDB over ``outcomes_annual`` and return a few
-thousand rows at most; values are bound as parameters and the only text spliced in is the count
-column from the fixed basis mapping. Expected counts are summed as scaled integers, so the same
+Like ``story_queries`` these aggregate inside DuckDB and return a few thousand rows at most;
+values are bound as parameters and the only text spliced in is column names: the count column
+from the fixed basis mapping and, in ``outcomes_wide``, one column per selected outcome type (an
+integer 1-22, checked). Expected counts are summed as scaled integers, so the same
 store always gives the same bits whatever order DuckDB's threads add them in.
 """
 
@@ -67,7 +68,9 @@ def mix_and_expected(store: Store, first: str, last: str, types: Sequence[int], 
     expected = sum over offence codes of the force's outcomes (types 1-22) for the code times the
     England and Wales (44 forces) rate of the selected types for the code that year. The subgroup
     of a code is the one published for the latest year of the period holding it, as the story's
-    offence labels are. One scan grouped three ways, so the result is small (years x forces +
+    offence labels are. It reads ``outcomes_wide`` (a row per year, force and code with a column per
+    type), where the rows with any outcome of types 1-22 are exactly the groups of ``outcomes_annual``
+    the definitions sum over. One scan grouped three ways, so the result is small (years x forces +
     forces x subgroups + offence codes rows) and the story needs no separate pass for its
     year x force totals (``year_force_totals``) or its offence breakdown (``offence_totals``).
     """
@@ -78,12 +81,9 @@ def mix_and_expected(store: Store, first: str, last: str, types: Sequence[int], 
             FROM offences WHERE financial_year BETWEEN ? AND ?
             GROUP BY offence_code),
         g AS (
-            SELECT financial_year, force, offence_code,
-                   coalesce(sum({col}) FILTER (WHERE outcome_type IN ({_marks(types)})), 0) AS cnt,
-                   coalesce(sum({col}), 0) AS den
-            FROM outcomes_annual
-            WHERE financial_year BETWEEN ? AND ? AND outcome_type BETWEEN 1 AND 22
-            GROUP BY financial_year, force, offence_code),
+            SELECT financial_year, force, offence_code, {_wide_sum(col, types)} AS cnt, coalesce({col}_all, 0) AS den
+            FROM outcomes_wide
+            WHERE financial_year BETWEEN ? AND ? AND outcome_rows > 0),
         e AS (SELECT * FROM g WHERE force IN ({_EW_FORCES})),
         r AS (
             SELECT financial_year, offence_code, CASE WHEN sum(den) <> 0 THEN sum(cnt) / sum(den) ELSE 0 END AS rate
@@ -105,7 +105,7 @@ def mix_and_expected(store: Store, first: str, last: str, types: Sequence[int], 
         ORDER BY 1, 2, 3, 4, 5
     """
     out = Mix([], [], [])
-    for r in store.fetchall(sql, [first, last, *types, first, last, NO_SUBGROUP, force, force, force, force]):
+    for r in store.fetchall(sql, [first, last, first, last, NO_SUBGROUP, force, force, force, force]):
         kind = r[0]
         if kind == _BY_YEAR_FORCE:
             out.expected.append(ExpectedRow(r[1], r[2], int(r[5]), int(r[6]), int(r[7]) / _SCALE))
@@ -117,6 +117,17 @@ def mix_and_expected(store: Store, first: str, last: str, types: Sequence[int], 
 
 
 _BY_YEAR_FORCE, _BY_FORCE_SUBGROUP, _BY_OFFENCE = 1, 2, 3  # which of the three groupings a result row is from
+
+
+def _wide_sum(col: str, types: Sequence[int]) -> str:
+    """The selected types' count on one row of ``outcomes_wide``: the sum of their columns, a NULL cell counting 0
+    (as ``sum(...) FILTER`` over ``outcomes_annual`` skips it)."""
+    if not types:
+        raise ValueError("an outcome selection needs at least one type")
+    bad = [t for t in types if not (isinstance(t, int) and 1 <= t <= 22)]
+    if bad:
+        raise ValueError(f"outcome types must be whole numbers 1-22, not {bad}")
+    return " + ".join(f"coalesce({col}_{t}, 0)" for t in sorted(set(types)))
 
 
 def type_offence_counts(store: Store, first: str, last: str, types: Sequence[int], basis: str, force: str | None) -> list[TypeOffenceRow]:

@@ -1,7 +1,7 @@
 """The SQL behind ``story``: every query the force story runs, parameterised, in one place.
 
 The totals read ``outcomes_annual`` (quarters summed at load time, a quarter of the rows);
-only the missing-cell check needs quarters and reads ``outcomes``. Each query aggregates inside DuckDB and returns at most a few thousand rows (years x forces,
+only the missing-cell check needs quarters and reads ``outcomes_missing`` (the rows without a number). Each query aggregates inside DuckDB and returns at most a few thousand rows (years x forces,
 or offence codes), so a story over twelve loaded years stays well under a second. Values are
 always bound as parameters; the only text spliced into SQL is the count column, chosen from
 the fixed ``BASIS_COLUMNS`` mapping, never from user input.
@@ -169,13 +169,14 @@ def offence_totals(store: Store, first: str, last: str, types: Sequence[int], ba
 
 
 def missing_cells(store: Store, first: str, last: str, types: Sequence[int], basis: str) -> list[MissingCell]:
-    """Cells of types 1-22 published without a number, expired-code markers aside."""
+    """Cells of types 1-22 published without a number, expired-code markers aside (from ``outcomes_missing``,
+    which holds every such row of ``outcomes``)."""
     col = _column(basis)
     not_expired = _NOT_EXPIRED_MARKER.format(col=col)
     sql = f"""
         SELECT force, financial_year, quarter, coalesce({col}_marker, '(no marker)') AS marker,
                outcome_type IN ({_marks(types)}) AS selected, count(*) AS cells
-        FROM outcomes
+        FROM outcomes_missing
         WHERE financial_year BETWEEN ? AND ?
           AND outcome_type BETWEEN 1 AND 22
           AND {col} IS NULL AND {not_expired}

@@ -1,4 +1,4 @@
--- crime-outcomes store schema, version 2. Documented in docs/schema.md.
+-- crime-outcomes store schema, version 3. Documented in docs/schema.md.
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 
 CREATE TABLE IF NOT EXISTS sources (
@@ -42,6 +42,57 @@ CREATE TABLE IF NOT EXISTS outcomes_annual (
     outcome_type    TINYINT NOT NULL,
     recorded        BIGINT,                -- sum over quarters; NULL cells are skipped, as in SQL sum()
     closed          BIGINT
+);
+
+-- Derived: outcomes_annual turned on its side, one row per year x force x offence code with one
+-- column per outcome type and basis, rebuilt with it (same transaction). The story's expected
+-- counts and crime mix read it: one row where outcomes_annual has one per outcome type.
+CREATE TABLE IF NOT EXISTS outcomes_wide (
+    financial_year  TEXT NOT NULL,
+    force           TEXT NOT NULL,
+    offence_code    TEXT NOT NULL,
+    outcome_rows    INTEGER NOT NULL,      -- rows of types 1-22 in outcomes_annual (0: only type 0 published)
+    recorded_all    BIGINT,                -- sum over types 1-22; NULL when every cell is NULL, as SQL sum()
+    closed_all      BIGINT,
+    recorded_0  BIGINT, closed_0  BIGINT,
+    recorded_1  BIGINT, closed_1  BIGINT,
+    recorded_2  BIGINT, closed_2  BIGINT,
+    recorded_3  BIGINT, closed_3  BIGINT,
+    recorded_4  BIGINT, closed_4  BIGINT,
+    recorded_5  BIGINT, closed_5  BIGINT,
+    recorded_6  BIGINT, closed_6  BIGINT,
+    recorded_7  BIGINT, closed_7  BIGINT,
+    recorded_8  BIGINT, closed_8  BIGINT,
+    recorded_9  BIGINT, closed_9  BIGINT,
+    recorded_10 BIGINT, closed_10 BIGINT,
+    recorded_11 BIGINT, closed_11 BIGINT,
+    recorded_12 BIGINT, closed_12 BIGINT,
+    recorded_13 BIGINT, closed_13 BIGINT,
+    recorded_14 BIGINT, closed_14 BIGINT,
+    recorded_15 BIGINT, closed_15 BIGINT,
+    recorded_16 BIGINT, closed_16 BIGINT,
+    recorded_17 BIGINT, closed_17 BIGINT,
+    recorded_18 BIGINT, closed_18 BIGINT,
+    recorded_19 BIGINT, closed_19 BIGINT,
+    recorded_20 BIGINT, closed_20 BIGINT,
+    recorded_21 BIGINT, closed_21 BIGINT,
+    recorded_22 BIGINT, closed_22 BIGINT
+);
+
+-- Derived: the rows of outcomes (types 1-22) published without a number on either basis, rebuilt
+-- with outcomes_annual. The missing-cell caveats read it instead of scanning every row.
+CREATE TABLE IF NOT EXISTS outcomes_missing (
+    financial_year  TEXT NOT NULL,
+    quarter         TINYINT NOT NULL,
+    force           TEXT NOT NULL,
+    offence_code    TEXT NOT NULL,
+    outcome_type    TINYINT NOT NULL,
+    recorded        BIGINT,
+    closed          BIGINT,
+    recorded_marker TEXT,
+    closed_marker   TEXT,
+    source_id       INTEGER NOT NULL,
+    source_row      BIGINT NOT NULL
 );
 
 CREATE TABLE IF NOT EXISTS alternate_outcomes (

@@ -15,7 +15,10 @@ from crime_outcomes.normalise.forces import FORCES
 from crime_outcomes.normalise.outcome_types import ALL_OUTCOMES, OUTCOME_TYPES
 from crime_outcomes.store.bundled import SAMPLE_LABEL, SAMPLE_META_KEY
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
+
+WIDE_TYPES = range(0, 23)
+"""Outcome types with a column per basis in ``outcomes_wide`` (``closed_8`` ...): every type, 0-22."""
 
 
 class Store:
@@ -134,7 +137,8 @@ class Store:
             self.label = SAMPLE_LABEL
 
     def rebuild_annual(self, years: list[str]) -> None:
-        """Recompute ``outcomes_annual`` for ``years`` from ``outcomes``; call inside the load's transaction."""
+        """Recompute the tables derived from ``outcomes`` (``outcomes_annual``, ``outcomes_wide``, ``outcomes_missing``)
+        for ``years``; call inside the load's transaction."""
         if not years:
             return
         marks = ", ".join("?" for _ in years)
@@ -144,6 +148,36 @@ class Store:
                 SELECT financial_year, force, offence_code, outcome_type, sum(recorded), sum(closed)
                 FROM outcomes WHERE financial_year IN ({marks})
                 GROUP BY ALL ORDER BY financial_year, force, offence_code, outcome_type""",
+            years,
+        )
+        self._rebuild_wide(years)
+        self._rebuild_missing(years)
+
+    def _rebuild_missing(self, years: list[str]) -> None:
+        """Recompute ``outcomes_missing`` for ``years``: the rows of types 1-22 with a count published as a marker."""
+        marks = ", ".join("?" for _ in years)
+        self.con.execute(f"DELETE FROM outcomes_missing WHERE financial_year IN ({marks})", years)
+        self.con.execute(
+            f"""INSERT INTO outcomes_missing
+                SELECT * FROM outcomes
+                WHERE financial_year IN ({marks}) AND outcome_type BETWEEN 1 AND 22 AND (recorded IS NULL OR closed IS NULL)
+                ORDER BY financial_year, quarter, force, offence_code, outcome_type""",
+            years,
+        )
+
+    def _rebuild_wide(self, years: list[str]) -> None:
+        """Recompute ``outcomes_wide`` for ``years`` from ``outcomes_annual`` (one row per year, force and code)."""
+        marks = ", ".join("?" for _ in years)
+        names = [f"{basis}_{t}" for t in WIDE_TYPES for basis in ("recorded", "closed")]
+        sums = [f"sum({basis}) FILTER (WHERE outcome_type = {t})" for t in WIDE_TYPES for basis in ("recorded", "closed")]
+        outcome = "outcome_type BETWEEN 1 AND 22"
+        self.con.execute(f"DELETE FROM outcomes_wide WHERE financial_year IN ({marks})", years)
+        self.con.execute(
+            f"""INSERT INTO outcomes_wide (financial_year, force, offence_code, outcome_rows, recorded_all, closed_all, {", ".join(names)})
+                SELECT financial_year, force, offence_code, count(*) FILTER (WHERE {outcome}),
+                       sum(recorded) FILTER (WHERE {outcome}), sum(closed) FILTER (WHERE {outcome}), {", ".join(sums)}
+                FROM outcomes_annual WHERE financial_year IN ({marks})
+                GROUP BY ALL ORDER BY financial_year, force, offence_code""",
             years,
         )
 
@@ -177,7 +211,8 @@ class Store:
         return self.fetchall("SELECT count(*) FROM sources WHERE superseded_by IS NULL AND kind = 'outcomes'")[0][0] == 0
 
     def years(self) -> list[str]:
-        return [r[0] for r in self.fetchall("SELECT DISTINCT financial_year FROM outcomes ORDER BY 1")]
+        """The financial years holding outcomes (read from ``outcomes_wide``: every year, force and code of ``outcomes`` has its row)."""
+        return [r[0] for r in self.fetchall("SELECT DISTINCT financial_year FROM outcomes_wide ORDER BY 1")]
 
     def table_counts(self) -> dict[str, int]:
         """Row counts of every table: the fingerprint tests use to prove a store unchanged."""
@@ -195,11 +230,27 @@ def _migrate_1_to_2(store: Store) -> None:
     writing by an earlier release may already hold it empty, hence rebuild, not create.
     """
     store.con.execute("DELETE FROM outcomes_annual")
-    store.rebuild_annual(store.years())
+    store.rebuild_annual(_outcome_years(store))
+
+
+def _migrate_2_to_3(store: Store) -> None:
+    """Version 3 added ``outcomes_wide`` (``outcomes_annual`` with a column per outcome type) and
+    ``outcomes_missing`` (the rows without a number): fill them."""
+    store.con.execute("DELETE FROM outcomes_wide")
+    store.con.execute("DELETE FROM outcomes_missing")
+    years = _outcome_years(store)
+    if years:
+        store._rebuild_wide(years)
+        store._rebuild_missing(years)
+
+
+def _outcome_years(store: Store) -> list[str]:
+    """Years in ``outcomes`` itself, for migrations (``Store.years`` reads a derived table they may be filling)."""
+    return [r[0] for r in store.fetchall("SELECT DISTINCT financial_year FROM outcomes ORDER BY 1")]
 
 
 # MIGRATIONS[n] brings a store from version n to n + 1, inside the opening transaction.
-MIGRATIONS: dict[int, Callable[[Store], None]] = {1: _migrate_1_to_2}
+MIGRATIONS: dict[int, Callable[[Store], None]] = {1: _migrate_1_to_2, 2: _migrate_2_to_3}
 
 
 def _read_meta(con: duckdb.DuckDBPyConnection) -> dict[str, str] | None:
