@@ -11,7 +11,8 @@ The public API, for notebooks and scripts::
 ``open_store``, ``ingest`` and ``update`` get data into a store (``crime_outcomes.pipeline``);
 ``story`` computes a force's findings and ``offence`` one offence's across the forces
 (``crime_outcomes.analysis``), both for a ``Selection`` (outcome, period, basis, denominator,
-rules) or its fields, a bad one raising ``SelectionError``; ``write_pack`` and ``write_all``
+rules) or its fields, a bad one raising ``SelectionError``; ``leads`` ranks the findings worth a
+story across every force, outcome group and offence; ``write_pack`` and ``write_all``
 write story packs; ``export`` writes every table as Parquet or CSV. The CLI and the web
 explorer are thin layers over these.
 

@@ -260,7 +260,8 @@ def _scan(ctx: _Context, rows: lq.SelectionRows, name: str | None, found: list[L
         return tuple(ctx.rules.match(code, types, p.years))
 
     national_by_year = _national_by_year(p.years, by_year)
-    noise = _noise(p.years, by_year, national_by_year, reference) if len(p.years) >= 2 else None
+    steady = [f for f in reference if not own_breaks(f)]  # a force's break would pass for noise
+    noise = _noise(p.years, by_year, national_by_year, steady) if len(p.years) >= 2 else None
     for f in scan:
         if f not in totals:
             continue
@@ -290,7 +291,7 @@ def _scan(ctx: _Context, rows: lq.SelectionRows, name: str | None, found: list[L
         applying = [h for h in hits if h.applies]
         if applying and row.count > 0:
             _keep(_serious(ctx, info, offence, row, applying, own, extra_o), found, set_aside)
-        if hits and len(p.years) >= 2:
+        if hits and ctx.disposal and len(p.years) >= 2:
             _keep(_first_time(ctx, info, offence, row, hits, extra_o), found, set_aside)
 
 
@@ -683,7 +684,8 @@ def _noise(
     reference: Sequence[str],
 ) -> float | None:
     """Year-to-year noise: root mean square of the reference forces' year-on-year moves in share against
-    England and Wales (consecutive loaded years, both not small); None when there is none to measure."""
+    England and Wales (consecutive loaded years, both not small; forces with an annotated break in the
+    period left out); None when there is none to measure."""
 
     def gap(f: str, y: str) -> float | None:
         c, d = by_year.get((y, f), (0, 0))

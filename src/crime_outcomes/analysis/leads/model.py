@@ -36,8 +36,8 @@ KINDS: dict[str, str] = {
     KIND_CHANGE: "The force's share of outcomes moved, against the England and Wales share, by more than forces' shares "
     "usually move from one year to the next (at least 3.09 times the year-to-year noise), between two years of the period "
     "or from its first year to its last.",
-    KIND_FIRST_TIME: "The force gave the outcome for an offence the seriousness rules mark notable in the last year of the "
-    "period, having given it for none in the earlier years loaded although it dealt with the offence then.",
+    KIND_FIRST_TIME: "The force gave an out-of-court outcome for an offence the seriousness rules mark notable in the last "
+    "year of the period, having given it for none in the earlier years loaded although it dealt with the offence then.",
 }
 """What each kind of lead means (published in the JSON)."""
 
