@@ -38,7 +38,6 @@ import shlex
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from fractions import Fraction
 from functools import cache
 from pathlib import Path
 from urllib.parse import quote, urlencode
@@ -275,7 +274,7 @@ def _scan(ctx: _Context, rows: lq.SelectionRows, name: str | None, found: list[L
         if noise is not None:
             _keep(_change(ctx, info, by_year, national_by_year, noise, extra), found, set_aside)
 
-    overall = {f: Fraction(int(t[0]), nat_count) for f, t in totals.items()}
+    overall = {f: (int(t[0]), nat_count) for f, t in totals.items()}  # the force's share of the national count, as a fraction
     for row in rows.force_offence:
         if name is not None and row.force != name:
             continue
@@ -503,18 +502,20 @@ def _share_of_national(
     force: LeadForce,
     offence: LeadOffence,
     row: lq.ForceOffenceRow,
-    overall: Fraction,
+    overall: tuple[int, int],
     hits: tuple[RuleHit, ...],
     places: int,
     own: list[Annotation],
     extra: tuple[str, ...],
 ) -> Lead | NotLead | None:
     """The story's largest-share rule, for every offence of every force."""
-    if overall <= 0 or row.national_count < LARGEST_SHARES_MIN_NATIONAL:
+    own_total, national_total = overall
+    if own_total <= 0 or national_total <= 0 or row.national_count < LARGEST_SHARES_MIN_NATIONAL:
         return None
-    if Fraction(row.count, row.national_count) < LARGEST_SHARES_MIN_RATIO * overall:
+    # count / national_count >= RATIO x own_total / national_total, in whole numbers (as the story compares Fractions)
+    if row.count * national_total < LARGEST_SHARES_MIN_RATIO * own_total * row.national_count:
         return None
-    expected = float(row.national_count * overall)
+    expected = row.national_count * own_total / national_total
     figures = LeadFigures(
         count=row.count,
         denominator=row.denominator,

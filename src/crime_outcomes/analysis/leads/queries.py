@@ -1,8 +1,9 @@
-"""The SQL behind leads: one set-based pass over ``outcomes_annual`` for every outcome selection at once.
+"""The SQL behind leads: one set-based pass over ``outcomes_wide`` for every outcome selection at once.
 
 Scanning every force x selection x offence with a story per force would read the table hundreds of
-times. Instead one query reads it once, pairs each row with every selection that includes its
-outcome type (a small VALUES table), and returns, per selection:
+times. Instead one query reads ``outcomes_wide`` (a row per year, force and code, a column per
+outcome type) once, sums each selection's columns, unpivots to a row per selection, and returns, per
+selection:
 
 * per year and force: the selected count, all outcomes (types 1-22) and the expected count at
   England and Wales rates for the same offences — the story's ``fair_queries.mix_and_expected``
@@ -20,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from crime_outcomes.analysis.fair_queries import _SCALE
+from crime_outcomes.analysis.fair_queries import _SCALE, _wide_sum
 from crime_outcomes.analysis.story_queries import _EW_FORCES, _column
 from crime_outcomes.store import Store
 
@@ -64,16 +65,12 @@ def scan(store: Store, first: str, last: str, selections: Sequence[tuple[int, ..
     if not selections:
         return []
     names = [f"c{i}" for i in range(len(selections))]
-    filtered = ",\n".join(
-        f"coalesce(sum({col}) FILTER (WHERE outcome_type IN ({', '.join(str(int(t)) for t in types)})), 0) AS {name}"
-        for name, types in zip(names, selections, strict=True)
-    )
+    filtered = ", ".join(f"{_wide_sum(col, types)} AS {name}" for name, types in zip(names, selections, strict=True))
     sql = f"""
         WITH wide AS MATERIALIZED (
-            SELECT financial_year AS y, force, offence_code AS code, coalesce(sum({col}), 0) AS den, {filtered}
-            FROM outcomes_annual
-            WHERE financial_year BETWEEN ? AND ? AND outcome_type BETWEEN 1 AND 22 AND force IN ({_EW_FORCES})
-            GROUP BY ALL),
+            SELECT financial_year AS y, force, offence_code AS code, coalesce({col}_all, 0) AS den, {filtered}
+            FROM outcomes_wide
+            WHERE financial_year BETWEEN ? AND ? AND outcome_rows > 0 AND force IN ({_EW_FORCES})),
         g AS MATERIALIZED (
             SELECT CAST(substr(gid, 2) AS INTEGER) AS gid, y, force, code, cnt, den
             FROM (UNPIVOT wide ON {", ".join(names)} INTO NAME gid VALUE cnt)),
