@@ -484,3 +484,26 @@ def test_readme_wording_table_is_what_the_rules_print(default_rules: RuleSet) ->
         cells = row.split(" | ")
         for cell in cells[3:]:
             assert ("**applies**" in cell) == any(p in cell for p in CLAIMS), row
+
+
+def test_a_rule_file_is_parsed_again_only_when_its_bytes_change(tmp_path: Path) -> None:
+    """Stories reuse a parse of the same file; an edit (even one keeping size and modification time) is read afresh."""
+    import os
+
+    assert load_rules() is load_rules()
+    path = write_rules(tmp_path, BASE + '\n[[rule]]\nid = "shoplifting"\nlabel = "Shoplifting, for this study"\ncodes = ["46"]\n')
+    first = load_rules(path)
+    assert load_rules(path) is first and ids(first.match("46")) == ["shoplifting"]
+    stat = path.stat()
+    path.write_text(path.read_text(encoding="utf-8").replace('codes = ["46"]', 'codes = ["45"]'), encoding="utf-8")
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert path.stat().st_size == stat.st_size and path.stat().st_mtime_ns == stat.st_mtime_ns
+    edited = load_rules(path)
+    assert edited is not first and ids(edited.match("46")) == [] and ids(edited.match("45")) == ["shoplifting"]
+    assert edited.fingerprint == hashlib.sha256(path.read_bytes()).hexdigest() != first.fingerprint
+
+
+def test_each_caller_gets_its_own_copy_of_the_reference() -> None:
+    mine = load_reference()
+    mine.pop("46")
+    assert "46" in load_reference()

@@ -315,8 +315,30 @@ def _read_packaged(name: str) -> tuple[bytes, str]:
     return resource.read_bytes(), str(resource)
 
 
+_PARSED_LIMIT = 32
+"""Parsed reference and rule files kept per process (``_parsed_reference``, ``_parsed_rules``): a story
+reads the same files every time, and parsing them cost more than some of its queries."""
+
+_parsed_reference: dict[tuple[str, str], dict[str, OffenceReference]] = {}
+_parsed_rules: dict[tuple[str, str, str, bool, str], RuleSet] = {}
+
+
+def _remember(cache: dict[Any, Any], key: Any, value: Any) -> None:
+    if len(cache) >= _PARSED_LIMIT:
+        cache.clear()
+    cache[key] = value
+
+
 def load_reference(path: Path | None = None) -> dict[str, OffenceReference]:
     """Read an offence-code reference CSV, checking every value; default is the packaged one."""
+    return dict(_reference_and_fingerprint(path)[0])
+
+
+def _reference_and_fingerprint(path: Path | None) -> tuple[dict[str, OffenceReference], str]:
+    """The parsed reference (shared: callers copy it) and the SHA-256 of its bytes.
+
+    The file is read every time and parsed again only when its bytes differ from a parse already
+    made, so an edited file is never answered from a stale copy."""
     if path is None:
         raw, where = _read_packaged("offence_codes.csv")
     else:
@@ -325,6 +347,15 @@ def load_reference(path: Path | None = None) -> dict[str, OffenceReference]:
             raw = Path(path).read_bytes()
         except OSError as exc:
             raise InputError(where, f"cannot read the offence-code reference: {exc.strerror}") from exc
+    fingerprint = hashlib.sha256(raw).hexdigest()
+    parsed = _parsed_reference.get((where, fingerprint))
+    if parsed is None:
+        parsed = _parse_reference(raw, where)
+        _remember(_parsed_reference, (where, fingerprint), parsed)
+    return parsed, fingerprint
+
+
+def _parse_reference(raw: bytes, where: str) -> dict[str, OffenceReference]:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -467,6 +498,13 @@ def load_rules(
         except OSError as exc:
             raise InputError(where, f"cannot read the rule file: {exc.strerror}") from exc
     fingerprint = hashlib.sha256(raw).hexdigest()
+    key = None
+    if reference is None:  # the packaged reference: the parse can be shared while both files' bytes are unchanged
+        reference, reference_fingerprint = _reference_and_fingerprint(None)
+        key = (where, source, fingerprint, strict, reference_fingerprint)
+        cached = _parsed_rules.get(key)
+        if cached is not None:
+            return cached
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
@@ -474,10 +512,11 @@ def load_rules(
     except tomllib.TOMLDecodeError as exc:
         raise InputError(where, f"the rule file is not valid TOML ({exc})", expected="a TOML rule file") from exc
 
-    if reference is None:
-        reference = load_reference()
     parser = _RuleFileParser(where, reference)
-    return parser.parse(data, source=source, fingerprint=fingerprint, strict=strict)
+    rule_set = parser.parse(data, source=source, fingerprint=fingerprint, strict=strict)
+    if key is not None:
+        _remember(_parsed_rules, key, rule_set)
+    return rule_set
 
 
 class _RuleFileParser:

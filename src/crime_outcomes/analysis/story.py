@@ -136,12 +136,11 @@ def story(
 
     all_forces = sorted({f for (_, f) in count_by} | {f for (_, f) in den_by})
 
-    def total(values: dict[tuple[str, str], int], who: str | None, year: str | None = None) -> int:
-        return sum(v for (y, f), v in values.items() if (who is None or f == who) and (year is None or y == year))
+    counts, dens = _Sums(count_by), _Sums(den_by)
 
-    count = total(count_by, name)
-    denominator = total(den_by, name)
-    nat_count, nat_den = total(count_by, None), total(den_by, None)
+    count = counts.total(name)
+    denominator = dens.total(name)
+    nat_count, nat_den = counts.total(None), dens.total(None)
     national = Totals(count=nat_count, denominator=nat_den, share=stats.share(nat_count, nat_den))
 
     # Missing cells, for the force and nationally.
@@ -151,8 +150,8 @@ def story(
 
     by_year: list[YearFigures] = []
     for y in years:
-        c, d = total(count_by, name, y), total(den_by, name, y)
-        nc, nd = total(count_by, None, y), total(den_by, None, y)
+        c, d = counts.total(name, y), dens.total(name, y)
+        nc, nd = counts.total(None, y), dens.total(None, y)
         year_missing = sum(m.cells for m in missing if m.year == y)
         by_year.append(
             YearFigures(
@@ -278,6 +277,26 @@ def story(
     result.lines = build_lines(result)
     result.caveats = build_caveats(result)
     return result
+
+
+class _Sums:
+    """Sums of a (year, force) -> value mapping by force, by year and overall, made in one pass (a story asks
+    for dozens of them)."""
+
+    def __init__(self, values: dict[tuple[str, str], int]) -> None:
+        self.cells = values
+        self.overall = sum(values.values())
+        self.by_force: dict[str, int] = defaultdict(int)
+        self.by_year: dict[str, int] = defaultdict(int)
+        for (y, f), v in values.items():
+            self.by_force[f] += v
+            self.by_year[y] += v
+
+    def total(self, who: str | None, year: str | None = None) -> int:
+        """The sum over ``who``'s cells (None: every force) in ``year`` (None: every year)."""
+        if who is None:
+            return self.overall if year is None else self.by_year.get(year, 0)
+        return self.by_force.get(who, 0) if year is None else self.cells.get((year, who), 0)
 
 
 def _annotations(name: str | None, years: list[str], basis: str, types: tuple[int, ...]) -> list[tuple[str, Annotation]]:
