@@ -123,6 +123,7 @@ def test_an_annotated_break_turns_a_lead_into_a_not_lead(sample: Store, monkeypa
     # Another force's break touches only the national totals: its leads stay, with the break as a caveat.
     essex = [x for x in result.leads if x.force.name == "Essex"]
     assert essex and all(any("England and Wales totals for 2017/18 are affected" in c for c in x.caveats) for x in essex)
+    assert all(x.annotations == (event,) and x.to_json()["annotations"][0]["id"] == "test-break" for x in essex)
 
 
 def test_the_lead_says_what_the_story_says(sample: Store, community: LeadSet) -> None:

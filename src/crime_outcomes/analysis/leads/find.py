@@ -37,7 +37,7 @@ import math
 import shlex
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 from urllib.parse import quote, urlencode
@@ -250,9 +250,19 @@ def _scan(ctx: _Context, rows: lq.SelectionRows, name: str | None, found: list[L
         return annotations_for(force=force, years=p.years, basis=basis, outcome_types=types)
 
     @cache
-    def extras(force: str) -> tuple[str, ...]:
+    def others_breaks(force: str) -> tuple[Annotation, ...]:
+        """Breaks touching only the England and Wales totals the force is compared with (another force's)."""
         own = own_breaks(force)
-        return _extras(ctx, _force(force), [a for a in national_breaks if a not in own])
+        return tuple(a for a in national_breaks if a not in own)
+
+    @cache
+    def extras(force: str) -> tuple[str, ...]:
+        return _extras(ctx, _force(force), list(others_breaks(force)))
+
+    def keep(result: Lead | NotLead | None) -> None:
+        if isinstance(result, Lead):
+            result = replace(result, annotations=others_breaks(result.force.name))
+        _keep(result, found, set_aside)
 
     @cache
     def rule_hits(code: str) -> tuple[RuleHit, ...]:
@@ -270,9 +280,9 @@ def _scan(ctx: _Context, rows: lq.SelectionRows, name: str | None, found: list[L
             continue
         own, extra = own_breaks(f), extras(f)
         lead = _outside_limits(ctx, info, c, d, e, p0, nat_count, nat_den, spread, ratio_spread, places(f), own, extra)
-        _keep(lead, found, set_aside)
+        keep(lead)
         if noise is not None:
-            _keep(_change(ctx, info, by_year, national_by_year, noise, extra), found, set_aside)
+            keep(_change(ctx, info, by_year, national_by_year, noise, extra))
 
     overall = {f: (int(t[0]), nat_count) for f, t in totals.items()}  # the force's share of the national count, as a fraction
     for row in rows.force_offence:
@@ -286,12 +296,12 @@ def _scan(ctx: _Context, rows: lq.SelectionRows, name: str | None, found: list[L
         sexual = label is not None and (label.group or "").strip().lower() == SEXUAL_OFFENCES_GROUP
         extra_o = extra + (_children_caveat(ctx),) if sexual and ctx.disposal and hits else extra
         if row.count > 0 and row.force in overall:
-            _keep(_share_of_national(ctx, info, offence, row, overall[row.force], hits, places(row.force), own, extra_o), found, set_aside)
+            keep(_share_of_national(ctx, info, offence, row, overall[row.force], hits, places(row.force), own, extra_o))
         applying = [h for h in hits if h.applies]
         if applying and row.count > 0:
-            _keep(_serious(ctx, info, offence, row, applying, own, extra_o), found, set_aside)
+            keep(_serious(ctx, info, offence, row, applying, own, extra_o))
         if hits and ctx.disposal and len(p.years) >= 2:
-            _keep(_first_time(ctx, info, offence, row, hits, extra_o), found, set_aside)
+            keep(_first_time(ctx, info, offence, row, hits, extra_o))
 
 
 def _one_per_finding(found: list[Lead]) -> tuple[list[Lead], list[NotLead]]:
