@@ -72,6 +72,15 @@ class InputError(CrimeOutcomesError):
             msg += f"; found {found}"
         super().__init__(msg)
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # Pickled as its parts, so an error raised while reading a file in a worker process
+        # reaches the main one whole (the default would rebuild it from the message alone).
+        return (_rebuild_input_error, (type(self), self.where, self.problem, self.expected, self.found))
+
+
+def _rebuild_input_error(cls: type[InputError], where: Location, problem: str, expected: str | None, found: str | None) -> InputError:
+    return cls(where, problem, expected=expected, found=found)
+
 
 class LimitError(InputError):
     """A source file breaks a resource limit (size, expansion ratio, rows)."""

@@ -19,7 +19,7 @@ from crime_outcomes.sources.discover import Classified, Discovery, discover
 from crime_outcomes.sources.download import DownloadResult, Manifest, download_all, safe_filename
 from crime_outcomes.sources.filenames import sha256_file
 from crime_outcomes.store import Store
-from crime_outcomes.store.ingest import IngestReport, Revision, ingest_file
+from crime_outcomes.store.ingest import IngestReport, Revision, ingest_files
 
 if TYPE_CHECKING:
     from rich.progress import Progress
@@ -46,13 +46,26 @@ def open_store(path: Path | str | None = None, *, read_only: bool = True) -> Sto
     return open_sample_store()
 
 
-def ingest(store: Store, paths: Path | str | Iterable[Path | str], *, progress: Say | None = None) -> list[IngestReport]:
+def ingest(
+    store: Store, paths: Path | str | Iterable[Path | str], *, progress: Say | None = None, workers: int | None = None
+) -> list[IngestReport]:
     """Load files you downloaded yourself, each in its own transaction, stopping at the first error.
 
     Files loaded before the error stay loaded; the failing file leaves the store as it was.
+    Up to ``workers`` files (default: the cores) are read at once; they are written in the
+    order given, so the store is the same as loading them one by one.
     """
     items = [paths] if isinstance(paths, (str, Path)) else list(paths)
-    return [ingest_file(store, p, progress=progress) for p in items]
+    reports: list[IngestReport] = []
+    loads = ingest_files(store, [(p, None) for p in items], workers=workers, progress=progress)
+    try:
+        for _path, outcome in loads:
+            if isinstance(outcome, InputError):
+                raise outcome
+            reports.append(outcome)
+    finally:
+        loads.close()
+    return reports
 
 
 # --- fetch and update -----------------------------------------------------------------
@@ -139,13 +152,14 @@ def load_downloads(
     """
     reports: list[IngestReport] = []
     failed: list[tuple[Path, InputError]] = []
-    for result in downloads:
-        if say:
-            say(f"Loading {result.path.name}...")
-        try:
-            reports.append(ingest_file(store, result.path, edition=result.item.edition))
-        except InputError as exc:
-            failed.append((result.path, exc))
+    items = [(result.path, result.item.edition) for result in downloads]
+    if say:
+        say(f"Loading {', '.join(path.name for path, _ in items)}...")
+    for path, outcome in ingest_files(store, items):
+        if isinstance(outcome, InputError):
+            failed.append((path, outcome))
+        else:
+            reports.append(outcome)
     return reports, failed
 
 

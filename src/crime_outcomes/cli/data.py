@@ -19,7 +19,7 @@ from crime_outcomes.errors import CrimeOutcomesError, InputError
 from crime_outcomes.store import SCHEMA_VERSION, summary
 from crime_outcomes.store.export import FORMATS
 from crime_outcomes.store.export import export as export_store
-from crime_outcomes.store.ingest import IngestReport, ingest_file
+from crime_outcomes.store.ingest import IngestReport, ingest_files
 from crime_outcomes.text import number
 
 
@@ -48,15 +48,15 @@ def ingest(
             transient=True,
         ) as progress:
             task = progress.add_task("starting", total=len(paths))
-            for path in paths:
 
-                def step(message: str, _p: Path = path) -> None:
-                    progress.update(task, description=escape(f"{_p.name}: {message}"))
+            def step(message: str) -> None:
+                progress.update(task, description=escape(message))
 
-                try:
-                    reports.append(ingest_file(store, path, edition=edition_date, progress=step))
-                except InputError as exc:
-                    failed.append((path, exc))
+            for path, outcome in ingest_files(store, [(p, edition_date) for p in paths], progress=step):
+                if isinstance(outcome, InputError):
+                    failed.append((path, outcome))
+                else:
+                    reports.append(outcome)
                 progress.advance(task)
         _print_reports(reports)
     for _path, error in failed:

@@ -67,6 +67,14 @@ def _raise_if_capped(handler: _CappedWarnings, where: Location, limits: Limits) 
         )
 
 
+_deadline_on_stderr = [True]
+
+
+def report_deadline_on_stderr(on: bool) -> None:
+    """Whether a reader that runs out of time is reported here (off in a worker process, whose parent reports it)."""
+    _deadline_on_stderr[0] = on
+
+
 @contextmanager
 def _deadline(seconds: float, where: Location) -> Iterator[None]:
     """End the process if one call into the reader runs past ``seconds``.
@@ -79,11 +87,12 @@ def _deadline(seconds: float, where: Location) -> Iterator[None]:
     """
 
     def give_up() -> None:
-        sys.stderr.write(
-            f"Error: {where}: the spreadsheet reader was still busy after {seconds:,g} s "
-            "(CRIME_OUTCOMES_MAX_PARSE_SECONDS); the file is probably malformed. Nothing from it was written to the store.\n"
-        )
-        sys.stderr.flush()
+        if _deadline_on_stderr[0]:
+            sys.stderr.write(
+                f"Error: {where}: the spreadsheet reader was still busy after {seconds:,g} s "
+                "(CRIME_OUTCOMES_MAX_PARSE_SECONDS); the file is probably malformed. Nothing from it was written to the store.\n"
+            )
+            sys.stderr.flush()
         os._exit(EXIT_LIMIT)
 
     timer = threading.Timer(seconds, give_up)

@@ -7,21 +7,41 @@ year replaces the older one (and the changed force-year figures are kept in
 
 from __future__ import annotations
 
+import functools
+import multiprocessing
+import os
 import re
-from collections.abc import Callable
+import traceback
+from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from multiprocessing.connection import Connection, wait
+from multiprocessing.context import ForkServerContext, SpawnContext
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 
-from crime_outcomes.errors import InputError, Location, StoreError
+from crime_outcomes.errors import EXIT_LIMIT, InputError, LimitError, Location, StoreError
 from crime_outcomes.faults import crash_point
 from crime_outcomes.normalise.rows import NormalisedSheet, normalise_sheet
 from crime_outcomes.readers import SkippedSheet, read_file
+from crime_outcomes.readers.spreadsheet import report_deadline_on_stderr
+from crime_outcomes.settings import limits_from_env
 from crime_outcomes.sources.filenames import edition_from_filename, sha256_file, year_from_filename
 from crime_outcomes.store import Store
 from crime_outcomes.store.load import LOADED, OLDER_SKIPPED, REPLACED, UNCHANGED, Revision, SourceRecord, known_source, load_source
 
-__all__ = ["LOADED", "OLDER_SKIPPED", "REPLACED", "UNCHANGED", "IngestReport", "Progress", "Revision", "ingest_file"]
+__all__ = [
+    "LOADED",
+    "OLDER_SKIPPED",
+    "REPLACED",
+    "UNCHANGED",
+    "IngestReport",
+    "Progress",
+    "Revision",
+    "default_workers",
+    "ingest_file",
+    "ingest_files",
+]
 
 Progress = Callable[[str], None]
 
@@ -56,28 +76,48 @@ def ingest_file(store: Store, path: Path | str, *, edition: date | None = None, 
     say = progress or (lambda _msg: None)
     if store.read_only:
         raise StoreError(f"the store {store.label} is open read-only")
+    _check_path(path)
+    crash_point("ingest.hash")
+    say(f"hashing {path.name}")
+    digest = sha256_file(path)
+    unchanged = _unchanged(store, path, digest, edition)
+    if unchanged is not None:
+        return unchanged
+    report, sheets = _prepare(path, digest, edition, say)
+    say(f"writing {report.rows_loaded:,} rows to the store")
+    _write(store, report, sheets, path)
+    return report
+
+
+def _check_path(path: Path) -> None:
     if not path.exists():
         raise InputError(Location(str(path)), "no such file")
     if path.is_dir():
         raise InputError(Location(str(path)), "this is a folder", expected="a file")
-    crash_point("ingest.hash")
-    say(f"hashing {path.name}")
-    digest = sha256_file(path)
+
+
+def _unchanged(store: Store, path: Path, digest: str, edition: date | None) -> IngestReport | None:
+    """The report for a file the store already holds (same SHA-256), else None."""
+    known = known_source(store, digest)
+    if not known:
+        return None
+    report = IngestReport(path=str(path), file_name=path.name, sha256=digest, status=UNCHANGED)
+    report.edition_date = edition or edition_from_filename(path.name)
+    report.source_id, report.kind, report.years = known.source_id, known.kind, known.years
+    report.rows_read, report.rows_loaded, report.rows_alternate, report.rows_rejected = (
+        known.rows_read,
+        known.rows_loaded,
+        known.rows_alternate,
+        known.rows_rejected,
+    )
+    report.notes.append("this file (same SHA-256) is already in the store; nothing was changed")
+    return report
+
+
+def _prepare(path: Path, digest: str, edition: date | None, say: Progress) -> tuple[IngestReport, list[NormalisedSheet]]:
+    """Read and normalise one file and account for every row; touches no store, so it can run in a worker process."""
     report = IngestReport(path=str(path), file_name=path.name, sha256=digest, status=LOADED)
     report.edition_date = edition or edition_from_filename(path.name)
-    known = known_source(store, digest)
-    if known:
-        report.status = UNCHANGED
-        report.source_id, report.kind, report.years = known.source_id, known.kind, known.years
-        report.rows_read, report.rows_loaded, report.rows_alternate, report.rows_rejected = (
-            known.rows_read,
-            known.rows_loaded,
-            known.rows_alternate,
-            known.rows_rejected,
-        )
-        report.notes.append("this file (same SHA-256) is already in the store; nothing was changed")
-        return report
-
     crash_point("ingest.read")
     say(f"reading {path.name}")
     sheets: list[NormalisedSheet] = []
@@ -138,9 +178,7 @@ def ingest_file(store: Store, path: Path | str, *, edition: date | None = None, 
             found=f"{first['reason']} here; commonest reason: {reason} ({count:,} rows)",
         )
 
-    say(f"writing {report.rows_loaded:,} rows to the store")
-    _write(store, report, sheets, path)
-    return report
+    return report, sheets
 
 
 def _write(store: Store, report: IngestReport, sheets: list[NormalisedSheet], path: Path) -> None:
@@ -170,3 +208,211 @@ def _write(store: Store, report: IngestReport, sheets: list[NormalisedSheet], pa
     report.source_id = result.source_id
     report.replaced_source_ids = result.replaced_source_ids
     report.revisions = result.revisions
+
+
+# --------------------------------------------------------------------------------------------
+# Several files: read in worker processes, written here in the order given
+
+
+def default_workers(files: int) -> int:
+    """Processes to read ``files`` files with: the cores this process may use, at most one per file."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, files))
+
+
+def ingest_files(
+    store: Store,
+    items: Iterable[tuple[Path | str, date | None]],
+    *,
+    workers: int | None = None,
+    progress: Progress | None = None,
+) -> Generator[tuple[Path, IngestReport | InputError], None, None]:
+    """Load ``(path, edition)`` items, yielding each file's report, or the InputError that rejected it, in the order given.
+
+    Up to ``workers`` files (default: the cores) are read and normalised at once, each in a
+    worker process of its own (the spreadsheet reader and the guards hold the GIL, and a
+    reader that runs away can then be ended with its process). Only this process touches the
+    store, writing each file in its own transaction in the order given and deciding then
+    whether the store already holds it, so the store ends exactly as loading the files one
+    by one would leave it. Closing the generator early stops the workers.
+    """
+    say = progress or (lambda _msg: None)
+    if store.read_only:
+        raise StoreError(f"the store {store.label} is open read-only")
+    todo = [(Path(p), e) for p, e in items]
+    workers = workers or default_workers(len(todo))
+    if workers <= 1 or len(todo) <= 1:
+        for path, edition in todo:
+            try:
+                yield path, ingest_file(store, path, edition=edition, progress=progress)
+            except InputError as exc:
+                yield path, exc
+        return
+
+    # What can be settled here first: missing files, and files the store already holds.
+    digests: list[str | None] = []
+    early: dict[int, InputError] = {}
+    for index, (path, _edition) in enumerate(todo):
+        try:
+            _check_path(path)
+            crash_point("ingest.hash")
+            say(f"hashing {path.name}")
+            digests.append(sha256_file(path))
+        except InputError as exc:
+            early[index] = exc
+            digests.append(None)
+        except OSError as exc:
+            early[index] = InputError(Location(str(path)), "the file cannot be read", found=str(exc))
+            digests.append(None)
+    need_reading = [i for i, d in enumerate(digests) if d is not None and known_source(store, d) is None]
+    pool = _ReaderPool(workers)
+    try:
+        for index, (path, edition) in enumerate(todo):
+            if index in early:
+                yield path, early[index]
+                continue
+            digest = digests[index]
+            assert digest is not None
+            unchanged = _unchanged(store, path, digest, edition)  # an earlier file of this call may have been the same
+            if unchanged is not None:
+                yield path, unchanged
+                continue
+            # This file and the next ones (at most ``workers`` ahead) are read while earlier ones are written.
+            result = pool.result(index, functools.partial(_top_up, pool, need_reading, todo, digests, index, workers, say))
+            if isinstance(result, InputError):
+                yield path, result
+                continue
+            report, sheets = result
+            say(f"writing {report.rows_loaded:,} rows from {path.name} to the store")
+            _write(store, report, sheets, path)
+            del sheets, result
+            yield path, report
+    finally:
+        pool.stop()
+
+
+def _top_up(
+    pool: _ReaderPool,
+    need_reading: list[int],
+    todo: list[tuple[Path, date | None]],
+    digests: list[str | None],
+    index: int,
+    workers: int,
+    say: Progress,
+) -> None:
+    """Start reading file ``index`` and those after it, in order, while a worker is free."""
+    for ahead in need_reading:
+        if ahead > index + workers or not pool.free():
+            return
+        if ahead >= index and not pool.has(ahead):
+            path, edition = todo[ahead]
+            say(f"reading {path.name}")
+            pool.start(ahead, path, digests[ahead] or "", edition)
+
+
+_Result = tuple[IngestReport, list[NormalisedSheet]] | InputError
+
+
+class _ReaderPool:
+    """At most ``size`` worker processes, one per file, each sending back its file's sheets or error."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.context = _process_context()
+        self.running: dict[int, tuple[BaseProcess, Connection, Path]] = {}
+        self.done: dict[int, _Result] = {}
+
+    def has(self, index: int) -> bool:
+        return index in self.running or index in self.done
+
+    def free(self) -> bool:
+        return len(self.running) < self.size
+
+    def start(self, index: int, path: Path, digest: str, edition: date | None) -> None:
+        receive, send = self.context.Pipe(duplex=False)
+        env = {k: v for k, v in os.environ.items() if k.startswith("CRIME_OUTCOMES_")}
+        proc = self.context.Process(target=_read_in_worker, args=(send, path, digest, edition, env), name=f"read {path.name}", daemon=True)
+        proc.start()
+        send.close()
+        self.running[index] = (proc, receive, path)
+
+    def result(self, index: int, top_up: Callable[[], None]) -> _Result:
+        """Wait for file ``index``, collecting any other file that finishes meanwhile."""
+        while index not in self.done:
+            top_up()
+            waiting: dict[object, int] = {}
+            for i, (proc, conn, _p) in self.running.items():
+                waiting[conn] = i
+                waiting[proc.sentinel] = i
+            for ready in wait(list(waiting)):  # type: ignore[arg-type]
+                i = waiting[ready]
+                if i in self.running:
+                    self._collect(i)
+        return self.done.pop(index)
+
+    def _collect(self, index: int) -> None:
+        proc, conn, path = self.running.pop(index)
+        try:
+            outcome = conn.recv() if conn.poll() else None
+        except (EOFError, OSError):
+            outcome = None
+        finally:
+            conn.close()
+        proc.join()
+        if outcome is None:
+            self.done[index] = _worker_died(path, proc.exitcode)
+        elif isinstance(outcome, tuple) and outcome[0] == "bug":
+            raise RuntimeError(f"reading {path.name} failed in a worker process:\n{outcome[1]}")
+        else:
+            self.done[index] = outcome
+
+    def stop(self) -> None:
+        for proc, conn, _path in self.running.values():
+            proc.terminate()
+            proc.join()
+            conn.close()
+        self.running.clear()
+        self.done.clear()
+
+
+def _worker_died(path: Path, exitcode: int | None) -> InputError:
+    if exitcode == EXIT_LIMIT:
+        seconds = limits_from_env().max_parse_seconds
+        return LimitError(
+            Location(str(path)),
+            f"the spreadsheet reader was still busy after {seconds:,g} s (CRIME_OUTCOMES_MAX_PARSE_SECONDS); the file is probably malformed. Nothing from it was written to the store",
+        )
+    how = f"was killed by signal {-exitcode}" if exitcode is not None and exitcode < 0 else f"ended with code {exitcode}"
+    return InputError(
+        Location(str(path)),
+        f"the process reading this file {how} before it finished (perhaps it ran out of memory). Nothing from it was written to the store",
+    )
+
+
+def _process_context() -> ForkServerContext | SpawnContext:
+    """Workers forked from a clean server process that has imported the readers once (spawned where fork is missing)."""
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["crime_outcomes.store.ingest"])
+        return context
+    return multiprocessing.get_context("spawn")
+
+
+def _read_in_worker(conn: Connection, path: Path, digest: str, edition: date | None, env: dict[str, str]) -> None:
+    """Worker process: read and normalise one file and send back the sheets, or the InputError that rejects it."""
+    # The limits and crash points are read from the environment: use the caller's, as it is now.
+    for key in [k for k in os.environ if k.startswith("CRIME_OUTCOMES_")]:
+        del os.environ[key]
+    os.environ.update(env)
+    report_deadline_on_stderr(False)  # the main process reports a reader that ran out of time
+    try:
+        outcome: object = _prepare(path, digest, edition, lambda _msg: None)
+    except InputError as exc:
+        outcome = exc
+    except Exception:  # noqa: BLE001 - a bug: its traceback goes to the main process, which raises it
+        outcome = ("bug", traceback.format_exc())
+    conn.send(outcome)
+    conn.close()
