@@ -17,7 +17,18 @@ ROWS = 1_500
 YEAR = HEADERS_2019.index("Financial Year")
 FORCE = HEADERS_2019.index("Force Name")
 CLOSED = HEADERS_2019.index("Force outcomes recorded in quarter")
-TABLES = ("sources", "outcomes", "outcomes_annual", "alternate_outcomes", "offences", "outcome_labels", "rejected_rows", "revisions")
+TABLES = (
+    "sources",
+    "outcomes",
+    "outcomes_annual",
+    "outcomes_wide",
+    "outcomes_missing",
+    "alternate_outcomes",
+    "offences",
+    "outcome_labels",
+    "rejected_rows",
+    "revisions",
+)
 
 
 def year_rows(year: str, *, bump: int = 0, bad_force_at: int | None = None) -> list[list[object]]:
