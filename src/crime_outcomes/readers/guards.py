@@ -43,13 +43,33 @@ _ZIP_DEFLATED_SLACK = 1.002  # deflate never grows data by more than ~0.03 % plu
 _STOP = object()
 
 
+@dataclass(frozen=True)
+class PaddingRun:
+    """An empty ods row repeated ``count`` times from ``first_row``, reaching past the rows a sheet holds.
+
+    LibreOffice pads a sheet this way; the parser stops the repeat at the sheet's last row
+    and logs that it did, which is harmless only because the rows hold nothing.
+    """
+
+    sheet: str | None
+    first_row: int
+    count: int
+
+
+@dataclass
+class ContainerCheck:
+    """What the checks learned that the reader needs: empty ods padding past the sheet's end."""
+
+    padding: list[PaddingRun]
+
+
 @dataclass
 class _Part:
     info: zipfile.ZipInfo
     data_offset: int
 
 
-def check_spreadsheet_container(path: Path, limits: Limits) -> None:
+def check_spreadsheet_container(path: Path, limits: Limits) -> ContainerCheck:
     """Raise InputError/LimitError unless ``path`` is a sane zip-based spreadsheet.
 
     Cheap checks on the zip directory come first (sizes, ratios, encryption, methods,
@@ -90,10 +110,14 @@ def check_spreadsheet_container(path: Path, limits: Limits) -> None:
         raise InputError(where, "the archive is damaged (perhaps a download cut short)", found=str(exc) or type(exc).__name__) from None
     is_ods = path.suffix.lower() == ".ods"
     total = 0
+    padding: list[PaddingRun] = []
     with path.open("rb") as fh:
         for part in sorted(parts, key=lambda p: p.data_offset):
             scanner = _scanner_for(part.info.filename, is_ods, where, limits, sheet_names)
             total += _inflate_and_scan(fh, part, scanner, where, limits, limits.max_total_uncompressed_bytes - total)
+            if isinstance(scanner, _OdsContentScanner):
+                padding.extend(scanner.padding)
+    return ContainerCheck(padding)
 
 
 def _check_directory(infos: list[zipfile.ZipInfo], size: int, where: Location, limits: Limits) -> None:
@@ -738,6 +762,7 @@ class _OdsContentScanner(_Carry):
         self.spaces = 0
         self.open_tables = 0
         self.open_notes = 0
+        self.padding: list[PaddingRun] = []  # empty repeats reaching past max_rows (kept only if nothing follows)
 
     def done(self) -> None:
         # Measured: a <table:table> or <office:annotation> left open at the end of the part
@@ -822,6 +847,8 @@ class _OdsContentScanner(_Carry):
                 )
         else:
             self.pending_from = first  # empty padding: counts only if a row follows it
+            if self.rows > self.limits.max_rows:
+                self.padding.append(PaddingRun(self.table, first, count))
 
     def _check_total(self, rows: int) -> None:
         if rows > self.limits.max_rows:

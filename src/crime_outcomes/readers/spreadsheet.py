@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sys
 import threading
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,7 +23,8 @@ import pyarrow as pa
 
 from crime_outcomes.errors import EXIT_LIMIT, InputError, LimitError, Location
 from crime_outcomes.readers.base import HEADER_SCAN_ROWS, RawSheet, SkippedSheet, checked_headers, checked_sheet_name, find_header_row
-from crime_outcomes.readers.guards import check_spreadsheet_container
+from crime_outcomes.readers.guards import PaddingRun, check_spreadsheet_container
+from crime_outcomes.readers.text import clean_text
 from crime_outcomes.settings import Limits, limits_from_env
 
 
@@ -57,7 +60,20 @@ def _watch_reader_warnings() -> Iterator[_CappedWarnings]:
         logger.propagate, logger.level = old_propagate, old_level
 
 
-def _raise_if_capped(handler: _CappedWarnings, where: Location, limits: Limits) -> None:
+_ROW_CAP = re.compile(r"^ods row repeat count capped \((\d+) -> \d+, max rows \d+\)$")
+
+
+def _raise_if_capped(handler: _CappedWarnings, where: Location, limits: Limits, padding: list[PaddingRun]) -> None:
+    """Refuse a sheet the reader cut short, unless all it cut were empty padding runs the guards counted."""
+    unexplained = []
+    runs = Counter(run.count for run in padding)
+    for message in handler.messages:
+        cap = _ROW_CAP.match(message.strip())
+        if cap and runs[int(cap.group(1))] > 0:
+            runs[int(cap.group(1))] -= 1
+        else:
+            unexplained.append(message)
+    handler.messages = unexplained
     if handler.messages:
         raise LimitError(
             where,
@@ -111,7 +127,7 @@ def _is_interrupt(exc: BaseException) -> bool:
 def read_spreadsheet(path: Path, skipped: list[SkippedSheet] | None = None, limits: Limits | None = None) -> Iterator[RawSheet]:
     """Yield each sheet whose header row is recognised; others go to ``skipped`` with a reason."""
     limits = limits or limits_from_env()
-    check_spreadsheet_container(path, limits)
+    checked = check_spreadsheet_container(path, limits)
     with _watch_reader_warnings() as capped:
         try:
             with _deadline(limits.max_parse_seconds, Location(str(path))):
@@ -122,14 +138,14 @@ def read_spreadsheet(path: Path, skipped: list[SkippedSheet] | None = None, limi
                 raise
             error = LimitError if "limit exceeded" in str(exc).lower() else InputError
             raise error(Location(str(path)), "the spreadsheet cannot be opened", found=_short(exc)) from None
-        _raise_if_capped(capped, Location(str(path)), limits)
+        _raise_if_capped(capped, Location(str(path)), limits, checked.padding)
     names = [checked_sheet_name(path, name, limits) for name in names]
     for index, name in enumerate(names):
         with _watch_reader_warnings() as capped:
             try:
                 with _deadline(limits.max_parse_seconds, Location(str(path), name)):
                     sheet = reader.load_sheet(index, header_row=None, dtypes="string")
-                _raise_if_capped(capped, Location(str(path), name), limits)
+                _raise_if_capped(capped, Location(str(path), name), limits, checked.padding)
                 if sheet.total_height > limits.max_rows + 1:
                     raise LimitError(
                         Location(str(path), name),
@@ -159,7 +175,20 @@ def read_spreadsheet(path: Path, skipped: list[SkippedSheet] | None = None, limi
             if skipped is not None:
                 skipped.append(SkippedSheet(name, f"no data header in its first {HEADER_SCAN_ROWS} rows"))
             continue
+        raw.notes.extend(_padding_notes(name, checked.padding, limits))
         yield raw
+
+
+def _padding_notes(sheet: str, padding: list[PaddingRun], limits: Limits) -> list[str]:
+    """Say how many empty rows past the sheet's end were passed over, so nothing goes unmentioned."""
+    notes = []
+    for run in padding:
+        if run.sheet is not None and clean_text(run.sheet)[0] == sheet:
+            notes.append(
+                f"sheet {sheet!r}: rows {run.first_row:,} to {run.first_row + run.count - 1:,} ({run.count:,} rows) are one empty row "
+                f"repeated past the {limits.max_rows:,} rows a sheet holds: padding with no data, so none of them was read as a row"
+            )
+    return notes
 
 
 def _locate_header(path: Path, sheet: str, table: pa.Table, limits: Limits) -> RawSheet | None:
