@@ -81,6 +81,7 @@ from crime_outcomes.analysis.story import resolve_force
 from crime_outcomes.errors import SelectionError
 from crime_outcomes.normalise.annotations import Annotation, annotations_for
 from crime_outcomes.normalise.forces import FORCES, TERRITORIAL, territorial_forces
+from crime_outcomes.normalise.outcome_types import OUTCOME_GROUPS
 from crime_outcomes.store import Store
 from crime_outcomes.store.bundled import SAMPLE_LABEL
 from crime_outcomes.text import choose_places, number, percent
@@ -167,7 +168,7 @@ def leads(
     unique = list({sel.types: sel for sel in reversed(selections)}.values())[::-1]  # '8' and 'community-resolution' are one scan
     scanned = lq.scan(store, period.first, period.last, [sel.types for sel in unique], selections[0].basis)
     for sel, rows in zip(unique, scanned, strict=True):
-        outcome_info = LeadOutcome(selector=sel.outcome, types=sel.types, label=sel.label)
+        outcome_info = _outcome(sel)
         ctx = _Context(sel, outcome_info, period, rule_set, labels, dict(missing))
         _scan(ctx, rows, name, found, set_aside)
 
@@ -194,7 +195,7 @@ def leads(
         leads=found[:top] if top is not None else found,
         not_leads=set_aside,
         force=name,
-        outcomes=[LeadOutcome(selector=s.outcome, types=s.types, label=s.label) for s in selections],
+        outcomes=[_outcome(s) for s in selections],
         first=period.first,
         last=period.last,
         years=list(period.years),
@@ -206,6 +207,14 @@ def leads(
         total=len(found),
         caveats=caveats,
     )
+
+
+def _outcome(sel: Selection) -> LeadOutcome:
+    """The selection under one name however it was typed ('8' is 'community-resolution'), so a lead's key and
+    links are the same for the same finding."""
+    wanted = tuple(sorted(sel.types))
+    name = next((g for g, (types, _) in OUTCOME_GROUPS.items() if tuple(sorted(types)) == wanted), None)
+    return LeadOutcome(selector=name or ",".join(str(t) for t in wanted), types=sel.types, label=sel.label)
 
 
 # ------------------------------------------------------------------------------ one selection

@@ -81,7 +81,8 @@ class LeadForce:
 
 @dataclass(frozen=True, kw_only=True)
 class LeadOutcome:
-    """The outcome selection the lead is about: the selector (a group name or type numbers) and what it means."""
+    """The outcome selection the lead is about: the selector (the group's name whenever the types are a group's,
+    however they were asked for; otherwise the type numbers, '2,7') and what it means."""
 
     selector: str
     types: tuple[int, ...]
