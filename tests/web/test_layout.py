@@ -32,12 +32,15 @@ PAGES = [
     ("sample", "/methodology", "methodology"),
     ("sample", "/glossary", "glossary"),
     ("sample", "/data", "data"),
+    ("sample", "/leads", "leads"),
+    ("sample", "/leads?force=west-midlands&outcome=community-resolution&kind=all", None),
     ("sample", "/nowhere", "not-found"),
     ("sample", "/embed/kent/funnel", "embed"),
     ("sample", "/embed/offence/forces?code=11A", None),
     ("fixture", "/force/west-midlands?from=2016/17&to=2017/18&outcome=out-of-court", None),
     ("fixture", "/offence/" + HOMICIDE + "?outcome=1", None),
     ("fixture", "/offence/99Z", None),
+    ("fixture", "/leads?from=2016/17", None),
     ("fixture", "/force/kent?outcome=banana", None),
 ]
 

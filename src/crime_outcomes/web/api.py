@@ -3,6 +3,7 @@
 ``/api/story`` returns exactly what ``crime-outcomes story --format json`` prints (same function,
 same serialisation: two-space indent, UTF-8; the CLI adds a final newline). ``/api/national`` is
 ``story --national --format json`` and ``/api/offence`` is ``crime-outcomes offence CODE --format json``.
+``/api/leads`` is ``crime-outcomes leads --format json`` with the same options.
 The look-ups mirror ``crime-outcomes forces`` and ``crime-outcomes outcomes``. Bad parameters get 400 with a body naming the parameter and the
 allowed values; an unknown force or offence gets 404. No endpoint accepts SQL.
 """
@@ -16,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from crime_outcomes.analysis.leads import DEFAULT_OUTCOMES, KINDS
 from crime_outcomes.analysis.selection import BASES, PERS
 from crime_outcomes.normalise.outcome_types import OUTCOME_GROUPS
 from crime_outcomes.version import __version__
@@ -104,6 +106,42 @@ def api_offence(request: Request) -> Response:
     return json_response(ex.offence(code, view).to_json())
 
 
+def leads_options(request: Request) -> dict[str, Any]:
+    """The ``leads`` options in the query, checked: force (canonical name or None), outcome, from, to, basis, top.
+
+    Absent options stay None, as the CLI leaves them, so the JSON is what the CLI prints for the
+    same options; present ones are checked as every view's are (and ``top`` is a whole number).
+    """
+    ex = explorer_of(request)
+    query = request.query_params
+    force_text = query.get("force")
+    if force_text is not None and not force_text.strip():
+        raise BadParameter("force", "force is empty: leave it out for every force, or give a force's slug or name", force_slugs())
+    force = ex.resolve(force_text.strip()) if force_text is not None else None
+    view = view_of(request)  # checks outcome, from, to and basis against what the store holds
+    top_text = query.get("top")
+    top: int | None = None
+    if top_text is not None:
+        text = top_text.strip()
+        if not text.isascii() or not text.isdigit() or int(text) < 1:
+            raise BadParameter("top", f"top={top_text!r} is not allowed: give a whole number of at least 1", ["a whole number of at least 1"])
+        top = int(text)
+    outcome = query.get("outcome")
+    return {
+        "force": force,
+        "outcome": outcome.strip() if outcome is not None else None,
+        "first": query.get("from", "").strip() or None,
+        "last": query.get("to", "").strip() or None,
+        "basis": view.basis,
+        "top": top,
+    }
+
+
+def api_leads(request: Request) -> Response:
+    ex = explorer_of(request)
+    return json_response(ex.leads_json(**leads_options(request)))
+
+
 def api_outcome_types(request: Request) -> Response:
     return json_response(outcome_types_json())
 
@@ -120,6 +158,7 @@ def routes() -> list[BaseRoute]:
         Route("/api/forces", api_forces, methods=["GET"]),
         Route("/api/offences", api_offences, methods=["GET"]),
         Route("/api/offence", api_offence, methods=["GET"]),
+        Route("/api/leads", api_leads, methods=["GET"]),
         Route("/api/outcome-types", api_outcome_types, methods=["GET"]),
         Route("/openapi.json", openapi_json, methods=["GET"]),
     ]
@@ -306,6 +345,48 @@ OUTCOME_TYPES_SCHEMA: dict[str, Any] = {
 }
 
 
+LEAD_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["key", "kind", "force", "outcome", "offence", "period", "basis", "figures", "score", "sentence", "rules", "caveats", "look"],
+    "properties": {
+        "key": {"type": "string", "description": "The finding's identity across editions: kind|force|outcome|offence."},
+        "kind": {"type": "string", "enum": list(KINDS)},
+        "force": {"type": "object", "required": ["name", "display", "slug", "kind"]},
+        "outcome": {"type": "object", "required": ["selector", "types", "label"]},
+        "offence": {"type": ["object", "null"], "required": ["code", "description"]},
+        "period": {"type": "object", "required": ["from", "to"]},
+        "basis": {"type": "string", "enum": list(BASES)},
+        "figures": {"type": "object", "required": ["count", "denominator", "share"]},
+        "score": {"type": "object", "required": ["value", "evidence", "size", "seriousness"]},
+        "sentence": {"type": "string"},
+        "rules": {"type": "array", "items": {"type": "object"}},
+        "caveats": {"type": "array", "items": {"type": "string"}},
+        "annotations": {"type": "array", "items": {"type": "object"}},
+        "look": {"type": "object", "required": ["cli", "web", "pack"]},
+    },
+}
+
+LEADS_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": "Ranked leads, exactly as `crime-outcomes leads --format json` prints them; `kinds` and `score_formula` define them.",
+    "required": ["schema_version", "force", "outcomes", "period", "basis", "top", "total", "leads", "not_leads", "caveats", "kinds", "score_formula"],
+    "properties": {
+        "schema_version": {"type": "string"},
+        "force": {"type": ["string", "null"]},
+        "outcomes": {"type": "array", "items": {"type": "object", "required": ["selector", "types", "label"]}},
+        "period": {"type": "object", "required": ["from", "to", "years"]},
+        "basis": {"type": "string", "enum": list(BASES)},
+        "top": {"type": ["integer", "null"]},
+        "total": {"type": "integer"},
+        "leads": {"type": "array", "items": LEAD_SCHEMA},
+        "not_leads": {"type": "array", "items": {"type": "object", "required": ["key", "kind", "force", "outcome", "because"]}},
+        "caveats": {"type": "array", "items": {"type": "string"}},
+        "kinds": {"type": "object", "additionalProperties": {"type": "string"}},
+        "score_formula": {"type": "string"},
+    },
+}
+
+
 def _json_content(schema: dict[str, Any]) -> dict[str, Any]:
     return {"application/json": {"schema": schema}}
 
@@ -398,6 +479,30 @@ def openapi_schema(years: list[str], recorded_crime_years: list[str] | None = No
                     "operationId": "offence",
                     "parameters": [code_q, *view],
                     "responses": _responses(OFFENCE_VIEW_SCHEMA, missing=True),
+                }
+            },
+            "/api/leads": {
+                "get": {
+                    "summary": "Ranked leads: the findings worth a story (same JSON as `crime-outcomes leads --format json`)",
+                    "operationId": "leads",
+                    "parameters": [
+                        _param(
+                            "force",
+                            "Only this force's leads: slug or name, matched forgivingly (default: every force).",
+                            {"type": "string", "examples": ["west-midlands"]},
+                        ),
+                        _param(
+                            "outcome",
+                            "One outcome selection to scan: a type 1-22, several separated by commas, or a group "
+                            "(default: " + ", ".join(DEFAULT_OUTCOMES) + ").",
+                            view[0]["schema"],
+                        ),
+                        view[1],
+                        view[2],
+                        view[3],
+                        _param("top", "Keep the N highest-scoring leads.", {"type": "integer", "minimum": 1, "examples": [20]}),
+                    ],
+                    "responses": _responses(LEADS_SCHEMA, missing=True),
                 }
             },
             "/api/outcome-types": {
@@ -505,6 +610,22 @@ def openapi_schema(years: list[str], recorded_crime_years: list[str] | None = No
                     "parameters": [
                         _param("force", "Force slug; repeat for each force", {"type": "array", "items": {"type": "string"}}),
                         *view,
+                    ],
+                    "responses": _page_responses(missing=True),
+                }
+            },
+            "/leads": {
+                "get": {
+                    "summary": "Ranked leads for every force, filtered by force, outcome and kind",
+                    "operationId": "leadsPage",
+                    "parameters": [
+                        _param("force", "Force slug (default: every force).", {"type": "string", "examples": ["west-midlands"]}),
+                        _param("outcome", "An outcome selection the leads scan (default: all of them).", {"type": "string", "enum": list(DEFAULT_OUTCOMES)}),
+                        _param("kind", "A kind of lead (default: every kind).", {"type": "string", "enum": list(KINDS)}),
+                        view[1],
+                        view[2],
+                        view[3],
+                        _param("page", "Page of results, 1 = the highest-scoring.", {"type": "integer", "minimum": 1}),
                     ],
                     "responses": _page_responses(missing=True),
                 }

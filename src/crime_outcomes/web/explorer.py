@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from crime_outcomes.analysis import story_queries as q
+from crime_outcomes.analysis.leads import LeadSet, leads
 from crime_outcomes.analysis.lines import display_name
 from crime_outcomes.analysis.model import Story
 from crime_outcomes.analysis.offence import OffenceView, offence
@@ -189,6 +190,35 @@ class Explorer:
     def resolve(text: str) -> str:
         """A canonical force name for a slug or a name; NotFoundError otherwise."""
         return resolve_force(text)
+
+    # ---------------------------------------------------------------- leads
+
+    def leads(self, view: View) -> LeadSet:
+        """Every force's leads over the default outcome selections for the view's period and basis, cached.
+
+        One scan serves the ``/leads`` page whatever its filters and every force page's top leads:
+        a force's leads are the same whether the scan covers one force or all of them.
+        """
+        key = ("leads", view.first, view.last, view.basis)
+
+        def compute() -> LeadSet:
+            with self.reading() as s:
+                return leads(s, from_year=view.first, to_year=view.last, basis=view.basis, rules=self.rules_path)
+
+        return self.cache.get_or_compute(key, compute)
+
+    def leads_json(
+        self, *, force: str | None, outcome: str | None, first: str | None, last: str | None, basis: str, top: int | None
+    ) -> dict[str, Any]:
+        """Exactly what ``crime-outcomes leads --format json`` prints for the same options, cached."""
+        key = ("leads-json", force, outcome, first, last, basis, top)
+
+        def compute() -> dict[str, Any]:
+            with self.reading() as s:
+                found = leads(s, force=force, outcome=outcome, from_year=first, to_year=last, top=top, basis=basis, rules=self.rules_path)
+            return found.to_json()
+
+        return self.cache.get_or_compute(key, compute)
 
     # ---------------------------------------------------------------- offences
 

@@ -22,6 +22,8 @@ from starlette.routing import BaseRoute, Route
 
 from crime_outcomes.analysis import stats
 from crime_outcomes.analysis.fair import READER_NOTES
+from crime_outcomes.analysis.leads import DEFAULT_OUTCOMES, KINDS, SCORE_FORMULA
+from crime_outcomes.analysis.lines import display_name
 from crime_outcomes.analysis.model import DEFINITIONS, NATIONAL_SLUG
 from crime_outcomes.analysis.selection import BASES, PERS
 from crime_outcomes.errors import NotFoundError
@@ -34,6 +36,7 @@ from crime_outcomes.readers.text import finalize
 from crime_outcomes.text import interval as format_interval
 from crime_outcomes.text import number, ordinal, percent, rank_phrase
 from crime_outcomes.version import __version__
+from crime_outcomes.web import leads_view as lv
 from crime_outcomes.web import tables as tb
 from crime_outcomes.web.api import TABLES, explorer_of, force_slugs, view_of
 from crime_outcomes.web.charts import InlineChart, bar_chart, counts_alt, iframe_snippet, story_charts, year_chart
@@ -134,7 +137,7 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
     return HTMLResponse(html, status_code=status)
 
 
-NAV = [("/", "Overview"), ("/compare", "Compare forces"), ("/glossary", "Glossary"), ("/methodology", "Methodology"), ("/data", "Data")]
+NAV = [("/", "Overview"), ("/leads", "Leads"), ("/compare", "Compare forces"), ("/glossary", "Glossary"), ("/methodology", "Methodology"), ("/data", "Data")]
 
 
 def error_page(
@@ -299,6 +302,7 @@ def force_page(request: Request) -> Response:
     sj = ex.story_json(name, view)
     compared = sorted_forces(tb.forces_table(sj).records(), "share", "desc")
     shown_offences = [o for o in sj["offences"] if o["count"] != 0]
+    top_leads, leads_total = lv.force_top_leads(ex.leads(view), name)
     return render(
         request,
         "force.html",
@@ -311,6 +315,9 @@ def force_page(request: Request) -> Response:
         hidden_offences=len(sj["offences"]) - len(shown_offences),
         form=form_context(ex, view, f"/force/{canonical}"),
         similar=tb.similar_table(sj).records(),
+        top_leads=top_leads,
+        leads_total=leads_total,
+        leads_url="/leads" + lv.leads_query(view, force=canonical),
     )
 
 
@@ -422,6 +429,56 @@ def compare_forces(ex: Explorer, request: Request) -> list[str]:
     if len(names) > MAX_COMPARE:
         raise BadParameter("force", f"compare shows at most {MAX_COMPARE} forces side by side; {len(names)} were given", force_slugs())
     return names
+
+
+def leads_page(request: Request) -> Response:
+    """Every force's leads, best first, filtered by force, outcome and kind; the period and basis in the URL too."""
+    ex = explorer_of(request)
+    query = request.query_params
+    view = parse_view({k: query[k] for k in ("from", "to", "basis") if k in query}, ex.years, ex.recorded_crime_years)
+    chosen = lv.parse_filter(query, ex.resolve, force_slugs())
+    page = lv.parse_page(query)
+    found = ex.leads(view)
+    kept = [lead for lead in found.leads if chosen.keeps(lead)]
+    pages = max(1, -(-len(kept) // lv.PER_PAGE))
+    if page > pages:
+        raise BadParameter("page", f"page={page} is past the last page of these leads ({pages})", [str(n) for n in range(1, pages + 1)])
+    start = (page - 1) * lv.PER_PAGE
+    shown = [lv.lead_item(lead, rank) for rank, lead in enumerate(kept[start : start + lv.PER_PAGE], start=start + 1)]
+    set_aside = [n for n in found.not_leads if chosen.keeps(n)]
+    slug = FORCES[chosen.force].slug if chosen.force else None
+    filters = {"force": slug, "outcome": chosen.outcome, "kind": chosen.kind}
+
+    def page_url(n: int) -> str:
+        return "/leads" + lv.leads_query(view, **filters, page=str(n) if n > 1 else None)
+
+    api_filters = {"force": slug, "outcome": chosen.outcome}
+    return render(
+        request,
+        "leads.html",
+        view=view,
+        found=found,
+        chosen=chosen,
+        who=display_name(chosen.force) if chosen.force else "every force",
+        leads=shown,
+        kept=len(kept),
+        page=page,
+        pages=pages,
+        first_shown=start + 1,
+        previous_url=page_url(page - 1) if page > 1 else None,
+        next_url=page_url(page + 1) if page < pages else None,
+        not_leads=[lv.not_lead_item(n) for n in set_aside[: lv.NOT_LEADS_SHOWN]],
+        not_leads_total=len(set_aside),
+        api_url="/api/leads" + lv.leads_query(view, **api_filters),
+        forces=force_refs(),
+        outcomes=[(o, lv.outcome_name(o)) for o in DEFAULT_OUTCOMES],
+        kinds=list(lv.KIND_NAMES.items()),
+        definitions_of_kinds=KINDS,
+        score_formula=SCORE_FORMULA,
+        years=ex.years,
+        bases=form_context(ex, view, "/leads")["bases"],
+        every=lv.EVERY,
+    )
 
 
 def methodology(request: Request) -> Response:
@@ -561,6 +618,7 @@ def pack_download(request: Request) -> Response:
     """A force's story pack (or the national pack, slug england-and-wales) as a zip, built once per view."""
     ex = explorer_of(request)
     from crime_outcomes.outputs.packs import render_pack
+    from crime_outcomes.outputs.packs.leads import for_force
     from crime_outcomes.web.charts import render_lock
 
     slug = request.path_params["slug"]
@@ -573,10 +631,13 @@ def pack_download(request: Request) -> Response:
     charts = charts_for(ex, name, view, ex.story_json(name, view))
     codes = {n: iframe_snippet(site + c.embed + view.query(), c) for n, c in charts.items() if c.embed}
 
+    found = ex.leads(view)  # the brief opens with the force's leads (the national pack: every force's, and the tip sheet)
+    leads = found if name is None else for_force(found, name)
+
     def build() -> Path:
         folder = Path(tempfile.mkdtemp(prefix="pack-", dir=ex.scratch_dir()))
         with render_lock():
-            return render_pack(story, folder, embed_codes=codes).zip_path
+            return render_pack(story, folder, embed_codes=codes, leads=leads).zip_path
 
     zip_path = ex.cached(("pack", name, view, site), build)
     file_name = tb.filename(tb.Table("pack", "", (), []), view.params(), "zip", slug)
@@ -590,6 +651,7 @@ def routes() -> list[BaseRoute]:
         Route("/force/{slug}", force_page, methods=["GET"]),
         Route("/offence", offence_redirect, methods=["GET"]),
         Route("/offence/{code:path}", offence_page, methods=["GET"]),
+        Route("/leads", leads_page, methods=["GET"]),
         Route("/compare", compare_page, methods=["GET"]),
         Route("/methodology", methodology, methods=["GET"]),
         Route("/glossary", glossary_page, methods=["GET"]),
@@ -610,6 +672,7 @@ def warm_default_views(ex: Explorer, forces: list[str | None] | None = None, *, 
     view = parse_view({}, ex.years, ex.recorded_crime_years)
     names = forces if forces is not None else [None, *sorted(n for n, f in FORCES.items() if f.kind != FRAUD)]
     stop = time.monotonic() + seconds if seconds is not None else None
+    ex.leads(view)  # one scan gives every force page its top leads
     done = 0
     for name in names:
         if stop is not None and time.monotonic() > stop:

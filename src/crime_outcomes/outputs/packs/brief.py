@@ -11,11 +11,13 @@ from collections.abc import Sequence
 
 from crime_outcomes.analysis import stats
 from crime_outcomes.analysis.fair import READER_NOTES
+from crime_outcomes.analysis.leads import LeadSet
 from crime_outcomes.analysis.lines import is_disposal, notable_sexual_offences
 from crime_outcomes.analysis.model import DEFINITIONS, SCHEMA_VERSION, OffenceFigures, Story
 from crime_outcomes.analysis.seriousness import RuleHit
 from crime_outcomes.normalise.glossary import load_glossary
 from crime_outcomes.outputs.methodology import reader_methodology
+from crime_outcomes.outputs.packs.leads import brief_leads
 from crime_outcomes.outputs.packs.model import BRIEF_TOP_OFFENCES, OGL_CREDIT, Brief, ChartRef, Table
 from crime_outcomes.store.bundled import SAMPLE_CREDIT
 from crime_outcomes.text import interval, number, ordinal, percent, rank_phrase
@@ -548,8 +550,8 @@ def sample_notice(s: Story) -> str | None:
 # ---------------------------------------------------------------------------- the brief
 
 
-def build_brief(s: Story, charts: dict[str, ChartRef]) -> Brief:
-    """The brief's contents, formatted, from the story."""
+def build_brief(s: Story, charts: dict[str, ChartRef], leads: LeadSet | None = None) -> Brief:
+    """The brief's contents, formatted, from the story; it opens with ``leads`` (the force's slice of a scan) when given."""
     who, national = _who(s), s.force.is_national
     offences, offences_note = offences_table(s)
     notable, notable_intro, notable_rules = notable_section(s)
@@ -587,4 +589,5 @@ def build_brief(s: Story, charts: dict[str, ChartRef]) -> Brief:
         known_breaks=known_breaks(s),
         years_note=years_note(s),
         definitions=definitions(s),
+        leads=brief_leads(s, leads),
     )

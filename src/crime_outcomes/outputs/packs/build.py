@@ -17,6 +17,8 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from crime_outcomes.analysis.leads import LeadSet
+from crime_outcomes.analysis.leads import leads as find_leads
 from crime_outcomes.analysis.model import Story
 from crime_outcomes.analysis.selection import Selection
 from crime_outcomes.analysis.story import resolve_force, story
@@ -25,6 +27,7 @@ from crime_outcomes.normalise.forces import england_and_wales_forces
 from crime_outcomes.outputs.folders import replacing_folder
 from crime_outcomes.outputs.packs.brief import NATIONAL, build_brief, credit_line, edition_line, pct, period_text, rank_text
 from crime_outcomes.outputs.packs.docx import write_docx
+from crime_outcomes.outputs.packs.leads import for_force, scan_outcomes, tip_sheet, write_tip_sheet
 from crime_outcomes.outputs.packs.markup import render_html, render_index, render_markdown
 from crime_outcomes.outputs.packs.model import AllPacks, ChartRef, PackResult, Progress
 from crime_outcomes.outputs.packs.xlsx import write_xlsx
@@ -35,8 +38,13 @@ _ZIP_TIME = (2000, 1, 1, 0, 0, 0)
 """A fixed timestamp for zip entries, so a rebuilt pack with the same content zips identically."""
 
 
-def render_pack(story: Story, out_dir: Path | str, *, embed_codes: Mapping[str, str] | None = None) -> PackResult:
+def render_pack(
+    story: Story, out_dir: Path | str, *, embed_codes: Mapping[str, str] | None = None, leads: LeadSet | None = None
+) -> PackResult:
     """Write every file of one pack from its story; safe to run in a worker process.
+
+    ``leads`` (the force's slice of a scan for leads; every force's for the national pack) opens
+    the brief; the national pack also gets the ranked tip sheet (leads.md, leads.html, leads.xlsx).
 
     ``embed_codes`` (chart name to the iframe code of its embed page, given by the web explorer,
     which alone knows its address) adds ``charts/embed.md`` listing the code for each chart.
@@ -63,7 +71,10 @@ def render_pack(story: Story, out_dir: Path | str, *, embed_codes: Mapping[str, 
         if embed_codes:
             (chart_dir / "embed.md").write_text(_embed_markdown(refs, embed_codes), encoding="utf-8")
 
-        brief = build_brief(story, refs)
+        brief = build_brief(story, refs, leads)
+        if leads is not None and story.force.is_national:
+            sheet = tip_sheet(story, leads, credit=credit_line(story), edition=edition_line(story))
+            write_tip_sheet(sheet, leads, folder)
         (folder / "brief.md").write_text(render_markdown(brief), encoding="utf-8")
         (folder / "brief.html").write_text(render_html(brief), encoding="utf-8")
         write_docx(brief, folder / "brief.docx", folder)
@@ -133,7 +144,22 @@ def write_pack(
     selection: Selection | None = None,
 ) -> PackResult:
     """Write the pack for one force (None: the national pack) into ``out_dir/<slug>/`` and its zip."""
-    return render_pack(_story(store, force, _options(selection, outcome, first, last, basis, per, rules_path)), out_dir)
+    options = _options(selection, outcome, first, last, basis, per, rules_path)
+    s = _story(store, force, options)
+    return render_pack(s, out_dir, leads=_leads(store, None if s.force.is_national else s.force.name, options))
+
+
+def _leads(store: Any, force: str | None, options: Selection) -> LeadSet:
+    """The leads a run of packs opens with: one scan (of one force, or of every force), for the packs' period and basis."""
+    return find_leads(
+        store,
+        force=force,
+        outcome=scan_outcomes(options),
+        from_year=options.first,
+        to_year=options.last,
+        basis=options.basis,
+        rules=options.rules,
+    )
 
 
 class _MemoStore:
@@ -207,26 +233,27 @@ def write_all(
             progress(done, total, result.name)
 
     national_story = _story(source, None, options)  # fails fast on bad options
+    found = _leads(source, None, options)  # one scan for every force; each pack gets its slice
     workers = max(1, min(workers or os.cpu_count() or 1, os.cpu_count() or 1))
     if workers == 1:
-        finished(render_pack(national_story, out_dir))
+        finished(render_pack(national_story, out_dir, leads=found))
         for name in forces:
             s = _try_story(source, name, options, skipped)
             if s is None:
                 total -= 1
                 continue
-            finished(render_pack(s, out_dir))
+            finished(render_pack(s, out_dir, leads=for_force(found, name)))
     else:
         context = multiprocessing.get_context("spawn")  # no inherited DuckDB threads or locks
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            pending: list[Future[PackResult]] = [pool.submit(render_pack, national_story, out_dir)]
+            pending: list[Future[PackResult]] = [pool.submit(render_pack, national_story, out_dir, leads=found)]
             pending[0].add_done_callback(_report_to(finished))
             for name in forces:
                 s = _try_story(source, name, options, skipped)
                 if s is None:
                     total -= 1
                     continue
-                fut = pool.submit(render_pack, s, out_dir)
+                fut = pool.submit(render_pack, s, out_dir, leads=for_force(found, name))
                 fut.add_done_callback(_report_to(finished))
                 pending.append(fut)
             for fut in pending:

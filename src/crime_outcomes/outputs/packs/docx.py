@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from crime_outcomes.outputs.glossary_text import UNSOURCED_MARK
-from crime_outcomes.outputs.packs.model import SOURCE_NAME, SOURCE_PAGE, Brief, Table
+from crime_outcomes.outputs.packs.model import SOURCE_NAME, SOURCE_PAGE, Brief, LeadEntry, LeadsSection, Table
 
 _XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
@@ -219,6 +219,32 @@ def _docx_table(doc: Any, t: Table) -> None:
         doc.add_paragraph()
 
 
+def _docx_lead(doc: Any, e: LeadEntry) -> None:
+    p = doc.add_paragraph(style="List Bullet")
+    p.add_run(_docx_text(e.sentence), style="Strong")
+    doc.add_paragraph(_docx_text(f"{e.about}. {e.rank_text}; score {e.score}."), style="List Continue")
+    for c in e.caveats:
+        doc.add_paragraph(_docx_text(c), style="List Bullet 2")
+    look = "; ".join(f"{label}: {where}" for label, where in e.look)
+    doc.add_paragraph(_docx_text(f"Look next: {look}"), style="List Bullet 2")
+
+
+def _docx_leads(doc: Any, leads: LeadsSection) -> None:
+    """The brief's opening: the force's leads on the brief's outcomes, then on its others."""
+    doc.add_heading("Leads", level=1)
+    doc.add_paragraph(_docx_text(leads.intro))
+    if leads.own_heading:
+        doc.add_heading(_docx_text(leads.own_heading[:1].upper() + leads.own_heading[1:]), level=2)
+    if leads.own_none:
+        doc.add_paragraph(_docx_text(leads.own_none))
+    for e in leads.own:
+        _docx_lead(doc, e)
+    if leads.other:
+        doc.add_heading(_docx_text(leads.other_heading), level=2)
+        for e in leads.other:
+            _docx_lead(doc, e)
+
+
 def write_docx(brief: Brief, path: Path, folder: Path) -> None:
     """The brief as a Word document on A4: headings, lines, tables, figures with alt text, footer credit."""
     from docx import Document
@@ -251,6 +277,8 @@ def write_docx(brief: Brief, path: Path, folder: Path) -> None:
         shape._inline.docPr.set("title", _docx_text(ref.title))
         doc.add_paragraph(_docx_text(f"Figure: {ref.title}. Files: {ref.svg_path}, {ref.png_path}."), style="Caption")
 
+    if brief.leads:
+        _docx_leads(doc, brief.leads)
     doc.add_heading("The story in brief", level=1)
     for line in brief.lines:
         doc.add_paragraph(_docx_text(line), style="List Bullet")

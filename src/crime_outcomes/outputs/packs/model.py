@@ -44,6 +44,61 @@ class ChartRef:
     inline_svg: str = field(repr=False, default="")
 
 
+@dataclass(frozen=True)
+class LeadEntry:
+    """One lead, formatted: its rank in the scan, its sentence, what it is about, its score and where to look next."""
+
+    rank: int
+    rank_text: str  # 'Ranked 5th of 18': where it stands among the leads it is listed with
+    sentence: str
+    about: str
+    score: str
+    caveats: tuple[str, ...]
+    look: tuple[tuple[str, str], ...]  # (label, where): the command, the explorer page, the pack file
+    slug: str  # the force's, for links between packs
+
+
+@dataclass
+class LeadsSection:
+    """The opening of a brief: the force's leads on the brief's outcomes, then on its others."""
+
+    intro: str
+    own_heading: str
+    own: list[LeadEntry]
+    own_none: str | None  # why there are none on the brief's outcomes, when there are none
+    other_heading: str
+    other: list[LeadEntry]
+    caveats: list[str]
+
+
+@dataclass
+class TipForce:
+    name: str
+    slug: str
+    total: int
+    leads: list[LeadEntry]
+
+
+@dataclass(kw_only=True)
+class TipSheet:
+    """The national pack's ranked tip sheet for every force (leads.md, leads.html; leads.xlsx has every figure)."""
+
+    title: str
+    subtitle: str
+    sample_notice: str | None
+    intro: list[str]
+    caveats: list[str]
+    top: list[LeadEntry]
+    forces: list[TipForce]
+    without: list[str]  # forces with no lead
+    not_leads: int
+    kinds: list[tuple[str, str]]
+    formula: str
+    credit: str
+    edition: str
+    per_force: int
+
+
 @dataclass(kw_only=True)
 class Brief:
     """Everything a brief says, formatted once (UK number style) for every rendering."""
@@ -78,6 +133,7 @@ class Brief:
     known_breaks: list[tuple[str, str, str]] = field(default_factory=list)  # (what happened, source, link)
     years_note: str | None = None  # which years of the table a known break touches
     definitions: list[tuple[str, str]] = field(default_factory=list)  # the JSON definitions, for developers (workbook Notes)
+    leads: LeadsSection | None = None  # the brief opens with them (None: no scan for leads was given)
 
 
 @dataclass(frozen=True)
