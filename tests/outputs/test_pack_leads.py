@@ -17,12 +17,12 @@ from docx import Document
 from python_calamine import CalamineWorkbook
 
 from crime_outcomes.analysis.leads import leads
-from crime_outcomes.analysis.story import story
-from crime_outcomes.outputs.packs import build_brief, render_html, render_markdown, write_all
-from crime_outcomes.outputs.packs import build as build_module
-from crime_outcomes.outputs.packs.leads import BRIEF_OTHER_LEADS, BRIEF_OWN_LEADS, TIP_TOP, for_force, scan_outcomes
 from crime_outcomes.analysis.selection import Selection
+from crime_outcomes.analysis.story import story
+from crime_outcomes.outputs.packs import build as build_module
+from crime_outcomes.outputs.packs import build_brief, render_html, render_markdown, write_all
 from crime_outcomes.outputs.packs.build import render_pack
+from crime_outcomes.outputs.packs.leads import BRIEF_OTHER_LEADS, BRIEF_OWN_LEADS, TIP_TOP, for_force, scan_outcomes
 from crime_outcomes.sample import open_sample_store
 from crime_outcomes.text import md_escape, number
 

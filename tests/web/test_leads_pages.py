@@ -8,8 +8,12 @@ real extract (tests/conftest.py).
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 from html import unescape
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -55,6 +59,34 @@ def test_api_leads_is_the_library_json(sample_server: LiveServer) -> None:
     assert body == dumps(expected)  # the same text the CLI prints (it adds a final newline)
     data = json.loads(body)
     assert data["force"] == WM and data["top"] == 3 and len(data["leads"]) <= 3
+
+
+@pytest.mark.parametrize(
+    ("query", "args"),
+    [
+        ("", []),
+        (
+            "?force=West%20Midlands&outcome=community-resolution&outcome=caution&top=4",
+            ["--force", WM, "-o", "community-resolution", "-o", "caution", "--top", "4"],
+        ),
+        (
+            "?outcome=8&from=2017/18&to=2017/18&basis=recorded",
+            ["--outcome", "8", "--from", "2017/18", "--to", "2017/18", "--basis", "recorded"],
+        ),
+    ],
+)
+def test_api_leads_is_byte_identical_to_the_cli_json(sample_server: LiveServer, empty_db_path: Path, query: str, args: list[str]) -> None:
+    body = get(sample_server, "/api/leads" + query).text
+    env = {**os.environ, "CRIME_OUTCOMES_DB": str(empty_db_path)}
+    cli = subprocess.run(
+        [sys.executable, "-m", "crime_outcomes", "leads", *args, "--format", "json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    ).stdout
+    assert cli == body + "\n"
 
 
 def test_leads_page_lists_the_librarys_leads_in_score_order(sample_server: LiveServer, sample_leads: Any) -> None:

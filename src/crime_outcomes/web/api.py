@@ -18,7 +18,8 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from crime_outcomes.analysis.leads import DEFAULT_OUTCOMES, KINDS
-from crime_outcomes.analysis.selection import BASES, PERS
+from crime_outcomes.analysis.selection import BASES, PERS, Selection
+from crime_outcomes.errors import SelectionError
 from crime_outcomes.normalise.outcome_types import OUTCOME_GROUPS
 from crime_outcomes.version import __version__
 from crime_outcomes.web.explorer import Explorer, force_refs, outcome_types_json
@@ -124,12 +125,19 @@ def leads_options(request: Request) -> dict[str, Any]:
     if top_text is not None:
         text = top_text.strip()
         if not text.isascii() or not text.isdigit() or int(text) < 1:
-            raise BadParameter("top", f"top={top_text!r} is not allowed: give a whole number of at least 1", ["a whole number of at least 1"])
+            raise BadParameter(
+                "top", f"top={top_text!r} is not allowed: give a whole number of at least 1", ["a whole number of at least 1"]
+            )
         top = int(text)
-    outcome = query.get("outcome")
+    outcomes = [o.strip() for o in query.getlist("outcome")]
+    for text in outcomes[1:]:  # the first is checked with the view; repeated, each is one selection to scan
+        try:
+            Selection.parse(outcome=text)
+        except SelectionError as exc:
+            raise BadParameter("outcome", str(exc), exc.allowed) from None
     return {
         "force": force,
-        "outcome": outcome.strip() if outcome is not None else None,
+        "outcome": None if not outcomes else outcomes[0] if len(outcomes) == 1 else tuple(outcomes),
         "first": query.get("from", "").strip() or None,
         "last": query.get("to", "").strip() or None,
         "basis": view.basis,
@@ -347,7 +355,21 @@ OUTCOME_TYPES_SCHEMA: dict[str, Any] = {
 
 LEAD_SCHEMA: dict[str, Any] = {
     "type": "object",
-    "required": ["key", "kind", "force", "outcome", "offence", "period", "basis", "figures", "score", "sentence", "rules", "caveats", "look"],
+    "required": [
+        "key",
+        "kind",
+        "force",
+        "outcome",
+        "offence",
+        "period",
+        "basis",
+        "figures",
+        "score",
+        "sentence",
+        "rules",
+        "caveats",
+        "look",
+    ],
     "properties": {
         "key": {"type": "string", "description": "The finding's identity across editions: kind|force|outcome|offence."},
         "kind": {"type": "string", "enum": list(KINDS)},
@@ -369,7 +391,20 @@ LEAD_SCHEMA: dict[str, Any] = {
 LEADS_SCHEMA: dict[str, Any] = {
     "type": "object",
     "description": "Ranked leads, exactly as `crime-outcomes leads --format json` prints them; `kinds` and `score_formula` define them.",
-    "required": ["schema_version", "force", "outcomes", "period", "basis", "top", "total", "leads", "not_leads", "caveats", "kinds", "score_formula"],
+    "required": [
+        "schema_version",
+        "force",
+        "outcomes",
+        "period",
+        "basis",
+        "top",
+        "total",
+        "leads",
+        "not_leads",
+        "caveats",
+        "kinds",
+        "score_formula",
+    ],
     "properties": {
         "schema_version": {"type": "string"},
         "force": {"type": ["string", "null"]},
@@ -493,8 +528,8 @@ def openapi_schema(years: list[str], recorded_crime_years: list[str] | None = No
                         ),
                         _param(
                             "outcome",
-                            "One outcome selection to scan: a type 1-22, several separated by commas, or a group "
-                            "(default: " + ", ".join(DEFAULT_OUTCOMES) + ").",
+                            "An outcome selection to scan: a type 1-22, several separated by commas, or a group; repeat "
+                            "for several selections (default: " + ", ".join(DEFAULT_OUTCOMES) + ").",
                             view[0]["schema"],
                         ),
                         view[1],
@@ -620,7 +655,11 @@ def openapi_schema(years: list[str], recorded_crime_years: list[str] | None = No
                     "operationId": "leadsPage",
                     "parameters": [
                         _param("force", "Force slug (default: every force).", {"type": "string", "examples": ["west-midlands"]}),
-                        _param("outcome", "An outcome selection the leads scan (default: all of them).", {"type": "string", "enum": list(DEFAULT_OUTCOMES)}),
+                        _param(
+                            "outcome",
+                            "An outcome selection the leads scan (default: all of them).",
+                            {"type": "string", "enum": list(DEFAULT_OUTCOMES)},
+                        ),
                         _param("kind", "A kind of lead (default: every kind).", {"type": "string", "enum": list(KINDS)}),
                         view[1],
                         view[2],

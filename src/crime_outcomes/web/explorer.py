@@ -208,7 +208,14 @@ class Explorer:
         return self.cache.get_or_compute(key, compute)
 
     def leads_json(
-        self, *, force: str | None, outcome: str | None, first: str | None, last: str | None, basis: str, top: int | None
+        self,
+        *,
+        force: str | None,
+        outcome: str | tuple[str, ...] | None,
+        first: str | None,
+        last: str | None,
+        basis: str,
+        top: int | None,
     ) -> dict[str, Any]:
         """Exactly what ``crime-outcomes leads --format json`` prints for the same options, cached."""
         key = ("leads-json", force, outcome, first, last, basis, top)

@@ -137,7 +137,14 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
     return HTMLResponse(html, status_code=status)
 
 
-NAV = [("/", "Overview"), ("/leads", "Leads"), ("/compare", "Compare forces"), ("/glossary", "Glossary"), ("/methodology", "Methodology"), ("/data", "Data")]
+NAV = [
+    ("/", "Overview"),
+    ("/leads", "Leads"),
+    ("/compare", "Compare forces"),
+    ("/glossary", "Glossary"),
+    ("/methodology", "Methodology"),
+    ("/data", "Data"),
+]
 
 
 def error_page(

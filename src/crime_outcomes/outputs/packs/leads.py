@@ -280,7 +280,13 @@ def write_tip_xlsx(sheet: TipSheet, found: LeadSet, path: Path) -> None:
     ws.ws.freeze_panes(1, 2)
     ws.finish(len(found.leads))
 
-    aside = _Sheet(wb, f, "Not leads", ["Kind", "Force", "Outcome", "Offence code", "Offence", "Count", "Denominator", "Why not"], [24, 28, 28, 10, 40, 12, 12, 80])
+    aside = _Sheet(
+        wb,
+        f,
+        "Not leads",
+        ["Kind", "Force", "Outcome", "Offence code", "Offence", "Count", "Denominator", "Why not"],
+        [24, 28, 28, 10, 40, 12, 12, 80],
+    )
     for r, n in enumerate(found.not_leads, start=1):
         aside.text(r, 0, KIND_NAMES.get(n.kind, n.kind))
         aside.text(r, 1, n.force.display)
