@@ -330,15 +330,17 @@ def zip_parts(path: Path) -> dict[str, bytes]:
     return parts
 
 
-def test_word_brief_is_the_same_with_style_names_resolved_once(west_midlands, tmp_path, monkeypatch):
+def test_word_brief_is_the_same_with_style_names_resolved_once(sample_store, west_midlands, tmp_path, monkeypatch):
     """Resolving each style name once per document is only a speed-up: every part of the file is as before."""
+    from crime_outcomes.analysis.selection import Selection
     from crime_outcomes.outputs.packs import ChartRef, build_brief
     from crime_outcomes.outputs.packs import docx as pack_docx
+    from crime_outcomes.outputs.packs.build import _leads
 
     result, _ = west_midlands
     alt = json.loads((result.folder / "charts" / "alt-text.json").read_text(encoding="utf-8"))
     refs = {n: ChartRef(n, a["title"], a["alt"], f"charts/{a['svg']}", f"charts/{a['png']}", "") for n, a in alt.items()}
-    brief = build_brief(result.story, refs)
+    brief = build_brief(result.story, refs, _leads(sample_store, "West Midlands", Selection.parse()))  # the brief opens with its leads
     monkeypatch.setattr(pack_docx, "_style_names_resolved_once", lambda doc: None)  # python-docx's own lookups
     pack_docx.write_docx(brief, tmp_path / "looked-up.docx", result.folder)
     looked_up, written = zip_parts(tmp_path / "looked-up.docx"), zip_parts(result.folder / "brief.docx")
