@@ -188,9 +188,10 @@ def leads(
             "Run `crime-outcomes update` to load every year."
         )
     if period.not_loaded:
-        caveats.append(f"{', '.join(period.not_loaded)} not loaded, so the period covers only {', '.join(period.years)}.")
+        verb = "is" if len(period.not_loaded) == 1 else "are"
+        caveats.append(f"{', '.join(period.not_loaded)} {verb} not loaded, so the period covers only {', '.join(period.years)}.")
     if len(period.years) < 2:
-        caveats.append("With one year loaded there are no change or first-time leads: they compare years.")
+        caveats.append("With one year in the period there are no change or first-time leads: they compare years.")
     return LeadSet(
         leads=found[:top] if top is not None else found,
         not_leads=set_aside,
