@@ -178,3 +178,13 @@ def test_page_ticks_are_the_scale_of_the_drawing(stories: list[dict[str, Any]]) 
     top = share * 1.4  # two years or fewer are bars, the axis 40% above the tallest
     assert labels[0] == "0%" and float(labels[-1].rstrip("%")) / 100 <= top < float(labels[-1].rstrip("%")) / 100 + 0.05
     assert ticks(chart.svg, "xtick") == ["2017/18"]
+
+
+def test_a_selection_no_force_used_still_draws() -> None:
+    # outcome types with no outcomes in a period (type 19 in the 12-year benchmark store): every share 0
+    pts = [light.FunnelPoint(f"Force {i}", 0, 1000 * i) for i in range(1, 6)]
+    chart = light.funnel_chart(pts, 0.0, highlight="Force 2", outcome_label="cautions", period="2017/18", tau2=0.0)
+    assert chart.alt == mpl.funnel_chart(pts, 0.0, highlight="Force 2", outcome_label="cautions", period="2017/18", tau2=0.0).alt
+    assert ticks(chart.svg, "ytick")[0] == "0.00%" and "0.0%" in light_texts(chart.svg)[""]  # its label at the default 1 place
+    year = light.year_series_chart(["2016/17", "2017/18"], [0.0, 0.0], [0.0, 0.0], force_label="Kent Police", outcome_label="cautions")
+    assert ticks(year.svg, "ytick")[0] == "0.00%"

@@ -465,7 +465,12 @@ def _scatter_axes(
     y_label: str,
     places: int | None,
 ) -> _Axes:
-    """Log x axis and linear y axis with their tick labels and axis labels, as the packs' funnel plots."""
+    """Log x axis and linear y axis with their tick labels and axis labels, as the packs' funnel plots.
+
+    A y range of no height (every share 0) is opened upwards to 1%, as the year chart's is.
+    """
+    if y_top <= y_bot:
+        y_top = y_bot + 0.01
     y1 = region_bottom - (3.5 + TICK_PAD + 9 * 1.2) - (9 * 1.2 + 2)
     yticks = linear_ticks(y_bot, y_top, y1 - region_top, places)
     x0 = PAD + 9 * 1.2 + 2 + _y_label_width([y_fmt(t) for t in yticks]) + 3.5
