@@ -31,7 +31,7 @@ from python_calamine import CalamineWorkbook
 
 from crime_outcomes.analysis.story import story
 from crime_outcomes.normalise.forces import FORCES, england_and_wales_forces
-from crime_outcomes.outputs.packs import CHART_FILES, PACK_FILES, Table, md_escape, write_all, write_pack
+from crime_outcomes.outputs.packs import CHART_FILES, PACK_FILES, RATIO_CHART_FILES, Table, md_escape, write_all, write_pack
 from crime_outcomes.outputs.packs.docx import column_widths, text_width_pt
 from crime_outcomes.sample import open_sample_store
 from crime_outcomes.store import Store
@@ -173,7 +173,7 @@ def test_every_file_present_and_valid(west_midlands):
     result, sj = west_midlands
     folder = result.folder
     assert folder.name == "west-midlands" and result.name == "West Midlands"
-    for rel in PACK_FILES + CHART_FILES:
+    for rel in PACK_FILES + CHART_FILES + RATIO_CHART_FILES:
         assert (folder / rel).is_file(), rel
     # docx opens and carries every section
     doc = Document(str(folder / "brief.docx"))
@@ -191,23 +191,44 @@ def test_every_file_present_and_valid(west_midlands):
         "Source and licence",
     ):
         assert h in headings
-    assert len(doc.inline_shapes) == 3
+    assert len(doc.inline_shapes) == 4
     assert "Figures as of the May 2019 edition" in doc.sections[0].footer.paragraphs[0].text
     # xlsx opens with calamine, with the six tabs
     assert CalamineWorkbook.from_path(str(folder / "data.xlsx")).sheet_names == SHEETS
     # SVG parses; PNG decodes to the 2x size
-    for name in ("year-series", "offences", "funnel"):
+    for name in ("year-series", "offences", "funnel", "ratio"):
         root = ET.parse(folder / "charts" / f"{name}.svg").getroot()
         assert root.tag == "{http://www.w3.org/2000/svg}svg"
         width, height = png_size(folder / "charts" / f"{name}.png")
         assert width == 1200 and 600 < height < 1300
     alt = json.loads((folder / "charts" / "alt-text.json").read_text(encoding="utf-8"))
-    assert set(alt) == {"year-series", "offences", "funnel"}
+    assert set(alt) == {"year-series", "offences", "funnel", "ratio"}
     assert "West Midlands Police is highlighted: 1.7% of 229,297 outcomes (3,834)" in alt["funnel"]["alt"]
+    std = sj["standardised"]
+    assert std["observed"] == 3834
+    assert (
+        f"West Midlands Police is highlighted: 3,834 against about {uk_int(round(std['expected']))} expected, "
+        f"a ratio of {std['observed'] / std['expected']:.2f}."
+    ) in alt["ratio"]["alt"]
     # the zip holds exactly the folder
     with zipfile.ZipFile(result.zip_path) as zf:
         assert sorted(zf.namelist()) == sorted(f"west-midlands/{p.relative_to(folder).as_posix()}" for p in result.files)
         assert zf.testzip() is None
+
+
+def test_the_ratio_chart_stands_beside_the_funnel_chart_in_every_brief(west_midlands):
+    """Issue #12: the chart of standardised ratios is in the pack as on the web, right after the funnel plot."""
+    result, _ = west_midlands
+    md = (result.folder / "brief.md").read_text(encoding="utf-8")
+    funnel, ratio = md.index("(charts/funnel.png)"), md.index("(charts/ratio.png)")
+    comparison = md.index("## National comparison")
+    assert comparison < funnel < ratio and "##" not in md[funnel:ratio]
+    html = (result.folder / "brief.html").read_text(encoding="utf-8")
+    assert (
+        html.index("charts/funnel.svg") < html.index("charts/ratio.svg") < html.index('id="breaks"' if 'id="breaks"' in html else "</body>")
+    )
+    captions = [p.text for p in Document(str(result.folder / "brief.docx")).paragraphs if p.style.name == "Caption" and "charts/" in p.text]
+    assert [c.split("Files: ")[1].split(",")[0] for c in captions][-2:] == ["charts/funnel.svg", "charts/ratio.svg"]
 
 
 def test_html_is_self_contained(west_midlands):
@@ -216,7 +237,7 @@ def test_html_is_self_contained(west_midlands):
     assert not EXTERNAL.search(html)
     assert "<script" not in html.lower() and "<link" not in html.lower() and "<img" not in html.lower()
     assert "@import" not in html and "url(" not in html.replace("url(#", "")
-    assert html.count("<svg") == 3 and "<style>" in html
+    assert html.count("<svg") == 4 and "<style>" in html
     ids = re.findall(r'\bid="([^"]+)"', html)
     assert len(ids) == len(set(ids)), "duplicate ids across the inline charts"
 

@@ -60,7 +60,7 @@ def render_pack(
 
         refs: dict[str, ChartRef] = {}
         alt_index: dict[str, dict[str, str]] = {}
-        for name, chart in story_charts(story.to_json()).items():
+        for name, chart in story_charts(story.to_json(), ratio=True).items():
             chart.write(chart_dir, name)
             refs[name] = ChartRef(
                 name, chart.title, chart.alt, f"charts/{name}.svg", f"charts/{name}.png", chart.inline_svg(f"{slug}-{name}")

@@ -320,6 +320,7 @@ def write_docx(brief: Brief, path: Path, folder: Path) -> None:
     for para in brief.comparison:
         doc.add_paragraph(_docx_text(para))
     figure("funnel")
+    figure("ratio")
     if brief.largest:
         _docx_table(doc, brief.largest)
     if brief.forces:

@@ -21,6 +21,8 @@ PACK_FILES = ("brief.md", "brief.html", "brief.docx", "data.xlsx")
 CHART_FILES = tuple(f"charts/{name}.{ext}" for name in ("year-series", "offences", "funnel") for ext in ("svg", "png")) + (
     "charts/alt-text.json",
 )
+RATIO_CHART_FILES = ("charts/ratio.svg", "charts/ratio.png")
+"""The chart of standardised ratios, in every pack whose story has them (not with per='recorded-crime')."""
 
 
 @dataclass
