@@ -16,7 +16,9 @@ are each measured on the **same views**, each view never asked before on its ser
   ``/api/national`` for N outcome views (what the overview shows);
 * server 2: cold, ``/force/<slug>`` for the same N views (story, four charts, tables) and ``/``
   (the overview: England and Wales story, its charts, the all-forces table) for the same N
-  outcome views; then warm (a cached view again) and each force's default view on first visit.
+  outcome views; then warm (a cached view again); then force pages over N periods never asked
+  before (each also scans every force's leads for its period, which the page shows); then each
+  force's default view on first visit.
 
 Prints median, 95th percentile and max per contender, each page's cold p95 against the API's
 for the same views, and the targets: a force page for a never-asked view p95 under 150 ms, the
@@ -157,6 +159,7 @@ def main() -> None:
             proc.wait(timeout=30)
 
     api_cold, national_cold = "/api/story cold (new view each time)", "/api/national cold (new view each time)"
+    new_period = "/force/<slug> cold, new period (+ leads scan)"
     page_cold, overview_cold = "/force/<slug> cold (same views as /api/story)", "/ overview cold (same views as /api/national)"
     measure(
         [
@@ -166,6 +169,8 @@ def main() -> None:
             (national_cold, lambda i: f"/api/national?{national[i]}"),
         ]
     )
+    # a period never asked before also needs the force page's leads, one scan of every force per period and basis
+    spans = [(a, b) for a in YEARS for b in YEARS if a < b and (a, b) != (YEARS[0], YEARS[-1])][::-1][:n]
     warm_page = f"/force/west-midlands?outcome=8&{period}"
     slugs = [f.slug for f in force_refs()]
     measure(
@@ -173,6 +178,7 @@ def main() -> None:
             (page_cold, lambda i: f"/force/{pairs[i][0]}?outcome={pairs[i][1]}&{period}"),
             (overview_cold, lambda i: f"/?{national[i]}"),
             ("/force/<slug> warm (cached view)", lambda i: warm_page),
+            (new_period, lambda i: f"/force/{pairs[i][0]}?outcome={pairs[i][1]}&from={spans[i][0]}&to={spans[i][1]}&basis=closed"),
             ("/force/<slug> default view, first visit", lambda i: f"/force/{slugs[i % len(slugs)]}"),
         ],
     )

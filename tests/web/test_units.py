@@ -231,3 +231,13 @@ def test_warm_up_fills_the_cache_with_the_default_views(two_year_store: Path):
         assert client.get("/force/kent").status_code == 200
     assert len(ex.cache._data) == computed
     ex.close()
+
+
+def test_warm_up_compiles_every_page_template() -> None:
+    from crime_outcomes.web.pages import ENV, compile_templates
+
+    ENV.cache.clear()  # type: ignore[union-attr]
+    compile_templates()
+    names = {t for t in ENV.list_templates() if t.endswith(".html")}
+    assert {"force.html", "overview.html", "offence.html", "embed.html"} <= names
+    assert {key[1] for key in ENV.cache} == names  # type: ignore[union-attr]  # (loader, name) keys

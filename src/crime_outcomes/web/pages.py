@@ -668,6 +668,12 @@ def routes() -> list[BaseRoute]:
     ]
 
 
+def compile_templates() -> None:
+    """Compile every page template now (Jinja keeps them), so the first visitor to each kind of page does not wait for it."""
+    for name in ENV.list_templates(filter_func=lambda n: n.endswith(".html")):
+        ENV.get_template(name)
+
+
 def warm_default_views(ex: Explorer, forces: list[str | None] | None = None, *, seconds: float | None = None) -> int:
     """Compute every force page's default view (story and charts) before anyone asks.
 
@@ -679,6 +685,7 @@ def warm_default_views(ex: Explorer, forces: list[str | None] | None = None, *, 
     view = parse_view({}, ex.years, ex.recorded_crime_years)
     names = forces if forces is not None else [None, *sorted(n for n, f in FORCES.items() if f.kind != FRAUD)]
     stop = time.monotonic() + seconds if seconds is not None else None
+    compile_templates()
     ex.leads(view)  # one scan gives every force page its top leads
     done = 0
     for name in names:
