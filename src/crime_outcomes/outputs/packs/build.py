@@ -210,8 +210,8 @@ def write_all(
 
     ``forces`` narrows the run to some forces (names matched as ``story`` matches them), for a
     regional desk. ``workers`` processes (default one per core) render packs while the main
-    process computes stories (1 renders in-process); ``reuse=False`` turns off the query memo. Both exist for the
-    benchmark; the defaults are the fast path. Forces with no outcomes in the store are
+    process computes stories (1 renders in-process); ``reuse=False`` turns off the query memo.
+    Both exist for the benchmark; the defaults are the fast path. Forces with no outcomes in the store are
     skipped and listed in the result and the index, not treated as errors.
     """
     started = time.perf_counter()
@@ -233,9 +233,9 @@ def write_all(
             progress(done, total, result.name)
 
     national_story = _story(source, None, options)  # fails fast on bad options
-    found = _leads(source, None, options)  # one scan for every force; each pack gets its slice
     workers = max(1, min(workers or os.cpu_count() or 1, os.cpu_count() or 1))
     if workers == 1:
+        found = _leads(source, None, options)  # one scan for every force; each pack gets its slice
         finished(render_pack(national_story, out_dir, leads=found))
         for name in forces:
             s = _try_story(source, name, options, skipped)
@@ -246,6 +246,9 @@ def write_all(
     else:
         context = multiprocessing.get_context("spawn")  # no inherited DuckDB threads or locks
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            for _ in range(workers):
+                pool.submit(_warm_up)  # each worker starts now, loading what rendering needs while this process scans for leads
+            found = _leads(source, None, options)
             pending: list[Future[PackResult]] = [pool.submit(render_pack, national_story, out_dir, leads=found)]
             pending[0].add_done_callback(_report_to(finished))
             for name in forces:
@@ -262,6 +265,14 @@ def write_all(
     ordered = [results[name] for name in forces if name in results]
     index = write_index(out_dir, national, ordered, skipped)
     return AllPacks(out_dir, national, ordered, skipped, index, time.perf_counter() - started)
+
+
+def _warm_up() -> None:
+    """Import the pack writers and matplotlib (a second or more), so a worker's first pack does not wait for them."""
+    import docx  # noqa: F401
+    import xlsxwriter  # noqa: F401
+
+    from crime_outcomes.outputs import charts  # noqa: F401
 
 
 def _report_to(finished: Callable[[PackResult], None]) -> Callable[[Future[PackResult]], None]:

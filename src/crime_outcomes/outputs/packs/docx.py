@@ -199,17 +199,18 @@ def _docx_table(doc: Any, t: Table) -> None:
     tbl_width.set(qn("w:type"), "dxa")  # twentieths of a point
     tbl_width.set(qn("w:w"), str(round(sum(widths) * 20)))
 
-    def fill(row: Any, values: Sequence[str], strong: bool) -> None:
+    def fill(row: Any, values: Sequence[str], strong: bool, *, set_widths: bool = False) -> None:
         _on(row._tr.get_or_add_trPr(), "w:cantSplit")
         for i, (cell, value) in enumerate(zip(row.cells, values, strict=True)):
-            cell.width = Pt(widths[i])
+            if set_widths:  # add_row gives a new row's cells the column widths already
+                cell.width = Pt(widths[i])
             para = cell.paragraphs[0]
             para.style = "Table Number" if t.align[i] == "r" else "Table Text"
             run = para.add_run(_docx_text(value))
             if strong:
                 run.style = "Strong"
 
-    fill(tbl.rows[0], t.headers, False)
+    fill(tbl.rows[0], t.headers, False, set_widths=True)
     _on(tbl.rows[0]._tr.get_or_add_trPr(), "w:tblHeader")
     for r, row in enumerate(t.rows):
         fill(tbl.add_row(), row, t.highlight == r)
