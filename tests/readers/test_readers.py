@@ -111,3 +111,22 @@ def test_csv_in_latin1(tmp_path: Path):
     (sheet,) = list(read_file(path))
     assert sheet.table.to_pydict()["c3"] == ["Caf\u00e9 burglary"]
     assert any("cp1252" in n or "latin" in n for n in sheet.notes)
+
+
+@pytest.mark.parametrize(
+    ("cells", "kept"),
+    [
+        ([["a", "b"], [None, " "], ["\u3000", "\t"], [None, None]], 1),  # blank and whitespace-only rows at the end
+        ([["a", "b"], [None, None], [None, "x"]], 3),  # a blank row inside the data stays
+        ([[None, None], ["", " "]], 0),
+        ([["a", "\x1c"], ["\x1c", None], ["\u200b", None]], 3),  # \x1c is white space to Arrow and Python, \u200b to neither
+        ([[f"r{i}", None] for i in range(300)] + [[None, "\u00a0"]] * 2_000, 300),  # past several blocks
+    ],
+)
+def test_trailing_blank_rows_are_dropped_and_nothing_else(cells: list[list[str | None]], kept: int) -> None:
+    import pyarrow as pa
+
+    from crime_outcomes.readers.spreadsheet import _drop_trailing_blank_rows
+
+    table = pa.table({f"c{j}": pa.array([row[j] for row in cells], pa.string()) for j in range(2)})
+    assert _drop_trailing_blank_rows(table).to_pylist() == table.slice(0, kept).to_pylist()
