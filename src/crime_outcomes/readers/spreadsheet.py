@@ -170,13 +170,16 @@ def read_spreadsheet(path: Path, skipped: list[SkippedSheet] | None = None, limi
                 expected=f"{sheet.total_height:,} rows",
                 found=f"{table.num_rows:,}",
             )
+        del sheet, batch  # the reader's copy of the cells: the Arrow table is all that is needed from here
         raw = _locate_header(path, name, table, limits)
+        del table
         if raw is None:
             if skipped is not None:
                 skipped.append(SkippedSheet(name, f"no data header in its first {HEADER_SCAN_ROWS} rows"))
             continue
         raw.notes.extend(_padding_notes(name, checked.padding, limits))
         yield raw
+        del raw
 
 
 def _padding_notes(sheet: str, padding: list[PaddingRun], limits: Limits) -> list[str]:
