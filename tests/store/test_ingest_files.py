@@ -136,3 +136,30 @@ def test_errors_cross_process_boundaries_whole() -> None:
         error.found,
         str(error),
     )
+
+
+@pytest.mark.slow
+def test_a_reader_process_that_dies_is_reported_for_its_file(tmp_path: Path, files: list[Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    # The crash point kills the process that reaches it: here the worker reading each file,
+    # which also shows the caller's environment reaching the workers.
+    monkeypatch.setenv("CRIME_OUTCOMES_CRASH_AT", "ingest.read")
+    outcomes = load(tmp_path / "s.duckdb", [files[0], files[1]], workers=2)
+    for path, outcome in outcomes:
+        assert isinstance(outcome, InputError) and not isinstance(outcome, LimitError)
+        assert outcome.where.file == str(path)
+        assert "was killed by signal 9 before it finished" in outcome.problem
+    monkeypatch.delenv("CRIME_OUTCOMES_CRASH_AT")
+    with Store.open(tmp_path / "s.duckdb", read_only=True) as store:
+        assert store.fetchone("SELECT count(*) FROM sources")[0] == 0
+
+
+@pytest.mark.slow
+def test_a_reader_past_its_time_limit_is_refused_with_the_limit_named(
+    tmp_path: Path, files: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CRIME_OUTCOMES_MAX_PARSE_SECONDS", "0.000001")
+    outcomes = load(tmp_path / "s.duckdb", [files[0], files[3]], workers=2)
+    for path, outcome in outcomes:
+        assert isinstance(outcome, LimitError)
+        assert (outcome.where.file, outcome.exit_code) == (str(path), 7)
+        assert outcome.problem.startswith("the spreadsheet reader was still busy after 1e-06 s (CRIME_OUTCOMES_MAX_PARSE_SECONDS)")
