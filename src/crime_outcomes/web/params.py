@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from urllib.parse import urlencode
 
 from crime_outcomes.analysis.selection import BASES, DEFAULT_BASIS, DEFAULT_OUTCOME, DEFAULT_PER, OUTCOME_ALLOWED, PERS, Selection
@@ -75,6 +76,8 @@ class View:
 
     def query(self, **extra: str | Sequence[str] | None) -> str:
         """'?outcome=8&from=2017/18&...' with extra parameters appended (None drops one)."""
+        if not extra:
+            return self._query
         params: list[tuple[str, str]] = list(self.params().items())
         for key, value in extra.items():
             name = key.rstrip("_")
@@ -86,6 +89,11 @@ class View:
             else:
                 params.extend((name, v) for v in value)
         return "?" + urlencode(params, safe="/,")
+
+    @cached_property
+    def _query(self) -> str:
+        """The view's own query, made once: a force page links every offence and force in it (hundreds of links)."""
+        return "?" + urlencode(list(self.params().items()), safe="/,")
 
     @property
     def period(self) -> str:
