@@ -145,12 +145,26 @@ def lead_item(lead: Lead, rank: int) -> dict[str, Any]:
     }
 
 
-def not_lead_item(item: NotLead) -> dict[str, Any]:
+SAME_FINDING = "the same finding as the lead "
+"""How ``leads()`` says a finding is another lead's (followed by that lead's key)."""
+
+
+def reader_because(because: str, kept: Mapping[str, Lead]) -> str:
+    """Why a finding is not a lead, for readers: a lead's key becomes what that lead is about."""
+    if not because.startswith(SAME_FINDING):
+        return because
+    lead = kept.get(because.removeprefix(SAME_FINDING))
+    if lead is None:
+        return because
+    return f"the same finding as the lead on {lead.outcome.label} ({kind_name(lead.kind).lower()})"
+
+
+def not_lead_item(item: NotLead, kept: Mapping[str, Lead]) -> dict[str, Any]:
     offence = item.offence
     what = f"{item.force.display}, {item.outcome.label}"
     if offence is not None:
         what += f", {offence.description or 'offence code ' + offence.code} ({offence.code})"
-    return {"what": what, "kind_name": kind_name(item.kind), "because": item.because}
+    return {"what": what, "kind_name": kind_name(item.kind), "because": reader_because(item.because, kept)}
 
 
 def force_top_leads(found: LeadSet, force: str, limit: int = FORCE_PAGE_LEADS) -> tuple[list[dict[str, Any]], int]:

@@ -474,7 +474,7 @@ def leads_page(request: Request) -> Response:
         first_shown=start + 1,
         previous_url=page_url(page - 1) if page > 1 else None,
         next_url=page_url(page + 1) if page < pages else None,
-        not_leads=[lv.not_lead_item(n) for n in set_aside[: lv.NOT_LEADS_SHOWN]],
+        not_leads=[lv.not_lead_item(n, {lead.key: lead for lead in found.leads}) for n in set_aside[: lv.NOT_LEADS_SHOWN]],
         not_leads_total=len(set_aside),
         api_url="/api/leads" + lv.leads_query(view, **api_filters),
         forces=force_refs(),

@@ -167,8 +167,8 @@ def tip_sheet(s: Story, found: LeadSet, *, credit: str, edition: str) -> TipShee
             else None
         ),
         intro=[
-            f"{number(found.total)} leads across every force for {period}, from a scan of {scanned}, each offence within "
-            "them and every force. Each lead is one finding: it says what the figures show, the caveats that apply and "
+            f"{number(found.total)} leads for {period}, from a scan of every force and every offence for these outcomes: "
+            f"{scanned}. Each lead is one finding: it says what the figures show, the caveats that apply and "
             "where to look next (pack paths are within the folder holding every pack), and it rests on no small count and "
             "no known break in the data.",
             "Leads are ranked by a score: how far the finding lies from what the comparison would give, how many outcomes "
