@@ -128,3 +128,4 @@ def test_write_all_scans_for_leads_once_and_hands_each_force_its_slice(sample: A
         first = next(x for x in own if x.outcome.types == (8,))
         assert sections(brief)[0] == "Leads" and md_escape(first.sentence) in brief
     assert (tmp_path / "england-and-wales" / "leads.md").is_file()
+    assert 'href="england-and-wales/leads.html"' in (tmp_path / "index.html").read_text(encoding="utf-8")

@@ -322,6 +322,7 @@ def write_index(out_dir: Path, national: PackResult, packs: Sequence[PackResult]
         credit=credit_line(s),
         edition=edition_line(s),
         sample=s.is_sample,
+        tip_sheet=(national.folder / "leads.html").is_file(),
     )
     path = out_dir / "index.html"
     path.write_text(html, encoding="utf-8")
