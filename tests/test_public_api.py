@@ -31,6 +31,7 @@ PUBLIC = {
     "StoreError",
     "Story",
     "__version__",
+    "changes",
     "export",
     "ingest",
     "leads",

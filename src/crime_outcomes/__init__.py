@@ -12,7 +12,8 @@ The public API, for notebooks and scripts::
 ``story`` computes a force's findings and ``offence`` one offence's across the forces
 (``crime_outcomes.analysis``), both for a ``Selection`` (outcome, period, basis, denominator,
 rules) or its fields, a bad one raising ``SelectionError``; ``leads`` ranks the findings worth a
-story across every force, outcome group and offence; ``write_pack`` and ``write_all``
+story across every force, outcome group and offence; ``changes`` says what each edition loaded
+changed (new years, revised figures, new and gone leads, force by force); ``write_pack`` and ``write_all``
 write story packs; ``export`` writes every table as Parquet or CSV. The CLI and the web
 explorer are thin layers over these.
 
@@ -28,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from crime_outcomes.version import __version__
 
 if TYPE_CHECKING:
+    from crime_outcomes.analysis.changes import changes
     from crime_outcomes.analysis.leads import Lead, LeadSet, leads
     from crime_outcomes.analysis.model import Story
     from crime_outcomes.analysis.offence import offence
@@ -65,6 +67,7 @@ __all__ = [
     "StoreError",
     "Story",
     "__version__",
+    "changes",
     "export",
     "ingest",
     "leads",
@@ -86,6 +89,7 @@ _HOMES: dict[str, str] = {
     "Selection": "crime_outcomes.analysis.selection",
     "offence": "crime_outcomes.analysis.offence",
     "leads": "crime_outcomes.analysis.leads",
+    "changes": "crime_outcomes.analysis.changes",
     "Lead": "crime_outcomes.analysis.leads",
     "LeadSet": "crime_outcomes.analysis.leads",
     "export": "crime_outcomes.store.export",

@@ -10,7 +10,7 @@ import pytest
 
 from crime_outcomes.errors import ExportError
 from crime_outcomes.sample import open_sample_store
-from crime_outcomes.store import Store
+from crime_outcomes.store import SCHEMA_VERSION, Store
 from crime_outcomes.store.export import export
 
 TOTALS = "SELECT financial_year, force, sum(recorded), sum(closed), count(*) FROM {src} GROUP BY ALL ORDER BY ALL"
@@ -64,7 +64,7 @@ def test_every_table_is_written_with_its_rows_and_columns(sample: Store, parquet
                 [f"{y.replace('/', '-')}.parquet" for (y,) in years] or ["empty.parquet"]
             )
     assert (parquet_export / "outcomes" / "2017-18.parquet").is_file()
-    assert manifest["sample"] is True and manifest["schema_version"] == "3"
+    assert manifest["sample"] is True and manifest["schema_version"] == SCHEMA_VERSION == "4"
     assert [e["file_name"] for e in manifest["editions"]] == ["outcomes-2017-18-sample.parquet"]
     readme = (parquet_export / "README.md").read_text(encoding="utf-8")
     assert "| outcomes | 450,912 | outcomes/ (one file per financial year) |" in readme

@@ -1,8 +1,9 @@
 """Opening stores: schema versions read and brought forward, the sample flag, clear refusals.
 
-The version-1 fixture is built with the DDL exactly as it was before ``outcomes_annual``
-existed (``data/schema_v1.sql``, from the repository's history) and filled with the rows a
-load of the bundled sample writes into those tables.
+The version-1, -2 and -3 fixtures are built with the DDL exactly as it was before
+``outcomes_annual`` (``data/schema_v1.sql``), before ``outcomes_wide`` (``data/schema_v2.sql``) and
+before ``source_years`` and the lead snapshots (``data/schema_v3.sql``) existed, all from the
+repository's history, and filled with the rows a load writes into those tables.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from crime_outcomes.testing.workbooks import HEADERS_2019, write_outcomes_workbo
 
 V1_SCHEMA = Path(__file__).parent / "data" / "schema_v1.sql"
 V2_SCHEMA = Path(__file__).parent / "data" / "schema_v2.sql"
+V3_SCHEMA = Path(__file__).parent / "data" / "schema_v3.sql"
 V1_TABLES = [
     "meta",
     "sources",
@@ -77,6 +79,18 @@ def make_v2(fresh: Path, target: Path) -> None:
     con.close()
 
 
+def make_v3(fresh: Path, target: Path) -> None:
+    """A version-3 store (DDL as it was before ``source_years`` and the lead snapshots) holding what ``fresh`` holds."""
+    con = duckdb.connect(str(target))
+    con.execute(V3_SCHEMA.read_text(encoding="utf-8"))
+    con.execute(f"ATTACH '{fresh}' AS fresh (READ_ONLY)")
+    for table in [*V1_TABLES, "outcomes_annual", "outcomes_wide", "outcomes_missing"]:
+        con.execute(f"INSERT INTO {table} SELECT * FROM fresh.{table}")
+    con.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+    con.execute("DETACH fresh")
+    con.close()
+
+
 def derived_tables(path: Path) -> dict[str, list[tuple[object, ...]]]:
     """Every row of the tables version 3 added, sorted, to compare a migrated store with a fresh load."""
     con = duckdb.connect(str(path), read_only=True)
@@ -86,14 +100,16 @@ def derived_tables(path: Path) -> dict[str, list[tuple[object, ...]]]:
         con.close()
 
 
-def small_book(tmp_path: Path) -> Path:
+def small_book(
+    tmp_path: Path, name: str = "prc-outcomes-open-data-mar2018-tables-200718.xlsx", *, year: str = "2017/18", extra: int = 0
+) -> Path:
     rows = [
-        ["2017/18", q, force, "Blackmail", "Theft offences", "Other theft", "35", None, label, label, number_, 5 + q, 3 + q]
+        [year, q, force, "Blackmail", "Theft offences", "Other theft", "35", None, label, label, number_, 5 + q + extra, 3 + q + extra]
         for q in (1, 2)
         for force in ("Kent", "Durham")
         for number_, label in ((1, "Charged/Summonsed"), (8, "Community Resolution"))
     ]
-    return write_outcomes_workbook(tmp_path / "prc-outcomes-open-data-mar2018-tables-200718.xlsx", rows, HEADERS_2019)
+    return write_outcomes_workbook(tmp_path / name, rows, HEADERS_2019)
 
 
 @pytest.fixture()
@@ -171,6 +187,28 @@ def test_writable_open_brings_version_2_forward_and_fills_the_wide_and_missing_t
         assert store.fetchall("SELECT force, quarter, outcome_type, closed_marker FROM outcomes_missing") == [("Durham", 2, 8, "N/A")]
         assert store.years() == ["2017/18"]
     assert derived_tables(target) == derived_tables(fresh)
+
+
+def test_writable_open_brings_version_3_forward_and_rebuilds_which_years_each_file_added(tmp_path: Path) -> None:
+    fresh = tmp_path / "fresh.duckdb"
+    with Store.open(fresh) as store:
+        first = ingest_file(store, small_book(tmp_path))  # 2017/18, July 2018
+        second = ingest_file(store, small_book(tmp_path, "prc-outcomes-open-data-mar2018-tables-170719.xlsx", extra=1))  # replaces it
+        third = ingest_file(store, small_book(tmp_path, "prc-outcomes-open-data-mar2019-tables-170719.xlsx", year="2018/19"))
+        written_by_loads = store.fetchall("SELECT * FROM source_years ORDER BY ALL")
+    target = tmp_path / "v3.duckdb"
+    make_v3(fresh, target)
+    con = duckdb.connect(str(target), read_only=True)
+    assert "source_years" not in {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    con.close()
+    with pytest.raises(StoreError, match="schema version 3"):
+        Store.open(target, read_only=True)
+    with Store.open(target) as store:
+        assert store.migrated_from == "3" and store.schema_version() == SCHEMA_VERSION == "4"
+        rebuilt = store.fetchall("SELECT * FROM source_years ORDER BY ALL")
+        assert store.fetchone("SELECT count(*) FROM lead_snapshots")[0] == 0
+    expected = [(first.source_id, "2017/18", None), (second.source_id, "2017/18", first.source_id), (third.source_id, "2018/19", None)]
+    assert rebuilt == written_by_loads == expected
 
 
 def test_a_failed_migration_changes_nothing(small_v1: Path, monkeypatch: pytest.MonkeyPatch) -> None:

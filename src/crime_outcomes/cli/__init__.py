@@ -10,6 +10,7 @@ from crime_outcomes.cli import pack as _pack  # noqa: F401
 from crime_outcomes.cli import reconcile as _reconcile  # noqa: F401
 from crime_outcomes.cli import similar as _similar  # noqa: F401
 from crime_outcomes.cli import leads as _leads  # noqa: F401
+from crime_outcomes.cli import changes as _changes  # noqa: F401
 from crime_outcomes.cli.app import app
 
 __all__ = ["app", "main"]

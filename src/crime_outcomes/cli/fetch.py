@@ -13,7 +13,9 @@ import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
 from rich.table import Table
 
+from crime_outcomes.analysis.changes import changes
 from crime_outcomes.cli.app import DbOption, app, console, err_console, escape, handle_errors, resolve_db
+from crime_outcomes.outputs.changes_text import render_text as render_changes
 from crime_outcomes.pipeline import FetchPlan, plan_fetch
 from crime_outcomes.pipeline import fetch as fetch_files
 from crime_outcomes.pipeline import update as update_store
@@ -177,6 +179,7 @@ def update(
     if not result.changed and not failed:
         console.print("Nothing new: the store already holds every file offered.")
     _print_revisions(result.revisions)
+    _print_changes(resolve_db(db), [r.source_id for r in result.changed if r.kind == "outcomes" and r.source_id is not None])
     for _path, exc in failed:
         err_console.print(f"[bold red]Rejected:[/] {escape(str(exc))}", highlight=False)
     if failed:
@@ -185,6 +188,18 @@ def update(
             highlight=False,
         )
         raise typer.Exit(failed[0][1].exit_code)
+
+
+def _print_changes(db: Path, loaded: list[int]) -> None:
+    """What's new in the editions this update loaded, force by force (``crime-outcomes changes``)."""
+    if not loaded:
+        return
+    from crime_outcomes.store import Store
+
+    with Store.open(db, read_only=True) as store:
+        found = changes(store, sources=loaded)
+    console.print()
+    console.print(escape(render_changes(found)), highlight=False, end="")
 
 
 def _change(r: Revision) -> int:

@@ -183,6 +183,8 @@ def load_source(store: Store, record: SourceRecord, sheets: Sequence[NormalisedS
             _insert(
                 con, "rejected_rows", pl.concat(rejected), ["source_id", "file_name", "sheet", "source_row", "column_name", "reason", "raw"]
             )
+        replaced_for = {y: sid for sid, _, old_years in overlapping for y in old_years if y in years}
+        con.executemany("INSERT INTO source_years VALUES (?, ?, ?)", [(source_id, y, replaced_for.get(y)) for y in years])
         con.execute(
             "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)",
             [

@@ -1,4 +1,4 @@
--- crime-outcomes store schema, version 3. Documented in docs/schema.md.
+-- crime-outcomes store schema, version 4. Documented in docs/schema.md.
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 
 CREATE TABLE IF NOT EXISTS sources (
@@ -173,4 +173,31 @@ CREATE TABLE IF NOT EXISTS revisions (
     basis           TEXT NOT NULL,         -- recorded | closed
     old_value       BIGINT,
     new_value       BIGINT
+);
+
+-- Version 4: what the store keeps for `crime-outcomes changes`.
+-- Every year each outcomes file held when it was loaded, and the edition it replaced for that year
+-- (NULL: the year was new to the store). Kept when a later edition supersedes the file.
+CREATE TABLE IF NOT EXISTS source_years (
+    source_id       INTEGER NOT NULL,
+    financial_year  TEXT NOT NULL,
+    replaced_source INTEGER
+);
+
+-- The leads found in the store as it stood after a load (`crime-outcomes leads`): one snapshot per
+-- load, so changes can say which leads an edition made new and which it took away.
+CREATE TABLE IF NOT EXISTS lead_snapshots (
+    source_id  INTEGER PRIMARY KEY,        -- the store's state: the last file loaded (max sources.source_id)
+    taken_at   TIMESTAMP NOT NULL,
+    lead_count INTEGER NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS snapshot_leads (
+    source_id  INTEGER NOT NULL,           -- the snapshot (lead_snapshots.source_id)
+    lead_key   TEXT NOT NULL,              -- stable across editions: the same finding keeps its key
+    force      TEXT,
+    kind       TEXT NOT NULL,
+    score      DOUBLE,
+    sentence   TEXT NOT NULL,
+    lead       TEXT NOT NULL               -- the lead's JSON, as `crime-outcomes leads --format json` gives it
 );

@@ -15,7 +15,7 @@ from crime_outcomes.normalise.forces import FORCES
 from crime_outcomes.normalise.outcome_types import ALL_OUTCOMES, OUTCOME_TYPES
 from crime_outcomes.store.bundled import SAMPLE_LABEL, SAMPLE_META_KEY
 
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 
 WIDE_TYPES = range(0, 23)
 """Outcome types with a column per basis in ``outcomes_wide`` (``closed_8`` ...): every type, 0-22."""
@@ -249,8 +249,27 @@ def _outcome_years(store: Store) -> list[str]:
     return [r[0] for r in store.fetchall("SELECT DISTINCT financial_year FROM outcomes ORDER BY 1")]
 
 
+def _migrate_3_to_4(store: Store) -> None:
+    """Version 4 added ``source_years`` and the lead snapshots (created empty by schema.sql just before).
+
+    ``source_years`` is rebuilt from ``sources`` in load order: a year is new to the store unless
+    an earlier file of the same kind held it. A file that a newer edition replaced for only some
+    of its years no longer lists those years, so they are missing here; no lead snapshot can be
+    rebuilt (the store layer computes no leads): the next load takes the first.
+    """
+    store.con.execute("DELETE FROM source_years")
+    held: dict[tuple[str, str], int] = {}  # (kind, year) -> the last file that held it
+    rows = []
+    for source_id, kind, years in store.fetchall("SELECT source_id, kind, years FROM sources ORDER BY source_id"):
+        for year in [y for y in (years or "").split(",") if y]:
+            rows.append((source_id, year, held.get((kind, year))))
+            held[(kind, year)] = source_id
+    if rows:
+        store.con.executemany("INSERT INTO source_years VALUES (?, ?, ?)", rows)
+
+
 # MIGRATIONS[n] brings a store from version n to n + 1, inside the opening transaction.
-MIGRATIONS: dict[int, Callable[[Store], None]] = {1: _migrate_1_to_2, 2: _migrate_2_to_3}
+MIGRATIONS: dict[int, Callable[[Store], None]] = {1: _migrate_1_to_2, 2: _migrate_2_to_3, 3: _migrate_3_to_4}
 
 
 def _read_meta(con: duckdb.DuckDBPyConnection) -> dict[str, str] | None:

@@ -1,0 +1,156 @@
+"""changes(): two editions of the same year, the later revising force-quarter figures and adding a year.
+
+The fixture is built from the real 2017/18 extract's rows for two offence codes (cruelty to
+children, 11A, and blackmail, 35): the May 2019 edition holds 2017/18 as published; the July
+2019 edition republishes 2017/18 with three force-quarter cells changed by hand and adds
+2018/19 (the revised rows relabelled). Expected figures are summed here from the rows with
+plain Python, never through the store.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from crime_outcomes.analysis.changes import Changes, changes, headline_text
+from crime_outcomes.errors import SelectionError
+from crime_outcomes.store import Store
+from crime_outcomes.store.ingest import ingest_file
+from crime_outcomes.testing.workbooks import HEADERS_2019, extract_rows, write_outcomes_workbook
+
+CODES = ("11A", "35")
+# (force, quarter, code, outcome type, change to recorded, change to closed): the July edition's revisions.
+EDITS = [
+    ("Kent", 2, "11A", 8, 3, 3),
+    ("Durham", 1, "35", 1, 0, -1),
+    ("West Midlands", 4, "11A", 1, 2, 0),
+]
+YEAR, NEW_YEAR = "2017/18", "2018/19"
+FORCE, QUARTER, CODE, TYPE, RECORDED, CLOSED = 2, 1, 6, 10, 11, 12  # columns of a row in the 2019 layout
+
+
+def revised(rows: list[list]) -> list[list]:
+    out = [list(r) for r in rows]
+    for force, quarter, code, kind, d_recorded, d_closed in EDITS:
+        hits = [r for r in out if (r[FORCE], r[QUARTER], r[CODE], r[TYPE]) == (force, quarter, code, kind)]
+        assert len(hits) == 1, (force, quarter, code, kind)
+        hits[0][RECORDED] += d_recorded
+        hits[0][CLOSED] += d_closed
+    return out
+
+
+def totals(rows: list[list], basis: int) -> dict[tuple[str, int], int]:
+    """(force, outcome type) -> sum over quarters and codes, for outcome types 1-22."""
+    out: dict[tuple[str, int], int] = defaultdict(int)
+    for r in rows:
+        if 1 <= r[TYPE] <= 22 and isinstance(r[basis], int):
+            out[(r[FORCE], r[TYPE])] += r[basis]
+    return out
+
+
+@pytest.fixture(scope="module")
+def editions(tmp_path_factory: pytest.TempPathFactory, extract_path: Path) -> tuple[Path, list[list], list[list]]:
+    folder = tmp_path_factory.mktemp("editions")
+    may = [r for r in extract_rows(extract_path) if r[CODE] in CODES]
+    july = revised(may)
+    files = [
+        write_outcomes_workbook(folder / "prc-outcomes-open-data-mar2018-tables-230519.xlsx", may, HEADERS_2019),
+        write_outcomes_workbook(folder / "prc-outcomes-open-data-mar2018-tables-170719.xlsx", july, HEADERS_2019),
+        write_outcomes_workbook(
+            folder / "prc-outcomes-open-data-mar2019-tables-170719.xlsx", [[NEW_YEAR, *r[1:]] for r in july], HEADERS_2019
+        ),
+    ]
+    db = folder / "store.duckdb"
+    with Store.open(db) as store:
+        for f in files:
+            ingest_file(store, f)
+    return db, may, july
+
+
+@pytest.fixture(scope="module")
+def found(editions: tuple[Path, list[list], list[list]]) -> Changes:
+    with Store.open(editions[0], read_only=True) as store:
+        return changes(store)
+
+
+@pytest.mark.slow
+def test_each_edition_says_which_years_it_added_and_which_it_republished(found: Changes) -> None:
+    may, july = found.editions
+    assert (may.edition_date, may.new_years, may.revised_years) == (date(2019, 5, 23), [YEAR], [])
+    assert (july.edition_date, july.new_years, july.revised_years) == (date(2019, 7, 17), [NEW_YEAR], [YEAR])
+    assert [f.file_name for f in july.files] == [
+        "prc-outcomes-open-data-mar2018-tables-170719.xlsx",
+        "prc-outcomes-open-data-mar2019-tables-170719.xlsx",
+    ]
+    assert may.label == "23 May 2019 edition" and may.revisions == []
+
+
+@pytest.mark.slow
+def test_the_later_edition_lists_exactly_the_revised_figures(found: Changes, editions: tuple[Path, list[list], list[list]]) -> None:
+    _, may, _ = editions
+    closed, recorded = totals(may, CLOSED), totals(may, RECORDED)
+    expected = {
+        ("Kent", YEAR, 8, "closed"): (closed[("Kent", 8)], closed[("Kent", 8)] + 3),
+        ("Kent", YEAR, 8, "recorded"): (recorded[("Kent", 8)], recorded[("Kent", 8)] + 3),
+        ("Durham", YEAR, 1, "closed"): (closed[("Durham", 1)], closed[("Durham", 1)] - 1),
+        ("West Midlands", YEAR, 1, "recorded"): (recorded[("West Midlands", 1)], recorded[("West Midlands", 1)] + 2),
+    }
+    july = found.editions[1]
+    assert {(r.force, r.year, r.outcome_type, r.basis): (r.old, r.new) for r in july.revisions} == expected
+    by_force = {f.force: f for f in july.forces}
+    assert [(r.outcome_type, r.basis, r.change) for r in by_force["Kent"].revisions] == [(8, "closed", 3), (8, "recorded", 3)]
+    assert [r.change for r in by_force["Durham"].revisions] == [-1]
+    assert by_force["Surrey"].revisions == []
+    body = found.to_json()["editions"][1]
+    kent = next(f for f in body["forces"] if f["force"]["slug"] == "kent")
+    assert kent["revisions"][0] == {
+        "force": {"name": "Kent", "display": "Kent Police", "slug": "kent", "kind": "territorial"},
+        "year": YEAR,
+        "outcome_type": 8,
+        "outcome": "Community Resolution",
+        "basis": "closed",
+        "old": closed[("Kent", 8)],
+        "new": closed[("Kent", 8)] + 3,
+        "change": 3,
+    }
+
+
+@pytest.mark.slow
+def test_headline_figures_are_as_each_edition_published_them(found: Changes, editions: tuple[Path, list[list], list[list]]) -> None:
+    _, may, july = editions
+    # The May edition's 2017/18, before the July revisions: Kent's community resolutions as first published.
+    kent_may = next(f for f in found.editions[0].forces if f.force == "Kent").headline[0]
+    may_closed, july_closed = totals(may, CLOSED), totals(july, CLOSED)
+    kent_all = sum(v for (f, _), v in may_closed.items() if f == "Kent")
+    assert (kent_may.year, kent_may.previous_year, kent_may.outcomes) == (YEAR, None, kent_all)
+    cr = next(g for g in kent_may.groups if g.group == "community-resolution")
+    assert (cr.count, cr.share, cr.previous_share) == (may_closed[("Kent", 8)], may_closed[("Kent", 8)] / kent_all, None)
+    # The July edition's new year against its own (revised) 2017/18: the same rows, so the same shares.
+    national = found.editions[1].national[0]
+    everything = sum(july_closed.values())
+    charged = sum(v for (_, t), v in july_closed.items() if t == 1)
+    out_of_court = sum(v for (_, t), v in july_closed.items() if t in (2, 3, 6, 7, 8, 22))
+    assert (national.year, national.previous_year, national.outcomes, national.previous_outcomes) == (
+        NEW_YEAR,
+        YEAR,
+        everything,
+        everything,
+    )
+    groups = {g.group: g for g in national.groups}
+    assert groups["charged"].count == charged and groups["charged"].share == groups["charged"].previous_share == charged / everything
+    assert groups["out-of-court"].count == out_of_court
+    sentence = headline_text(national, "Forces in England and Wales")
+    assert sentence.startswith(f"Forces in England and Wales recorded {everything:,} crime outcomes in 2018/19: ")
+
+
+@pytest.mark.slow
+def test_since_keeps_the_editions_after_it(editions: tuple[Path, list[list], list[list]]) -> None:
+    with Store.open(editions[0], read_only=True) as store:
+        assert [e.edition_date for e in changes(store, since="2019-05-23").editions] == [date(2019, 7, 17)]
+        assert changes(store, since=date(2019, 7, 17)).editions == []
+        assert len(changes(store, since="2019-01-01").editions) == 2
+        with pytest.raises(SelectionError, match="since: expected an edition date like 2019-07-17, got 'July'"):
+            changes(store, since="July")
