@@ -20,6 +20,7 @@ from crime_outcomes.sources.download import DownloadResult, Manifest, download_a
 from crime_outcomes.sources.filenames import sha256_file
 from crime_outcomes.store import Store
 from crime_outcomes.store.ingest import IngestReport, Revision, ingest_files
+from crime_outcomes.store.snapshots import SnapshotLead, has_snapshot, store_state, write_snapshot
 
 if TYPE_CHECKING:
     from rich.progress import Progress
@@ -46,6 +47,24 @@ def open_store(path: Path | str | None = None, *, read_only: bool = True) -> Sto
     return open_sample_store()
 
 
+def record_leads(store: Store) -> int | None:
+    """Keep the leads of the store as it now stands (a lead snapshot), unless they are kept already.
+
+    ``crime-outcomes changes`` compares the snapshot before an edition with the one after it to
+    say which leads the edition made new or took away; the figures an edition replaces are gone
+    from the store, so the leads cannot be recomputed later. Returns the number of leads kept,
+    or None when nothing was taken (an empty store, or this state already has its snapshot).
+    """
+    from crime_outcomes.analysis.leads import leads
+
+    state = store_state(store)
+    if state is None or store.is_empty() or has_snapshot(store, state):
+        return None
+    found = leads(store)
+    kept = [SnapshotLead(x.key, x.force.name, x.kind, x.score.value, x.sentence, x.to_json()) for x in found.leads]
+    return write_snapshot(store, state, kept)
+
+
 def ingest(
     store: Store, paths: Path | str | Iterable[Path | str], *, progress: Say | None = None, workers: int | None = None
 ) -> list[IngestReport]:
@@ -53,10 +72,13 @@ def ingest(
 
     Files loaded before the error stay loaded; the failing file leaves the store as it was.
     Up to ``workers`` files (default: the cores) are read at once; they are written in the
-    order given, so the store is the same as loading them one by one.
+    order given, so the store is the same as loading them one by one. The leads are kept
+    before the first file (if the store's present state has none kept) and after the last,
+    for ``changes``.
     """
     items = [paths] if isinstance(paths, (str, Path)) else list(paths)
     reports: list[IngestReport] = []
+    record_leads(store)
     loads = ingest_files(store, [(p, None) for p in items], workers=workers, progress=progress)
     try:
         for _path, outcome in loads:
@@ -65,6 +87,8 @@ def ingest(
             reports.append(outcome)
     finally:
         loads.close()
+        if any(r.status in {"loaded", "replaced"} for r in reports):
+            record_leads(store)
     return reports
 
 
@@ -148,11 +172,15 @@ def load_downloads(
     """Offer every downloaded file to ingest; a rejected file is reported and the others still load.
 
     Every file is offered, not only fresh downloads: a file fetched earlier but never loaded
-    is loaded now; one already in the store is recognised by its hash.
+    is loaded now; one already in the store is recognised by its hash. The leads are kept
+    before and after, as ``ingest`` does.
     """
     reports: list[IngestReport] = []
     failed: list[tuple[Path, InputError]] = []
     items = [(result.path, result.item.edition) for result in downloads]
+    if not items:
+        return reports, failed
+    record_leads(store)
     if say:
         say(f"Loading {', '.join(path.name for path, _ in items)}...")
     for path, outcome in ingest_files(store, items):
@@ -160,6 +188,10 @@ def load_downloads(
             failed.append((path, outcome))
         else:
             reports.append(outcome)
+    if any(r.status in {"loaded", "replaced"} for r in reports):
+        if say:
+            say("Finding the leads in the new edition...")
+        record_leads(store)
     return reports, failed
 
 

@@ -2,9 +2,11 @@
 
 The fixture is built from the real 2017/18 extract's rows for two offence codes (cruelty to
 children, 11A, and blackmail, 35): the May 2019 edition holds 2017/18 as published; the July
-2019 edition republishes 2017/18 with three force-quarter cells changed by hand and adds
-2018/19 (the revised rows relabelled). Expected figures are summed here from the rows with
-plain Python, never through the store.
+2019 edition republishes 2017/18 with four force-quarter cells changed by hand and adds
+2018/19 (the May rows relabelled). Surrey's adult cautions for cruelty to children go from 2 to
+14 in 2017/18: with 2 more in 2018/19 they pass the small-count threshold (10), so the revision
+creates a lead. Expected figures are summed here from the rows with plain Python, never
+through the store; the stores are loaded through ``pipeline.ingest``, which keeps the leads.
 """
 
 from __future__ import annotations
@@ -17,8 +19,8 @@ import pytest
 
 from crime_outcomes.analysis.changes import Changes, changes, headline_text
 from crime_outcomes.errors import SelectionError
+from crime_outcomes.pipeline import ingest
 from crime_outcomes.store import Store
-from crime_outcomes.store.ingest import ingest_file
 from crime_outcomes.testing.workbooks import HEADERS_2019, extract_rows, write_outcomes_workbook
 
 CODES = ("11A", "35")
@@ -27,7 +29,9 @@ EDITS = [
     ("Kent", 2, "11A", 8, 3, 3),
     ("Durham", 1, "35", 1, 0, -1),
     ("West Midlands", 4, "11A", 1, 2, 0),
+    ("Surrey", 3, "11A", 3, 12, 12),
 ]
+REVISION_LEAD = "serious-out-of-court|surrey|adult-caution|11A"
 YEAR, NEW_YEAR = "2017/18", "2018/19"
 FORCE, QUARTER, CODE, TYPE, RECORDED, CLOSED = 2, 1, 6, 10, 11, 12  # columns of a row in the 2019 layout
 
@@ -60,13 +64,13 @@ def editions(tmp_path_factory: pytest.TempPathFactory, extract_path: Path) -> tu
         write_outcomes_workbook(folder / "prc-outcomes-open-data-mar2018-tables-230519.xlsx", may, HEADERS_2019),
         write_outcomes_workbook(folder / "prc-outcomes-open-data-mar2018-tables-170719.xlsx", july, HEADERS_2019),
         write_outcomes_workbook(
-            folder / "prc-outcomes-open-data-mar2019-tables-170719.xlsx", [[NEW_YEAR, *r[1:]] for r in july], HEADERS_2019
+            folder / "prc-outcomes-open-data-mar2019-tables-170719.xlsx", [[NEW_YEAR, *r[1:]] for r in may], HEADERS_2019
         ),
     ]
     db = folder / "store.duckdb"
     with Store.open(db) as store:
-        for f in files:
-            ingest_file(store, f)
+        ingest(store, files[0])
+        ingest(store, files[1:])
     return db, may, july
 
 
@@ -97,13 +101,15 @@ def test_the_later_edition_lists_exactly_the_revised_figures(found: Changes, edi
         ("Kent", YEAR, 8, "recorded"): (recorded[("Kent", 8)], recorded[("Kent", 8)] + 3),
         ("Durham", YEAR, 1, "closed"): (closed[("Durham", 1)], closed[("Durham", 1)] - 1),
         ("West Midlands", YEAR, 1, "recorded"): (recorded[("West Midlands", 1)], recorded[("West Midlands", 1)] + 2),
+        ("Surrey", YEAR, 3, "closed"): (closed[("Surrey", 3)], closed[("Surrey", 3)] + 12),
+        ("Surrey", YEAR, 3, "recorded"): (recorded[("Surrey", 3)], recorded[("Surrey", 3)] + 12),
     }
     july = found.editions[1]
     assert {(r.force, r.year, r.outcome_type, r.basis): (r.old, r.new) for r in july.revisions} == expected
     by_force = {f.force: f for f in july.forces}
     assert [(r.outcome_type, r.basis, r.change) for r in by_force["Kent"].revisions] == [(8, "closed", 3), (8, "recorded", 3)]
     assert [r.change for r in by_force["Durham"].revisions] == [-1]
-    assert by_force["Surrey"].revisions == []
+    assert by_force["Essex"].revisions == []
     body = found.to_json()["editions"][1]
     kent = next(f for f in body["forces"] if f["force"]["slug"] == "kent")
     assert kent["revisions"][0] == {
@@ -128,22 +134,39 @@ def test_headline_figures_are_as_each_edition_published_them(found: Changes, edi
     assert (kent_may.year, kent_may.previous_year, kent_may.outcomes) == (YEAR, None, kent_all)
     cr = next(g for g in kent_may.groups if g.group == "community-resolution")
     assert (cr.count, cr.share, cr.previous_share) == (may_closed[("Kent", 8)], may_closed[("Kent", 8)] / kent_all, None)
-    # The July edition's new year against its own (revised) 2017/18: the same rows, so the same shares.
+    # The July edition's new year (the May rows) against its own revised 2017/18.
     national = found.editions[1].national[0]
-    everything = sum(july_closed.values())
-    charged = sum(v for (_, t), v in july_closed.items() if t == 1)
-    out_of_court = sum(v for (_, t), v in july_closed.items() if t in (2, 3, 6, 7, 8, 22))
-    assert (national.year, national.previous_year, national.outcomes, national.previous_outcomes) == (
-        NEW_YEAR,
-        YEAR,
-        everything,
-        everything,
-    )
+    everything, before = sum(may_closed.values()), sum(july_closed.values())
+    assert before == everything + 3 - 1 + 12
+    charged = sum(v for (_, t), v in may_closed.items() if t == 1)
+    charged_before = sum(v for (_, t), v in july_closed.items() if t == 1)
+    out_of_court = sum(v for (_, t), v in may_closed.items() if t in (2, 3, 6, 7, 8, 22))
+    assert (national.year, national.previous_year, national.outcomes, national.previous_outcomes) == (NEW_YEAR, YEAR, everything, before)
     groups = {g.group: g for g in national.groups}
-    assert groups["charged"].count == charged and groups["charged"].share == groups["charged"].previous_share == charged / everything
+    assert groups["charged"].count == charged and groups["charged"].share == charged / everything
+    assert groups["charged"].previous_share == charged_before / before
     assert groups["out-of-court"].count == out_of_court
     sentence = headline_text(national, "Forces in England and Wales")
     assert sentence.startswith(f"Forces in England and Wales recorded {everything:,} crime outcomes in 2018/19: ")
+
+
+@pytest.mark.slow
+def test_a_lead_the_revision_created_is_marked_new(found: Changes, editions: tuple[Path, list[list], list[list]]) -> None:
+    may, july = found.editions
+    assert may.leads_known and july.leads_known
+    # The May edition is the first loaded: every lead it has is new, and Surrey's 2 cautions are not one.
+    assert REVISION_LEAD not in {lead.key for lead in may.new_leads}
+    new = {lead.key: lead for lead in july.new_leads}
+    assert REVISION_LEAD in new
+    # 14 in the revised 2017/18 and 2 in 2018/19, from the rows by hand.
+    surrey = sum(r[CLOSED] for r in editions[2] if (r[FORCE], r[CODE], r[TYPE]) == ("Surrey", "11A", 3))
+    assert surrey == 14
+    lead = new[REVISION_LEAD]
+    assert lead.force == "Surrey" and lead.lead["figures"]["count"] == surrey + 2
+    assert "Surrey Police issued 16 adult cautions for cruelty to children" in lead.sentence
+    surrey_part = next(f for f in july.forces if f.force == "Surrey")
+    assert REVISION_LEAD in {x.key for x in surrey_part.new_leads}
+    assert REVISION_LEAD not in {x.key for x in july.gone_leads}
 
 
 @pytest.mark.slow

@@ -107,13 +107,13 @@ def test_export_and_migrate_commands(tmp_path: Path, book: Path):
     assert run("ingest", str(book), db=db).returncode == 0
     done = run("export", "--format", "csv", "--out", str(tmp_path / "out"), db=db)
     assert done.returncode == 0, done.stderr
-    assert "Exported 14 tables" in " ".join(done.stdout.split())
+    assert "Exported 17 tables" in " ".join(done.stdout.split())
     assert (tmp_path / "out" / "outcomes.csv").read_text(encoding="utf-8").count("\n") == 3  # header and Kent's two rows
     again = run("export", "--out", str(tmp_path / "out"), db=db)
     assert again.returncode == 2 and "not an empty folder" in " ".join(again.stderr.split())
     assert run("export", "--format", "xml", "--out", str(tmp_path / "x"), db=db).returncode == 2
     current = run("migrate", db=db)
-    assert current.returncode == 0 and "is up to date (schema version 3)" in " ".join(current.stdout.split())
+    assert current.returncode == 0 and "is up to date (schema version 4)" in " ".join(current.stdout.split())
 
 
 @pytest.fixture(scope="module")

@@ -16,6 +16,7 @@ from rich.table import Table
 
 from crime_outcomes.cli.app import DbOption, app, console, err_console, escape, handle_errors, open_for_reading, open_for_writing
 from crime_outcomes.errors import CrimeOutcomesError, InputError
+from crime_outcomes.pipeline import record_leads
 from crime_outcomes.store import SCHEMA_VERSION, summary
 from crime_outcomes.store.export import FORMATS
 from crime_outcomes.store.export import export as export_store
@@ -38,6 +39,7 @@ def ingest(
     reports: list[IngestReport] = []
     failed: list[tuple[Path, CrimeOutcomesError]] = []
     with open_for_writing(db) as store:
+        record_leads(store)
         with Progress(
             SpinnerColumn(),
             TextColumn("{task.description}"),
@@ -58,6 +60,9 @@ def ingest(
                 else:
                     reports.append(outcome)
                 progress.advance(task)
+            if any(r.status in {"loaded", "replaced"} for r in reports):
+                progress.update(task, description="finding the leads in the store as it now stands (for `crime-outcomes changes`)")
+                record_leads(store)
         _print_reports(reports)
     for _path, error in failed:
         err_console.print(f"[bold red]Rejected:[/] {escape(str(error))}", highlight=False)

@@ -47,7 +47,10 @@ def edition_summary(e: Edition) -> list[str]:
     if not e.leads_known:
         out.append("New and gone leads: not known for this edition (no snapshot of the leads was taken before and after it was loaded).")
     else:
-        out.append(f"Leads: {_plural(len(e.new_leads), 'new lead')}, {_plural(len(e.gone_leads), 'lead')} no longer found.")
+        out.append(
+            f"Leads: {_plural(len(e.new_leads), 'new lead')}, {_plural(len(e.gone_leads), 'lead')} no longer found"
+            + (" (each under its force below)." if e.new_leads or e.gone_leads else ".")
+        )
     return out
 
 
@@ -68,13 +71,6 @@ def force_bullets(f: ForceChanges, leads_known: bool) -> list[str]:
 def edition_sections(e: Edition) -> list[Section]:
     sections = [Section(e.label, edition_summary(e))]
     sections.append(Section("England and Wales", [headline_text(h, ENGLAND_AND_WALES) for h in e.national]))
-    if e.leads_known and (e.new_leads or e.gone_leads):
-        sections.append(
-            Section(
-                "Leads",
-                [f"New: {_lead(lead)}" for lead in e.new_leads] + [f"No longer a lead: {_lead(lead)}" for lead in e.gone_leads],
-            )
-        )
     for f in e.forces:
         bullets = force_bullets(f, e.leads_known)
         if bullets:
