@@ -261,6 +261,7 @@ PAGES = [
     ("sample", "/data", "web-data"),
     ("sample", "/leads", "web-leads"),
     ("sample", "/leads?force=west-midlands&kind=share-of-national", None),
+    ("sample", "/changes", None),
     ("fixture", "/", None),
     ("fixture", "/force/west-midlands?from=2016/17&to=2017/18", None),
     ("fixture", "/offence/" + HOMICIDE + "?outcome=1", None),
@@ -269,6 +270,8 @@ PAGES = [
     ("fixture", "/leads?from=2016/17&to=2017/18", None),
     ("fixture", "/nowhere", None),
     ("fixture", "/force/kent?outcome=banana", None),
+    ("fixture", "/changes", None),
+    ("fixture", "/changes?since=July", None),
 ]
 
 

@@ -34,6 +34,7 @@ PAGES = [
     ("sample", "/data", "data"),
     ("sample", "/leads", "leads"),
     ("sample", "/leads?force=west-midlands&outcome=community-resolution&kind=all", None),
+    ("sample", "/changes", "changes"),
     ("sample", "/nowhere", "not-found"),
     ("sample", "/embed/kent/funnel", "embed"),
     ("sample", "/embed/offence/forces?code=11A", None),
@@ -42,6 +43,7 @@ PAGES = [
     ("fixture", "/offence/99Z", None),
     ("fixture", "/leads?from=2016/17", None),
     ("fixture", "/force/kent?outcome=banana", None),
+    ("fixture", "/changes", None),
 ]
 
 MEASURE = """

@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from crime_outcomes.analysis.changes import parse_since
 from crime_outcomes.analysis.leads import DEFAULT_OUTCOMES, KINDS
 from crime_outcomes.analysis.selection import BASES, PERS, Selection
 from crime_outcomes.errors import SelectionError
@@ -154,6 +155,23 @@ def api_outcome_types(request: Request) -> Response:
     return json_response(outcome_types_json())
 
 
+def since_of(request: Request) -> str | None:
+    """The ``since`` parameter (an edition date); a bad one is a 400 naming it."""
+    value = request.query_params.get("since")
+    if value is None or not value.strip():
+        return None
+    try:
+        parse_since(value)
+    except SelectionError as exc:
+        raise BadParameter(exc.parameter, exc.problem, exc.allowed) from None
+    return value
+
+
+def api_changes(request: Request) -> Response:
+    ex = explorer_of(request)
+    return json_response(ex.changes_json(since_of(request)))
+
+
 def openapi_json(request: Request) -> Response:
     ex = explorer_of(request)
     return json_response(openapi_schema(ex.years, ex.recorded_crime_years))
@@ -168,6 +186,7 @@ def routes() -> list[BaseRoute]:
         Route("/api/offence", api_offence, methods=["GET"]),
         Route("/api/leads", api_leads, methods=["GET"]),
         Route("/api/outcome-types", api_outcome_types, methods=["GET"]),
+        Route("/api/changes", api_changes, methods=["GET"]),
         Route("/openapi.json", openapi_json, methods=["GET"]),
     ]
 
@@ -421,6 +440,37 @@ LEADS_SCHEMA: dict[str, Any] = {
     },
 }
 
+CHANGES_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["schema_version", "since", "store", "sample", "editions", "definitions"],
+    "properties": {
+        "since": {"type": ["string", "null"], "format": "date"},
+        "editions": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["edition", "label", "files", "new_years", "revised_years", "national", "revisions", "leads", "forces"],
+                "properties": {
+                    "edition": {"type": ["string", "null"], "format": "date"},
+                    "revisions": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "required": ["force", "year", "outcome_type", "outcome", "basis", "old", "new", "change"],
+                        },
+                    },
+                    "leads": {"type": "object", "required": ["known", "new", "gone"]},
+                    "forces": {
+                        "type": "array",
+                        "items": {"type": "object", "required": ["force", "headline", "revisions", "new_leads", "gone_leads"]},
+                    },
+                },
+            },
+        },
+        "definitions": {"type": "object", "additionalProperties": {"type": "string"}},
+    },
+}
+
 
 def _json_content(schema: dict[str, Any]) -> dict[str, Any]:
     return {"application/json": {"schema": schema}}
@@ -463,6 +513,11 @@ def openapi_schema(years: list[str], recorded_crime_years: list[str] | None = No
         required=True,
     )
     code_q = _param("code", "Offence code as published, e.g. 8N or 1/4.1/4.10/4.2.", {"type": "string", "examples": ["8N"]}, required=True)
+    since_q = _param(
+        "since",
+        "Only editions dated after this edition date (YYYY-MM-DD).",
+        {"type": "string", "format": "date", "examples": ["2019-05-23"]},
+    )
     sort_q = [
         _param("sort", "Column to sort the all-forces table by.", {"type": "string", "enum": list(SORT_KEYS)}),
         _param("order", "asc or desc.", {"type": "string", "enum": list(ORDERS)}),
@@ -546,6 +601,15 @@ def openapi_schema(years: list[str], recorded_crime_years: list[str] | None = No
                     "operationId": "outcomeTypes",
                     "parameters": [],
                     "responses": _responses(OUTCOME_TYPES_SCHEMA, bad=False),
+                }
+            },
+            "/api/changes": {
+                "get": {
+                    "summary": "What each edition loaded changed: new years' headline figures, revised figures, new and gone leads, "
+                    "force by force (same JSON as `crime-outcomes changes --format json`)",
+                    "operationId": "changes",
+                    "parameters": [since_q],
+                    "responses": _responses(CHANGES_SCHEMA),
                 }
             },
             "/data/{table}.{format}": {
@@ -679,6 +743,14 @@ def openapi_schema(years: list[str], recorded_crime_years: list[str] | None = No
             },
             "/data": {
                 "get": {"summary": "Every table to download", "operationId": "dataPage", "parameters": view, "responses": _page_responses()}
+            },
+            "/changes": {
+                "get": {
+                    "summary": "What each edition loaded changed, force by force",
+                    "operationId": "changesPage",
+                    "parameters": [since_q],
+                    "responses": _page_responses(),
+                }
             },
         },
         "components": {"schemas": {"Error": ERROR_SCHEMA}},

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from crime_outcomes.analysis import story_queries as q
+from crime_outcomes.analysis.changes import Changes, changes, parse_since
 from crime_outcomes.analysis.leads import LeadSet, leads
 from crime_outcomes.analysis.lines import display_name
 from crime_outcomes.analysis.model import Story
@@ -243,6 +244,29 @@ class Explorer:
         selection = replace(view.selection, per=DEFAULT_PER)
         with self.reading() as s:
             return offence(s, code, selection=selection, rule_set=self.rules)
+
+    # ---------------------------------------------------------------- editions
+
+    def changes(self, since: str | None) -> Changes:
+        """What each edition changed (``crime-outcomes changes``), cached; a bad ``since`` raises SelectionError."""
+        since_date = parse_since(since)
+
+        def compute() -> Changes:
+            with self.reading() as s:
+                return changes(s, since=since_date)
+
+        return self.cache.get_or_compute(("changes", since_date), compute)
+
+    def changes_json(self, since: str | None) -> dict[str, Any]:
+        return self.cache.get_or_compute(("changes-json", parse_since(since)), lambda: self.changes(since).to_json())
+
+    def edition_dates(self) -> list[str]:
+        """Every edition date of the outcomes data loaded, newest first (the /changes page's choices)."""
+        with self.reading() as s:
+            rows = s.fetchall(
+                "SELECT DISTINCT edition_date FROM sources WHERE kind = 'outcomes' AND edition_date IS NOT NULL ORDER BY 1 DESC"
+            )
+        return [r[0].isoformat() for r in rows]
 
     def offences_json(self) -> list[dict[str, Any]]:
         """Every offence code in the store with its latest published labels."""

@@ -21,6 +21,7 @@ from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Re
 from starlette.routing import BaseRoute, Route
 
 from crime_outcomes.analysis import stats
+from crime_outcomes.analysis.changes import Edition, headline_text, revision_text
 from crime_outcomes.analysis.fair import READER_NOTES
 from crime_outcomes.analysis.leads import DEFAULT_OUTCOMES, KINDS, SCORE_FORMULA
 from crime_outcomes.analysis.lines import display_name
@@ -30,6 +31,7 @@ from crime_outcomes.errors import NotFoundError
 from crime_outcomes.normalise.forces import FORCES, FRAUD
 from crime_outcomes.normalise.glossary import load_glossary
 from crime_outcomes.normalise.outcome_types import ALL_OUTCOMES, OUTCOME_GROUPS, OUTCOME_TYPES
+from crime_outcomes.outputs.changes_text import ENGLAND_AND_WALES, edition_summary
 from crime_outcomes.outputs.glossary_text import UNSOURCED_MARK
 from crime_outcomes.outputs.methodology import reader_methodology
 from crime_outcomes.readers.text import finalize
@@ -38,7 +40,7 @@ from crime_outcomes.text import number, ordinal, percent, rank_phrase
 from crime_outcomes.version import __version__
 from crime_outcomes.web import leads_view as lv
 from crime_outcomes.web import tables as tb
-from crime_outcomes.web.api import TABLES, explorer_of, force_slugs, view_of
+from crime_outcomes.web.api import TABLES, explorer_of, force_slugs, since_of, view_of
 from crime_outcomes.web.charts import InlineChart, bar_chart, counts_alt, iframe_snippet, story_charts, year_chart
 from crime_outcomes.web.explorer import Explorer, force_refs, outcome_types_json
 from crime_outcomes.web.params import MAX_COMPARE, BadParameter, View, parse_sort, parse_view
@@ -141,6 +143,7 @@ NAV = [
     ("/", "Overview"),
     ("/leads", "Leads"),
     ("/compare", "Compare forces"),
+    ("/changes", "Changes"),
     ("/glossary", "Glossary"),
     ("/methodology", "Methodology"),
     ("/data", "Data"),
@@ -557,6 +560,60 @@ TABLE_INFO: list[tuple[str, str, str]] = [
 # ------------------------------------------------------------------------------ downloads
 
 
+def _edition_context(e: Edition, index: int) -> dict[str, Any]:
+    """One edition for the /changes page: the CLI's sentences, the revised figures as a table, force by force."""
+    forces = []
+    for f in e.forces:
+        items: list[tuple[str, str | None]] = [(headline_text(h, display_name(f.force)), None) for h in f.headline]
+        items += [(f"Revised: {revision_text(r)}.", None) for r in f.revisions]
+        if e.leads_known:
+            items += [(f"New lead: {lead.sentence}", lead.lead.get("look", {}).get("web")) for lead in f.new_leads]
+            items += [(f"No longer a lead: {lead.sentence}", None) for lead in f.gone_leads]
+        slug = FORCES[f.force].slug if f.force in FORCES else None
+        forces.append(
+            {"name": display_name(f.force), "slug": slug, "items": items, "changed": bool(f.revisions or f.new_leads or f.gone_leads)}
+        )
+    return {
+        "id": f"edition-{index}",
+        "label": e.label,
+        "summary": edition_summary(e),
+        "national": [headline_text(h, ENGLAND_AND_WALES) for h in e.national],
+        "revisions": [
+            {
+                "force": display_name(r.force),
+                "slug": FORCES[r.force].slug if r.force in FORCES else None,
+                "year": r.year,
+                "outcome": r.to_json()["outcome"] or f"type {r.outcome_type}",
+                "type": r.outcome_type,
+                "basis": r.basis,
+                "old": number(r.old),
+                "new": number(r.new),
+                "change": f"{r.change:+,}",
+            }
+            for r in e.revisions
+        ],
+        "changed_forces": [f for f in forces if f["changed"]],
+        "other_forces": [f for f in forces if not f["changed"] and f["items"]],
+    }
+
+
+def changes_page(request: Request) -> Response:
+    """What each edition loaded changed, newest first: the page of ``crime-outcomes changes``."""
+    ex = explorer_of(request)
+    since = since_of(request)
+    found = ex.changes(since)
+    editions = [_edition_context(e, i) for i, e in reversed(list(enumerate(found.editions)))]
+    return render(
+        request,
+        "changes.html",
+        view=None,
+        since=found.since.isoformat() if found.since else "",
+        dates=ex.edition_dates(),
+        editions=editions,
+        api=f"/api/changes?since={found.since.isoformat()}" if found.since else "/api/changes",
+    )
+
+
 def download(request: Request) -> Response:
     ex = explorer_of(request)
     name = request.path_params["table"]
@@ -663,6 +720,7 @@ def routes() -> list[BaseRoute]:
         Route("/methodology", methodology, methods=["GET"]),
         Route("/glossary", glossary_page, methods=["GET"]),
         Route("/data", data_page, methods=["GET"]),
+        Route("/changes", changes_page, methods=["GET"]),
         Route("/data/pack/{slug}.zip", pack_download, methods=["GET"]),
         Route("/data/{table}.{format}", download, methods=["GET"]),
     ]
