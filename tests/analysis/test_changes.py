@@ -21,6 +21,7 @@ from crime_outcomes.analysis.changes import Changes, changes, headline_text
 from crime_outcomes.errors import SelectionError
 from crime_outcomes.pipeline import ingest
 from crime_outcomes.store import Store
+from crime_outcomes.store.ingest import ingest_file
 from crime_outcomes.testing.workbooks import HEADERS_2019, extract_rows, write_outcomes_workbook
 
 CODES = ("11A", "35")
@@ -177,3 +178,41 @@ def test_since_keeps_the_editions_after_it(editions: tuple[Path, list[list], lis
         assert len(changes(store, since="2019-01-01").editions) == 2
         with pytest.raises(SelectionError, match="since: expected an edition date like 2019-07-17, got 'July'"):
             changes(store, since="July")
+
+
+def _book(folder: Path, name: str, year: str, kent_cr: int) -> Path:
+    """Two forces, one quarter: Kent's community resolutions for blackmail are ``kent_cr``."""
+    rows = [
+        [year, 1, force, "Blackmail", "Theft offences", "Other theft", "35", None, label, label, kind, count, count]
+        for force, kind, label, count in (
+            ("Kent", 1, "Charged/Summonsed", 30),
+            ("Kent", 8, "Community Resolution", kent_cr),
+            ("Durham", 1, "Charged/Summonsed", 20),
+            ("Durham", 8, "Community Resolution", 5),
+        )
+    ]
+    return write_outcomes_workbook(folder / name, rows, HEADERS_2019)
+
+
+def test_each_edition_keeps_the_figures_it_published_through_later_revisions(tmp_path: Path) -> None:
+    """Three editions of 2017/18 (Kent's community resolutions 10, then 12, then 15): each edition's
+    headline is its own figure, undone from the revisions that came after it."""
+    with Store.open(tmp_path / "s.duckdb") as store:
+        for name, kent_cr in (("230519", 10), ("170719", 12), ("151019", 15)):
+            ingest_file(store, _book(tmp_path, f"prc-outcomes-open-data-mar2018-tables-{name}.xlsx", "2017/18", kent_cr))
+        ingest_file(store, _book(tmp_path, "prc-outcomes-open-data-mar2019-tables-151019.xlsx", "2018/19", 1))
+        found = changes(store)
+    first, second, third = found.editions
+    assert (first.new_years, second.new_years, third.new_years) == (["2017/18"], [], ["2018/19"])
+    assert (second.revised_years, third.revised_years) == (["2017/18"], ["2017/18"])
+    assert [(r.force, r.basis, r.old, r.new) for r in second.revisions] == [("Kent", "closed", 10, 12), ("Kent", "recorded", 10, 12)]
+    assert [(r.force, r.basis, r.old, r.new) for r in third.revisions] == [("Kent", "closed", 12, 15), ("Kent", "recorded", 12, 15)]
+    kent = next(f for f in first.forces if f.force == "Kent").headline[0]
+    assert (kent.year, kent.outcomes) == ("2017/18", 40)  # as first published: 30 charges and 10 community resolutions
+    assert next(g for g in kent.groups if g.group == "community-resolution").share == 10 / 40
+    new_year = next(f for f in third.forces if f.force == "Kent").headline[0]
+    assert (new_year.year, new_year.previous_year, new_year.outcomes, new_year.previous_outcomes) == ("2018/19", "2017/18", 31, 45)
+    assert (third.national[0].outcomes, third.national[0].previous_outcomes) == (31 + 25, 45 + 25)
+    assert not first.leads_known  # loaded with ingest_file, not the pipeline: no lead snapshots
+    with Store.open(tmp_path / "s.duckdb", read_only=True) as store:
+        assert [e.label for e in changes(store, since="2019-07-17").editions] == ["15 October 2019 edition"]
