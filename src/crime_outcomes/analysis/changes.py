@@ -12,6 +12,7 @@ value), so a summary reads the same after later editions have arrived.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -228,15 +229,18 @@ def force_json(force: str | None) -> dict[str, Any] | None:
     }
 
 
+SINCE_PATTERN = r"^$|^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+"""An edition date as YYYY-MM-DD, or nothing (every edition)."""
+
+
 def parse_since(text: str | date | None) -> date | None:
-    """An edition date as YYYY-MM-DD; SelectionError naming the parameter otherwise."""
+    """An edition date as YYYY-MM-DD (empty: every edition); SelectionError naming the parameter otherwise."""
     if text is None or isinstance(text, date):
         return text
-    text = text.strip()
-    if not text:
-        return None
     try:
-        return date.fromisoformat(text)
+        if not re.match(SINCE_PATTERN, text):
+            raise ValueError(text)
+        return date.fromisoformat(text) if text else None
     except ValueError:
         raise SelectionError("since", f"expected an edition date like 2019-07-17, got {text!r}", ["an edition date YYYY-MM-DD"]) from None
 

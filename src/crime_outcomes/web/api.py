@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from crime_outcomes.analysis.changes import parse_since
+from crime_outcomes.analysis.changes import SINCE_PATTERN, parse_since
 from crime_outcomes.analysis.leads import DEFAULT_OUTCOMES, KINDS
 from crime_outcomes.analysis.selection import BASES, PERS, Selection
 from crime_outcomes.errors import SelectionError
@@ -158,7 +158,7 @@ def api_outcome_types(request: Request) -> Response:
 def since_of(request: Request) -> str | None:
     """The ``since`` parameter (an edition date); a bad one is a 400 naming it."""
     value = request.query_params.get("since")
-    if value is None or not value.strip():
+    if value is None:
         return None
     try:
         parse_since(value)
@@ -515,8 +515,8 @@ def openapi_schema(years: list[str], recorded_crime_years: list[str] | None = No
     code_q = _param("code", "Offence code as published, e.g. 8N or 1/4.1/4.10/4.2.", {"type": "string", "examples": ["8N"]}, required=True)
     since_q = _param(
         "since",
-        "Only editions dated after this edition date (YYYY-MM-DD).",
-        {"type": "string", "format": "date", "examples": ["2019-05-23"]},
+        "Only editions dated after this edition date (YYYY-MM-DD); empty or absent: every edition.",
+        {"type": "string", "pattern": SINCE_PATTERN, "examples": ["2019-05-23"]},
     )
     sort_q = [
         _param("sort", "Column to sort the all-forces table by.", {"type": "string", "enum": list(SORT_KEYS)}),
