@@ -355,7 +355,8 @@ def _headline(totals: dict[tuple[str, str, int], int], year: str, previous: str 
         share = count / outcomes if outcomes else None
         prev_share = total(previous, types) / before if previous and before else None
         groups.append(GroupFigure(key, describe_types(types), count, share, prev_share))
-    places = choose_places(compared=[(g.share, g.previous_share) for g in groups])
+    # Each share keeps two significant figures, and differs from the year before where it did.
+    places = choose_places(compared=[(g.share, g.share if g.previous_share is None else g.previous_share) for g in groups])
     return Headline(year, previous, outcomes, before, groups, places)
 
 
