@@ -339,11 +339,25 @@ def _previous_year(year: str) -> str:
     return f"{start}/{(start + 1) % 100:02d}"
 
 
-def _headline(totals: dict[tuple[str, str, int], int], year: str, previous: str | None, forces: set[str] | None) -> Headline:
-    """Headline figures for ``forces`` (None: every force) in ``year``, against ``previous``."""
+Totals = dict[tuple[str, str | None], dict[int, int]]
+"""(year, force or None for England and Wales) -> outcome type -> closed-basis total."""
+
+
+def _by_force(totals: dict[tuple[str, str, int], int]) -> Totals:
+    out: Totals = {}
+    for (year, force, kind), value in totals.items():
+        for key in ((year, force), (year, None)):
+            types = out.setdefault(key, {})
+            types[kind] = types.get(kind, 0) + value
+    return out
+
+
+def _headline(totals: Totals, year: str, previous: str | None, force: str | None) -> Headline:
+    """Headline figures for ``force`` (None: England and Wales) in ``year``, against ``previous``."""
 
     def total(y: str, types: tuple[int, ...]) -> int:
-        return sum(v for (yy, f, t), v in totals.items() if yy == y and t in types and (forces is None or f in forces))
+        held = totals.get((y, force), {})
+        return sum(held.get(t, 0) for t in types)
 
     all_types = OUTCOME_GROUPS["all"][0]
     outcomes = total(year, all_types)
@@ -424,14 +438,14 @@ def _edition(store: Store, group: _Group, next_first: int | None) -> Edition:
         wanted.append(year)
         if _previous_year(year) in held:
             wanted.append(_previous_year(year))
-    totals = _totals_as_of(store, sorted(set(wanted)), group.last)
+    totals = _by_force(_totals_as_of(store, sorted(set(wanted)), group.last))
     national = [_headline(totals, y, _previous_year(y) if _previous_year(y) in held else None, None) for y in new_years]
     revisions = _revisions(store, group.source_ids)
     known, new_leads, gone_leads = _lead_changes(store, group, next_first)
     forces = []
     for name in _force_order():
         fc = ForceChanges(name)
-        fc.headline = [_headline(totals, y, _previous_year(y) if _previous_year(y) in held else None, {name}) for y in new_years]
+        fc.headline = [_headline(totals, y, _previous_year(y) if _previous_year(y) in held else None, name) for y in new_years]
         fc.revisions = [r for r in revisions if r.force == name]
         fc.new_leads = [lead for lead in new_leads if lead.force == name]
         fc.gone_leads = [lead for lead in gone_leads if lead.force == name]
