@@ -278,6 +278,7 @@ def ingest_files(
             assert digest is not None
             unchanged = _unchanged(store, path, digest, edition)  # an earlier file of this call may have been the same
             if unchanged is not None:
+                pool.forget(index)
                 yield path, unchanged
                 continue
             # This file and the next ones (at most ``workers`` ahead) are read while earlier ones are written.
@@ -368,6 +369,15 @@ class _ReaderPool:
             raise RuntimeError(f"reading {path.name} failed in a worker process:\n{outcome[1]}")
         else:
             self.done[index] = outcome
+
+    def forget(self, index: int) -> None:
+        """Drop a file no longer needed (the store took the same bytes from an earlier file)."""
+        if index in self.running:
+            proc, conn, _path = self.running.pop(index)
+            proc.terminate()
+            proc.join()
+            conn.close()
+        self.done.pop(index, None)
 
     def stop(self) -> None:
         for proc, conn, _path in self.running.values():
