@@ -31,14 +31,15 @@ A4 = (595.3, 841.9)  # points, portrait
 WORD = re.compile(r"\w+")
 FORMATS = ("brief.docx", "brief.html", "data.xlsx")
 
-# Page-count ceilings, from the content with room to spare: the Word and HTML briefs are 8 or 9
-# A4 pages, the workbook 13 or 14 (its Notes tab grows as methodology and glossary are added).
+# Page-count ceilings, from the content: the HTML brief is 10 A4 pages, the Word brief 11 since
+# it carries the chart of standardised ratios beside the funnel plot (half a page) and opens with
+# its leads, the workbook 13 or 14 (its Notes tab grows as methodology and glossary are added).
 # Before these checks the Word brief was 11 US Letter pages and the workbook 31.
 MAX_PAGES = {
-    ("west-midlands", "brief.docx"): 10,
+    ("west-midlands", "brief.docx"): 11,
     ("west-midlands", "brief.html"): 10,
     ("west-midlands", "data.xlsx"): 20,
-    ("england-and-wales", "brief.docx"): 10,
+    ("england-and-wales", "brief.docx"): 11,
     ("england-and-wales", "brief.html"): 10,
     ("england-and-wales", "data.xlsx"): 20,
 }
