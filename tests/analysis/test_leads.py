@@ -57,6 +57,21 @@ def test_west_midlands_child_cruelty_is_a_top_five_lead(community: LeadSet, extr
     assert (lead.figures.count, lead.figures.national_count) == (by_force["West Midlands"], sum(by_force.values()))
     assert lead.key == "share-of-national|west-midlands|community-resolution|11A"
     assert "(604 of 725)" in lead.sentence and "83.3%" in lead.sentence
+    # Fair to its crime: judged against its share of all outcomes (types 1-22) for child cruelty, summed here.
+    all_11a: dict[str, int] = defaultdict(int)
+    for (force, code, t), v in extract_sums.force_code_type_closed.items():
+        if code == "11A" and 1 <= t <= 22 and _ew(force):
+            all_11a[_ew(force) or ""] += v
+    offence_share = all_11a["West Midlands"] / sum(all_11a.values())
+    assert lead.figures.expected == pytest.approx(725 * offence_share, rel=1e-12)
+    assert lead.sentence.endswith(f", against its {100 * offence_share:.1f}% share of all crime outcomes for that offence.")
+
+
+def test_a_force_that_deals_with_more_of_an_offence_is_expected_to_hold_more_of_it(community: LeadSet) -> None:
+    for x in community.leads:
+        if x.kind == KIND_SHARE_OF_NATIONAL:
+            assert x.figures.expected is not None and x.figures.count > x.figures.expected
+    assert any("no larger than its share of all crime outcomes" in n.because for n in community.not_leads)
 
 
 def test_highest_share_force_is_among_the_top_leads(community: LeadSet, extract_sums: ExtractSums) -> None:
@@ -129,7 +144,7 @@ def test_an_annotated_break_turns_a_lead_into_a_not_lead(sample: Store, monkeypa
 def test_the_lead_says_what_the_story_says(sample: Store, community: LeadSet) -> None:
     wm = story(sample, force="West Midlands", outcome="community-resolution")
     lead = next(x for x in community.leads if x.key == "share-of-national|west-midlands|community-resolution|11A")
-    clause = lead.sentence.removesuffix(" in 2017/18.")
+    clause = lead.sentence.split(" in 2017/18, against its ")[0]
     assert any(line.startswith(clause) for line in wm.lines), wm.lines
     assert lead.figures.percent_places == wm.percent_places
 
@@ -152,7 +167,7 @@ def test_ranked_by_score_and_top(sample: Store, community: LeadSet) -> None:
         assert s.value == pytest.approx(s.evidence * s.size * s.seriousness)
     top3 = leads(sample, outcome="8", top=3)
     assert [x.key for x in top3.leads] == [x.key for x in community.leads[:3]]  # '8' is 'community-resolution'
-    assert top3.leads[0].look.web.startswith("/offence/11A?outcome=community-resolution&")
+    assert top3.leads[0].look.web.startswith(f"/offence/{top3.leads[0].offence.code}?outcome=community-resolution&")
     assert top3.total == community.total
 
 

@@ -35,7 +35,7 @@ def test_json_is_exactly_what_leads_returns(invoke) -> None:
 def test_text_and_markdown(invoke) -> None:
     text = invoke("leads", "-o", "community-resolution", "--top", "3")
     assert text.exit_code == 0, text.output
-    assert "the top 3 of" in text.stdout and "1. [share-of-national · West Midlands · community resolutions, 11A" in text.stdout
+    assert "the top 3 of" in text.stdout and "2. [share-of-national · West Midlands · community resolutions, 11A" in text.stdout
     assert "(604 of 725)" in text.stdout and "crime-outcomes offence 11A --outcome community-resolution" in text.stdout
     md = invoke("leads", "--force", "West Midlands", "-o", "8", "--format", "markdown")
     assert md.exit_code == 0, md.output

@@ -535,7 +535,11 @@ def _share_of_national(
     # count / national_count >= RATIO x own_total / national_total, in whole numbers (as the story compares Fractions)
     if row.count * national_total < LARGEST_SHARES_MIN_RATIO * own_total * row.national_count:
         return None
-    expected = row.national_count * own_total / national_total
+    if row.national_denominator <= 0 or row.denominator <= 0:
+        return None
+    # Fair to the force's crime: what it would hold of these outcomes if it held the same share of them as of all
+    # outcomes for this offence (the story's rule above judges against its share of the selected outcome overall).
+    expected = row.national_count * row.denominator / row.national_denominator
     figures = LeadFigures(
         count=row.count,
         denominator=row.denominator,
@@ -557,9 +561,19 @@ def _share_of_national(
         return NotLead(
             kind=KIND_SHARE_OF_NATIONAL, force=force, outcome=ctx.outcome, offence=offence, figures=figures, because=_because_break(own)
         )
+    if row.count <= expected:
+        return NotLead(
+            kind=KIND_SHARE_OF_NATIONAL,
+            force=force,
+            outcome=ctx.outcome,
+            offence=offence,
+            figures=figures,
+            because="the force's share of these outcomes is no larger than its share of all crime outcomes for the offence",
+        )
     clause = largest_share_clause(
         force.display, ctx.outcome.label, offence.code, offence.description, row.count, row.national_count, places
     )
+    offence_share = percent(stats.share(row.denominator, row.national_denominator), places)
     return Lead(
         kind=KIND_SHARE_OF_NATIONAL,
         force=force,
@@ -570,7 +584,7 @@ def _share_of_national(
         basis=ctx.selection.basis,
         figures=figures,
         score=Score(evidence=_evidence(figures.z or 0.0), size=_size(row.count - expected), seriousness=_seriousness(hits, ctx.disposal)),
-        sentence=f"{clause} {ctx.when}.",
+        sentence=f"{clause} {ctx.when}, against its {offence_share} share of all crime outcomes for that offence.",
         rules=hits,
         caveats=extra,
         look=_look(ctx, force, offence),

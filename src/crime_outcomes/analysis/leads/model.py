@@ -50,7 +50,8 @@ SCORE_FORMULA = (
     "z is how many standard errors the finding lies from what the comparison would give (outside-limits: the force's "
     "share against the England and Wales share on the widened scale, sqrt(p0(1-p0)/n + tau^2), or its standardised ratio "
     "against 1 on the widened scale sqrt(1/E + tau^2), whichever is further out; share-of-national: the force's count for "
-    "the offence against its overall share of the national total, Poisson, (O - E) / sqrt(E); change: the change in the "
+    "the offence against its share of all England and Wales crime outcomes for that offence (so a force that deals with "
+    "more of the offence is expected to hold more of the outcome), Poisson, (O - E) / sqrt(E); change: the change in the "
     "force's share against England and Wales divided by the year-to-year noise; serious-out-of-court and first-time: "
     "the count against the England and Wales rate for the offence, Poisson, and never less than 1, since the finding "
     "is the outcome itself). size = log10(1 + the number of outcomes the finding is about beyond expected): |O - E| for "
@@ -108,7 +109,7 @@ class LeadFigures:
     count/denominator/share: the force's selected outcomes, of all its outcomes (for an offence
     lead: of all its outcomes for that offence). national_*: the same for England and Wales.
     expected: what the comparison the lead makes would give (the national share or rate applied to
-    the force, or its overall share of the national total); ratio = count / expected; z: how many
+    the force, or its share of all national outcomes for the offence); ratio = count / expected; z: how many
     standard errors the lead lies from expected (for outside-limits and change, on the widened scale).
     """
 
