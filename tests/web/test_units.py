@@ -233,6 +233,29 @@ def test_warm_up_fills_the_cache_with_the_default_views(two_year_store: Path):
     ex.close()
 
 
+def test_a_force_page_for_a_new_period_does_not_wait_for_the_leads_scan(two_year_store: Path):
+    """The default period's leads are found before the page answers; another period's page answers at once, says the
+    leads are still being found, and shows them once the background scan has finished."""
+    from starlette.testclient import TestClient
+
+    from crime_outcomes.web import create_app
+    from crime_outcomes.web.params import parse_view
+
+    app = create_app(two_year_store)
+    ex = app.state.explorer
+    with TestClient(app) as client:
+        default = client.get("/force/kent").text
+        assert "are still being found" not in default and 'id="top-leads-heading"' in default
+        path = "/force/kent?from=2016/17&to=2016/17"
+        first = client.get(path).text
+        assert "leads for Kent Police, 2016/17, are still being found" in first
+        ex.leads(parse_view({"from": "2016/17", "to": "2016/17"}, ex.years, ex.recorded_crime_years))  # waits for the scan
+        again = client.get(path).text
+        assert "are still being found" not in again
+        assert "passes the tests for a lead" in again or "leads for Kent Police</a>" in again
+    ex.close()
+
+
 def test_warm_up_compiles_every_page_template() -> None:
     from crime_outcomes.web.pages import ENV, compile_templates
 

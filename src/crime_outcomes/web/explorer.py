@@ -13,6 +13,7 @@ Every figure comes from ``crime_outcomes.analysis``: ``story()``, the function b
 
 from __future__ import annotations
 
+import logging
 import tempfile
 import threading
 from collections import OrderedDict
@@ -20,7 +21,7 @@ from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from crime_outcomes.analysis import story_queries as q
 from crime_outcomes.analysis.changes import Changes, changes, parse_since
@@ -37,6 +38,8 @@ from crime_outcomes.outputs.glossary_text import outcome_types_json  # noqa: F40
 from crime_outcomes.pipeline import open_store
 from crime_outcomes.store import Store
 from crime_outcomes.web.params import View
+
+logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
@@ -99,6 +102,14 @@ class LRUCache:
             with self._lock:
                 self._pending.pop(key, None)
             pending.done.set()
+
+    def ready(self, key: Hashable) -> tuple[bool, Any]:
+        """The cached value without computing or waiting: (False, None) when it is not there yet."""
+        with self._lock:
+            if key in self._data:
+                self._data.move_to_end(key)
+                return True, self._data[key]
+        return False, None
 
     def clear(self) -> None:
         with self._lock:
@@ -207,6 +218,24 @@ class Explorer:
                 return leads(s, from_year=view.first, to_year=view.last, basis=view.basis, rules=self.rules_path)
 
         return self.cache.get_or_compute(key, compute)
+
+    def leads_if_ready(self, view: View) -> LeadSet | None:
+        """The view's leads if already found; otherwise None, and the scan starts in the background.
+
+        A scan takes seconds on a long run of years, far longer than the rest of a force page, so a
+        page for a period nobody has asked for before does not wait for it (the next visit shows it).
+        """
+        found, value = self.cache.ready(("leads", view.first, view.last, view.basis))
+        if found:
+            return cast("LeadSet", value)
+        threading.Thread(target=self._scan_quietly, args=(view,), name="leads-scan", daemon=True).start()
+        return None
+
+    def _scan_quietly(self, view: View) -> None:
+        try:
+            self.leads(view)
+        except Exception:  # the /leads page reports the error when asked; a background scan has no one to tell
+            logger.exception("background scan for leads failed")
 
     def leads_json(
         self,

@@ -23,7 +23,7 @@ from starlette.routing import BaseRoute, Route
 from crime_outcomes.analysis import stats
 from crime_outcomes.analysis.changes import Edition, headline_text, revision_text
 from crime_outcomes.analysis.fair import READER_NOTES
-from crime_outcomes.analysis.leads import DEFAULT_OUTCOMES, KINDS, SCORE_FORMULA
+from crime_outcomes.analysis.leads import DEFAULT_OUTCOMES, KINDS, SCORE_FORMULA, LeadSet
 from crime_outcomes.analysis.lines import display_name
 from crime_outcomes.analysis.model import DEFINITIONS, NATIONAL_SLUG
 from crime_outcomes.analysis.selection import BASES, PERS
@@ -312,7 +312,12 @@ def force_page(request: Request) -> Response:
     sj = ex.story_json(name, view)
     compared = sorted_forces(tb.forces_table(sj).records(), "share", "desc")
     shown_offences = [o for o in sj["offences"] if o["count"] != 0]
-    top_leads, leads_total = lv.force_top_leads(ex.leads(view), name)
+    default = parse_view({}, ex.years, ex.recorded_crime_years)
+    if (view.first, view.last, view.basis) == (default.first, default.last, default.basis):
+        found: LeadSet | None = ex.leads(view)  # serve's warm-up scans the default period first
+    else:
+        found = ex.leads_if_ready(view)
+    top_leads, leads_total = lv.force_top_leads(found, name) if found is not None else ([], 0)
     return render(
         request,
         "force.html",
@@ -327,6 +332,7 @@ def force_page(request: Request) -> Response:
         similar=tb.similar_table(sj).records(),
         top_leads=top_leads,
         leads_total=leads_total,
+        leads_ready=found is not None,
         leads_url="/leads" + lv.leads_query(view, force=canonical),
     )
 
