@@ -159,7 +159,7 @@ def main() -> None:
             proc.wait(timeout=30)
 
     api_cold, national_cold = "/api/story cold (new view each time)", "/api/national cold (new view each time)"
-    new_period = "/force/<slug> cold, new period (+ leads scan)"
+    new_period = "/force/<slug> cold, new period (leads scanned behind)"
     page_cold, overview_cold = "/force/<slug> cold (same views as /api/story)", "/ overview cold (same views as /api/national)"
     measure(
         [
@@ -169,7 +169,7 @@ def main() -> None:
             (national_cold, lambda i: f"/api/national?{national[i]}"),
         ]
     )
-    # a period never asked before also needs the force page's leads, one scan of every force per period and basis
+    # a period never asked before starts a scan for its leads (every force, one at a time) behind the page
     spans = [(a, b) for a in YEARS for b in YEARS if a < b and (a, b) != (YEARS[0], YEARS[-1])][::-1][:n]
     warm_page = f"/force/west-midlands?outcome=8&{period}"
     slugs = [f.slug for f in force_refs()]

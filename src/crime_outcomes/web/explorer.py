@@ -18,6 +18,7 @@ import tempfile
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -145,6 +146,10 @@ class Explorer:
         self.rules_path = rules_path
         self.label = store.label
         self.cache = LRUCache(cache_size)
+        # One background scan for leads at a time, each period once: many new periods asked at once must not starve
+        # the pages of the two cores a newsroom server may have.
+        self._scans = ThreadPoolExecutor(max_workers=1, thread_name_prefix="leads-scan")
+        self._scans_asked: set[Hashable] = set()
         self._scratch: tempfile.TemporaryDirectory[str] | None = None
         with self.reading() as s:
             self.years: list[str] = s.years()
@@ -158,6 +163,7 @@ class Explorer:
         return cls(open_store(db), rules_path)
 
     def close(self) -> None:
+        self._scans.shutdown(wait=True, cancel_futures=True)
         self._store.close()
         if self._scratch is not None:
             self._scratch.cleanup()
@@ -225,17 +231,27 @@ class Explorer:
         A scan takes seconds on a long run of years, far longer than the rest of a force page, so a
         page for a period nobody has asked for before does not wait for it (the next visit shows it).
         """
-        found, value = self.cache.ready(("leads", view.first, view.last, view.basis))
+        key = ("leads", view.first, view.last, view.basis)
+        found, value = self.cache.ready(key)
         if found:
             return cast("LeadSet", value)
-        threading.Thread(target=self._scan_quietly, args=(view,), name="leads-scan", daemon=True).start()
+        with self._lock:
+            if key not in self._scans_asked:
+                self._scans_asked.add(key)
+                try:
+                    self._scans.submit(self._scan_quietly, view, key)
+                except RuntimeError:  # closing: nobody will see the result
+                    pass
         return None
 
-    def _scan_quietly(self, view: View) -> None:
+    def _scan_quietly(self, view: View, key: Hashable) -> None:
         try:
             self.leads(view)
         except Exception:  # the /leads page reports the error when asked; a background scan has no one to tell
             logger.exception("background scan for leads failed")
+        finally:
+            with self._lock:
+                self._scans_asked.discard(key)  # evicted from the cache later, it can be asked for again
 
     def leads_json(
         self,
