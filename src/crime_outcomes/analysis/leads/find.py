@@ -135,6 +135,18 @@ class _Context:
         p = self.period
         return f"in {p.first}" if p.first == p.last else f"between {p.first} and {p.last}"
 
+    def set_aside(
+        self, kind: str, force: LeadForce, offence: LeadOffence | None, figures: LeadFigures, *, small: bool, breaks: Sequence[Annotation]
+    ) -> NotLead | None:
+        """Why a finding is never a lead, whatever its kind: a small count, or a known break in its figures (None: neither)."""
+        if small:
+            because = SMALL_BECAUSE
+        elif breaks:
+            because = _because_break(breaks)
+        else:
+            return None
+        return NotLead(kind=kind, force=force, outcome=self.outcome, offence=offence, figures=figures, because=because)
+
 
 def leads(
     store: Store,
@@ -485,12 +497,8 @@ def _outside_limits(
         limits=(limits.lower95, limits.upper95, limits.lower998, limits.upper998) if limits else None,
         percent_places=places,
     )
-    if stats.is_small(count, den):
-        return NotLead(kind=KIND_OUTSIDE_LIMITS, force=force, outcome=ctx.outcome, offence=None, figures=figures, because=SMALL_BECAUSE)
-    if own:
-        return NotLead(
-            kind=KIND_OUTSIDE_LIMITS, force=force, outcome=ctx.outcome, offence=None, figures=figures, because=_because_break(own)
-        )
+    if aside := ctx.set_aside(KIND_OUTSIDE_LIMITS, force, None, figures, small=stats.is_small(count, den), breaks=own):
+        return aside
     if share_out and not by_ratio:
         area = " in its area" if force.kind == TERRITORIAL else ""
         its = "" if area else "its "
@@ -553,14 +561,9 @@ def _share_of_national(
         z=_poisson_z(row.count, expected),
         percent_places=places,
     )
-    if row.count < LARGEST_SHARES_MIN_COUNT or stats.is_small(row.count, row.denominator):
-        return NotLead(
-            kind=KIND_SHARE_OF_NATIONAL, force=force, outcome=ctx.outcome, offence=offence, figures=figures, because=SMALL_BECAUSE
-        )
-    if own:
-        return NotLead(
-            kind=KIND_SHARE_OF_NATIONAL, force=force, outcome=ctx.outcome, offence=offence, figures=figures, because=_because_break(own)
-        )
+    small = row.count < LARGEST_SHARES_MIN_COUNT or stats.is_small(row.count, row.denominator)
+    if aside := ctx.set_aside(KIND_SHARE_OF_NATIONAL, force, offence, figures, small=small, breaks=own):
+        return aside
     if row.count <= expected:
         return NotLead(
             kind=KIND_SHARE_OF_NATIONAL,
@@ -619,10 +622,8 @@ def _serious(
         ratio=row.count / expected if expected > 0 else None,
         z=_poisson_z(row.count, expected),
     )
-    if stats.is_small(row.count, row.denominator):
-        return NotLead(kind=KIND_SERIOUS, force=force, outcome=ctx.outcome, offence=offence, figures=figures, because=SMALL_BECAUSE)
-    if own:
-        return NotLead(kind=KIND_SERIOUS, force=force, outcome=ctx.outcome, offence=offence, figures=figures, because=_because_break(own))
+    if aside := ctx.set_aside(KIND_SERIOUS, force, offence, figures, small=stats.is_small(row.count, row.denominator), breaks=own):
+        return aside
     hit = _pick_hit(applying)
     name = offence_name_text(offence.description, offence.code)
     sentence = f"{_cap(force.display)} {ctx.verb} {number(row.count)} {ctx.outcome.label} for {name} {ctx.when}: {hit.label[:1].lower()}{hit.label[1:]}"
@@ -667,13 +668,10 @@ def _first_time(
         year_from=p.years[0],
         year_to=p.last,
     )
-    if stats.is_small(row.last_count, row.last_denominator):
-        return NotLead(kind=KIND_FIRST_TIME, force=force, outcome=ctx.outcome, offence=offence, figures=figures, because=SMALL_BECAUSE)
-    breaks = annotations_for(force=force.name, years=p.years, basis=ctx.selection.basis, outcome_types=ctx.outcome.types)
-    if breaks:
-        return NotLead(
-            kind=KIND_FIRST_TIME, force=force, outcome=ctx.outcome, offence=offence, figures=figures, because=_because_break(breaks)
-        )
+    small = stats.is_small(row.last_count, row.last_denominator)
+    breaks = [] if small else annotations_for(force=force.name, years=p.years, basis=ctx.selection.basis, outcome_types=ctx.outcome.types)
+    if aside := ctx.set_aside(KIND_FIRST_TIME, force, offence, figures, small=small, breaks=breaks):
+        return aside
     earlier = p.years[:-1]
     span = earlier[0] if len(earlier) == 1 else f"{earlier[0]} to {earlier[-1]}"
     name = offence_name_text(offence.description, offence.code)
@@ -786,11 +784,10 @@ def _change(
         noise=noise,
         percent_places=places,
     )
-    if stats.is_small(ca, da) or stats.is_small(cb, db):
-        return NotLead(kind=KIND_CHANGE, force=force, outcome=ctx.outcome, offence=None, figures=figures, because=SMALL_BECAUSE)
-    breaks = annotations_for(force=force.name, years=[a, b], basis=ctx.selection.basis, outcome_types=ctx.outcome.types)
-    if breaks:
-        return NotLead(kind=KIND_CHANGE, force=force, outcome=ctx.outcome, offence=None, figures=figures, because=_because_break(breaks))
+    small = stats.is_small(ca, da) or stats.is_small(cb, db)
+    breaks = [] if small else annotations_for(force=force.name, years=[a, b], basis=ctx.selection.basis, outcome_types=ctx.outcome.types)
+    if aside := ctx.set_aside(KIND_CHANGE, force, None, figures, small=small, breaks=breaks):
+        return aside
     if percent(sa, places) == percent(sb, places):
         theirs = f"was {percent(sb, places)} in both {a} and {b}"
     else:
