@@ -9,8 +9,10 @@ hand-worked values, and the drawing for being safe inline SVG.
 from __future__ import annotations
 
 import re
+import struct
 import xml.etree.ElementTree as ET
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -188,3 +190,39 @@ def test_a_selection_no_force_used_still_draws() -> None:
     assert ticks(chart.svg, "ytick")[0] == "0.00%" and "0.0%" in light_texts(chart.svg)[""]  # its label at the default 1 place
     year = light.year_series_chart(["2016/17", "2017/18"], [0.0, 0.0], [0.0, 0.0], force_label="Kent Police", outcome_label="cautions")
     assert ticks(year.svg, "ytick")[0] == "0.00%"
+
+
+def _png_size(data: bytes) -> tuple[int, int]:
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    length, kind = struct.unpack(">I4s", data[8:16])
+    assert kind == b"IHDR" and length == 13
+    return struct.unpack(">II", data[16:24])
+
+
+def test_png_is_the_drawing_at_192_dpi_the_same_every_time(tmp_path: Path) -> None:
+    pts = [light.FunnelPoint(f"Force {i}", 10 * i, 1000) for i in range(1, 9)]
+    chart = light.funnel_chart(pts, 0.04, highlight="Force 2", outcome_label="cautions", period="2017/18")
+    png = chart.png()
+    # 6.25 in x 4.7 in at 192 dpi: 1,200 x 902.4 pixels, rounded
+    assert _png_size(png) == (1200, 902)
+    assert _png_size(chart.png(96)) == (600, 451)
+    assert chart.png() == png  # the bundled fonts only: no machine's own fonts change a pixel
+    written = chart.write(tmp_path, "f")
+    assert written["png"].read_bytes() == png and written["svg"].read_text(encoding="utf-8") == chart.svg
+    # drawn from the two bundled DejaVu faces, which sit beside their licence
+    fonts = [Path(p) for p in light.font_paths()]
+    assert [p.name for p in fonts] == ["DejaVuSans.ttf", "DejaVuSans-Bold.ttf"]
+    assert all(p.read_bytes()[:4] == b"\x00\x01\x00\x00" for p in fonts)  # TrueType
+    assert "Bitstream Vera" in (fonts[0].parent / "LICENSE_DEJAVU").read_text(encoding="utf-8")
+
+
+def test_png_text_is_drawn() -> None:
+    """The same chart with and without its title: the PNGs differ, so the text is drawn (fonts found), not dropped."""
+    with_text = light.offence_chart([light.OffenceBar("Shoplifting", 5)], force_label="Kent", outcome_label="cautions", period="2017/18")
+    other = light.offence_chart([light.OffenceBar("Harassment", 5)], force_label="Kent", outcome_label="cautions", period="2017/18")
+    assert with_text.svg != other.svg and with_text.png() != other.png()
+
+
+def test_rasterise_refuses_an_svg_without_a_size_in_points() -> None:
+    with pytest.raises(ValueError, match="width and height in pt"):
+        light.rasterise('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>')

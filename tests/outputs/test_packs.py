@@ -484,7 +484,12 @@ def test_hostile_offence_text_is_inert_everywhere(small_store, tmp_path):
         assert "<script" not in svg.lower()
     offences_svg = (folder / "charts" / "offences.svg").read_text(encoding="utf-8")
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp;" in offences_svg  # escaped in the file...
-    labels = ["".join(t.itertext()) for t in ET.fromstring(offences_svg).iter("{http://www.w3.org/2000/svg}text")]
+    svg_ns = "{http://www.w3.org/2000/svg}"
+    labels = [
+        "".join(line.itertext())
+        for t in ET.fromstring(offences_svg).iter(f"{svg_ns}text")
+        for line in (list(t.iter(f"{svg_ns}tspan")) or [t])  # a wrapped label is one <text>, a <tspan> a line
+    ]
     assert f"{SCRIPT} &" in labels and "grooming *" in labels  # ...and the literal text (wrapped) when read
 
     # the workbook: strings, never formulas

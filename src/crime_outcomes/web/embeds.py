@@ -24,9 +24,9 @@ from crime_outcomes.analysis.story import NATIONAL_SLUG
 from crime_outcomes.errors import NotFoundError
 from crime_outcomes.normalise.forces import FORCES
 from crime_outcomes.outputs import charts as pack_charts
+from crime_outcomes.outputs import light_charts
 from crime_outcomes.web import tables as tb
 from crime_outcomes.web.api import explorer_of, view_of
-from crime_outcomes.web.charts import render_lock
 from crime_outcomes.web.explorer import Explorer
 from crime_outcomes.web.pages import canonical_code, charts_for, offence_charts, offence_url, render
 from crime_outcomes.web.params import BadParameter
@@ -81,15 +81,10 @@ def story_chart_file(request: Request) -> Response:
     sj = ex.story_json(force, view)
 
     def draw() -> bytes:
-        with render_lock():
-            drawn = pack_charts.story_charts(sj, ratio=True)
-            try:
-                if name not in drawn:
-                    raise NotFoundError(f"the {name} chart cannot be drawn for this view (it needs figures this view does not have)")
-                return drawn[name].svg.encode("utf-8") if fmt == "svg" else drawn[name].png()
-            finally:
-                for chart in drawn.values():
-                    chart.figure.clear()
+        drawn = light_charts.story_charts(sj, ratio=True)
+        if name not in drawn:
+            raise NotFoundError(f"the {name} chart cannot be drawn for this view (it needs figures this view does not have)")
+        return drawn[name].svg.encode("utf-8") if fmt == "svg" else drawn[name].png()
 
     body = ex.cached(("chart-file", force, view, name, fmt), draw)
     filename = f"{slug}-{name}.{fmt}"

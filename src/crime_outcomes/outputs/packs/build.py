@@ -49,7 +49,7 @@ def render_pack(
     ``embed_codes`` (chart name to the iframe code of its embed page, given by the web explorer,
     which alone knows its address) adds ``charts/embed.md`` listing the code for each chart.
     """
-    from crime_outcomes.outputs.charts import story_charts  # here, not at the top: matplotlib takes a second to load
+    from crime_outcomes.outputs.light_charts import story_charts  # here while outputs.charts still loads matplotlib
 
     out_dir = Path(out_dir)
     slug = story.force.slug
@@ -66,7 +66,6 @@ def render_pack(
                 name, chart.title, chart.alt, f"charts/{name}.svg", f"charts/{name}.png", chart.inline_svg(f"{slug}-{name}")
             )
             alt_index[name] = {"title": chart.title, "alt": chart.alt, "svg": f"{name}.svg", "png": f"{name}.png"}
-            chart.figure.clear()
         (chart_dir / "alt-text.json").write_text(json.dumps(alt_index, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         if embed_codes:
             (chart_dir / "embed.md").write_text(_embed_markdown(refs, embed_codes), encoding="utf-8")
@@ -268,11 +267,10 @@ def write_all(
 
 
 def _warm_up() -> None:
-    """Import the pack writers and matplotlib (a second or more), so a worker's first pack does not wait for them."""
+    """Import the pack writers and the PNG renderer, so a worker's first pack does not wait for them."""
     import docx  # noqa: F401
+    import resvg_py  # noqa: F401
     import xlsxwriter  # noqa: F401
-
-    from crime_outcomes.outputs import charts  # noqa: F401
 
 
 def _report_to(finished: Callable[[PackResult], None]) -> Callable[[Future[PackResult]], None]:
