@@ -39,14 +39,15 @@ CLI = [sys.executable, "-m", "crime_outcomes"]
 BIG_ROWS = 150_000  # a few seconds of ingest: long enough to collide with or to kill
 
 
-# Runs a command and prints its peak memory: a fresh, small process forks it, so the
-# figure is the command's own (Linux keeps a process's peak across fork and exec).
+# Runs a command and prints its peak memory and CPU time: a fresh, small process forks it, so
+# the figures are the command's own (Linux keeps a process's peak across fork and exec). CPU
+# time, unlike wall time, does not grow when the machine is busy with other work.
 MEASURE = (
     "import os, sys\n"
     "pid = os.fork()\n"
     "if pid == 0:\n    os.execv(sys.executable, [sys.executable, *sys.argv[1:]])\n"
     "_, status, usage = os.wait4(pid, 0)\n"
-    "sys.stderr.write(f'\\nMAXRSS_KB={usage.ru_maxrss}\\n')\n"
+    "sys.stderr.write(f'\\nMAXRSS_KB={usage.ru_maxrss}\\nCPU_SECONDS={usage.ru_utime + usage.ru_stime:.2f}\\n')\n"
     "sys.exit(os.waitstatus_to_exitcode(status))\n"
 )
 
@@ -89,7 +90,7 @@ class Result:
     path: Path
     db: Path
     proc: subprocess.CompletedProcess[str]
-    seconds: float
+    cpu_seconds: float
 
 
 @pytest.fixture(scope="session")
@@ -102,9 +103,8 @@ def corpus_results(baseline_store: Path, tmp_path_factory: pytest.TempPathFactor
         path = case.build(d)
         db = d / "store.duckdb"
         shutil.copy(baseline_store, db)
-        start = time.monotonic()
-        proc = run_cli(["ingest", str(path), "--db", str(db)], env=case.env)
-        return Result(case, path, db, proc, time.monotonic() - start)
+        proc = run_cli(["ingest", str(path), "--db", str(db)], env=case.env, measure=True)
+        return Result(case, path, db, proc, float(proc.stderr.rsplit("CPU_SECONDS=", 1)[1].split()[0]))
 
     with ThreadPoolExecutor(max_workers=3) as pool:
         return {r.case.name: r for r in pool.map(one, CASES)}
@@ -121,7 +121,6 @@ def test_case_outcome(case: Case, corpus_results: dict[str, Result], baseline_st
     out = flat(r.proc.stdout + " " + r.proc.stderr)
     assert "Traceback" not in r.proc.stderr + r.proc.stdout, r.proc.stderr
     assert r.proc.returncode == case.exit_code, f"exit {r.proc.returncode}, expected {case.exit_code}: {out[:2000]}"
-    assert r.seconds < 60, f"{case.name} took {r.seconds:.0f} s"
     assert r.path.name in out, f"the output does not name the file {r.path.name!r}: {out[:2000]}"
     for word in case.message:
         assert word in out, f"{word!r} missing from: {out[:2000]}"
@@ -147,8 +146,8 @@ def test_case_outcome(case: Case, corpus_results: dict[str, Result], baseline_st
 
 
 def test_no_case_needs_more_than_seconds(corpus_results: dict[str, Result]) -> None:
-    """Bombs are rejected in seconds, not after exhausting memory or time."""
-    slow = {name: round(r.seconds, 1) for name, r in corpus_results.items() if r.seconds > 20}
+    """Bombs are rejected in seconds of CPU, not after exhausting memory or time (a hang ends at run_cli's timeout)."""
+    slow = {name: r.cpu_seconds for name, r in corpus_results.items() if r.cpu_seconds > 20}
     assert not slow
 
 
@@ -236,15 +235,14 @@ def test_a_200_mb_description_is_refused_in_seconds_and_little_memory(baseline_s
                 fh.write(",".join(cells) + "\n")
     db = tmp_path / "store.duckdb"
     shutil.copy(baseline_store, db)
-    start = time.monotonic()
     proc = run_cli(["ingest", str(path), "--db", str(db)], measure=True)
-    seconds = time.monotonic() - start
     err = flat(proc.stderr)
     assert proc.returncode == EXIT_LIMIT, err
     assert "huge-description.csv', row 12, column 'Offence Description'" in err
     assert "found 200,000,1" in err and "at most 65,536 bytes" in err and "CRIME_OUTCOMES_MAX_LINE_BYTES" in err
     peak_kb = int(err.rsplit("MAXRSS_KB=", 1)[1].split()[0])
-    assert seconds < 30, seconds
+    cpu_seconds = float(err.rsplit("CPU_SECONDS=", 1)[1].split()[0])
+    assert cpu_seconds < 30, cpu_seconds
     assert peak_kb < 500 * 1024, f"peak {peak_kb / 1024:.0f} MB"
     assert fingerprint(db) == fingerprint(baseline_store)
 
