@@ -21,10 +21,7 @@ from crime_outcomes.pipeline import fetch as fetch_files
 from crime_outcomes.pipeline import update as update_store
 from crime_outcomes.sources.discover import GOVUK_BASE_ENV, parse_years
 from crime_outcomes.sources.download import DownloadResult
-from crime_outcomes.store.ingest import Revision
 from crime_outcomes.text import number
-
-REVISIONS_SHOWN = 20
 
 YearsOption = Annotated[
     str | None,
@@ -178,7 +175,6 @@ def update(
     console.print(table)
     if not result.changed and not failed:
         console.print("Nothing new: the store already holds every file offered.")
-    _print_revisions(result.revisions)
     _print_changes(resolve_db(db), [r.source_id for r in result.changed if r.kind == "outcomes" and r.source_id is not None])
     for _path, exc in failed:
         err_console.print(f"[bold red]Rejected:[/] {escape(str(exc))}", highlight=False)
@@ -200,24 +196,3 @@ def _print_changes(db: Path, loaded: list[int]) -> None:
         found = changes(store, sources=loaded)
     console.print()
     console.print(escape(render_changes(found)), highlight=False, end="")
-
-
-def _change(r: Revision) -> int:
-    return (r.new or 0) - (r.old or 0)
-
-
-def _print_revisions(revisions: list[Revision]) -> None:
-    """The figures a newer edition changed, largest changes first (all are in the store)."""
-    if not revisions:
-        return
-    forces = {(r.financial_year, r.force) for r in revisions}
-    console.print(f"Revised by the new edition(s): {number(len(revisions))} figure(s) for {number(len(forces))} force-year(s).")
-    table = Table(title=f"Largest revisions (up to {REVISIONS_SHOWN})", title_justify="left")
-    for col in ("year", "force", "outcome type", "basis", "old", "new", "change"):
-        table.add_column(col, justify="right" if col in {"outcome type", "old", "new", "change"} else "left")
-    for r in sorted(revisions, key=lambda r: (-abs(_change(r)), r.financial_year, r.force))[:REVISIONS_SHOWN]:
-        delta = _change(r)
-        table.add_row(r.financial_year, escape(r.force), str(r.outcome_type), r.basis, number(r.old), number(r.new), f"{delta:+,}")
-    console.print(table)
-    if len(revisions) > REVISIONS_SHOWN:
-        console.print('All revisions: crime-outcomes sql "SELECT * FROM revisions"')

@@ -13,6 +13,8 @@ from crime_outcomes.readers.text import strip_unsafe
 from crime_outcomes.text import md_escape, number
 
 ENGLAND_AND_WALES = "Forces in England and Wales"
+REVISIONS_PER_FORCE = 5
+"""Revised figures listed under one force in text; a republished year can revise dozens, all in the JSON."""
 
 
 @dataclass
@@ -61,7 +63,14 @@ def _lead(lead: LeadChange) -> str:
 def force_bullets(f: ForceChanges, leads_known: bool) -> list[str]:
     """One force's part of an edition: its new year's figures, its revised figures, its new and gone leads."""
     out = [headline_text(h, display_name(f.force)) for h in f.headline]
-    out += [f"Revised: {revision_text(r)}." for r in f.revisions]
+    largest = sorted(range(len(f.revisions)), key=lambda i: -abs(f.revisions[i].change))[:REVISIONS_PER_FORCE]
+    out += [f"Revised: {revision_text(f.revisions[i])}." for i in sorted(largest)]
+    if len(f.revisions) > REVISIONS_PER_FORCE:
+        rest = len(f.revisions) - REVISIONS_PER_FORCE
+        out.append(
+            f"Also revised: {number(rest)} more of this force's figures, none by more than those above "
+            "(crime-outcomes changes --format json lists every revised figure)."
+        )
     if leads_known:
         out += [f"New lead: {_lead(lead)}" for lead in f.new_leads]
         out += [f"No longer a lead: {_lead(lead)}" for lead in f.gone_leads]
