@@ -1,17 +1,17 @@
-"""The packs' four story charts drawn as plain SVG text, for the web explorer.
+"""The four story charts drawn as plain SVG text: for the packs (SVG and PNG files) and the web explorer.
 
-Why: matplotlib takes half a second or more to lay out and draw a page's four charts, which a
-reader opening a view nobody asked for before would wait for; writing the same drawing as SVG
-text takes a few milliseconds. The figures cannot drift from the packs' charts: titles,
-subtitles, notes, the forces plotted, the limit curves, the y range and the alt text come from
-the same functions in ``outputs.charts`` (``year_series_parts``, ``funnel_parts``...), and
-``charts_for_story`` feeds both drawings the same arguments. The packs keep matplotlib (PNG and
-SVG files); the explorer's ``/embed/.../<chart>.svg|png`` files are the packs' too.
+Why text: writing the drawing directly takes a few milliseconds a chart, where a plotting
+library took half a second or more, and the same SVG serves a pack's file, its HTML brief, a
+web page and an embed. What each chart shows (titles, subtitles, notes, the forces plotted, the
+limit curves, the y range and the alt text) comes from ``outputs.charts``; this module only
+places it. PNGs (the packs' files, the Word brief's pictures, the ``/embed/.../<chart>.png``
+files) are the same SVG rasterised by resvg with the bundled DejaVu Sans (``data/fonts``) and
+no system fonts, so a PNG is the same on every machine.
 
-The drawing uses points in a 450-pt-wide viewBox, the packs' 6.25 in figure at 72 pt an inch,
-so every font size is the packs' (the smallest, 8 pt, is 11 CSS px at the width pages give a
-chart). Text widths are estimated from DejaVu Sans' advances, so labels are placed without a
-font engine. No inline CSS: colours and fonts are presentation attributes, allowed by the
+The drawing uses points in a 450-pt-wide viewBox, a 6.25 in chart at 72 pt an inch (the
+smallest type, 8 pt, is 11 CSS px at the width pages give a chart). Text widths are estimated
+from DejaVu Sans' advances, so labels are placed without a font engine, and the PNG's font is
+the one measured. No inline CSS: colours and fonts are presentation attributes, allowed by the
 explorer's strict Content-Security-Policy. Text is escaped; ids are prefixed per chart.
 """
 
@@ -26,7 +26,8 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
-from crime_outcomes.outputs import charts as mpl
+from crime_outcomes.analysis.funnel import ratio_overdispersion, share_overdispersion
+from crime_outcomes.outputs import charts as content
 from crime_outcomes.outputs.charts import (
     FAINT_COLOUR,
     FORCE_COLOUR,
@@ -40,7 +41,6 @@ from crime_outcomes.outputs.charts import (
     SOURCE_LINE,
     TEXT_COLOUR,
     WIDTH_IN,
-    Drawers,
     FunnelPoint,
     OffenceBar,
     RatioPoint,
@@ -53,7 +53,7 @@ W = WIDTH_IN * 72
 
 FONT = "DejaVu Sans, Arial, Helvetica, Liberation Sans, sans-serif"
 PAD = 0.06 * 72
-"""Space between the frame's text and the plot, as the packs' layout leaves."""
+"""Space between the frame's text and the plot."""
 TICK_PAD = 3.5
 CLIP_ID = "plot"
 
@@ -85,7 +85,7 @@ def _n(v: float) -> str:
 
 @dataclass
 class LightChart:
-    """One chart drawn as SVG text: the same name, title and alt text as the packs' chart of the figures."""
+    """One chart drawn as SVG text, with its name, title and alt text."""
 
     name: str
     title: str
@@ -95,8 +95,8 @@ class LightChart:
     def inline_svg(self, prefix: str | None = None) -> str:
         """SVG for embedding in HTML: ids prefixed so several charts on one page cannot collide.
 
-        The drawing's one id is its plot area's clip path, so a plain replacement does what
-        ``outputs.charts.prefix_svg_ids`` does for matplotlib's many, without scanning for them.
+        The drawing's one id is its plot area's clip path, so a plain replacement prefixes it and
+        its references.
         """
         safe = re.sub(r"[^A-Za-z0-9_-]", "-", prefix or self.name)
         return self.svg.replace(f'id="{CLIP_ID}"', f'id="{safe}-{CLIP_ID}"').replace(f"url(#{CLIP_ID})", f"url(#{safe}-{CLIP_ID})")
@@ -228,15 +228,15 @@ class _Canvas:
 
 
 def _frame(c: _Canvas, title: str, subtitle: str | None, note: str | None) -> tuple[float, float]:
-    """Title and subtitle top left, source line (and note) bottom left, as the packs' charts; returns the plot region's top and bottom."""
-    title_text = mpl._wrap(title, 62)
+    """Title and subtitle top left, source line (and note) bottom left; returns the plot region's top and bottom."""
+    title_text = content.wrap(title, 62)
     top_lines = title_text.count("\n") + 1
-    sub_text = mpl._wrap(subtitle, 80) if subtitle else ""
+    sub_text = content.wrap(subtitle, 80) if subtitle else ""
     sub_lines = sub_text.count("\n") + 1 if subtitle else 0
     c.text(0.015 * W, 0.1 * 72, title_text, size=12.5, bold=True, va="top")
     if subtitle:
         c.text(0.015 * W, (0.14 + 0.24 * top_lines) * 72, sub_text, size=9.5, fill=MUTED_COLOUR, va="top")
-    footer = SOURCE_LINE if not note else f"{mpl._wrap(note, 95)}\n{SOURCE_LINE}"
+    footer = SOURCE_LINE if not note else f"{content.wrap(note, 95)}\n{SOURCE_LINE}"
     c.text(0.015 * W, c.height - 0.07 * 72, footer, size=8, fill=MUTED_COLOUR, va="bottom", line=1.4)
     foot_lines = footer.count("\n") + 1
     top = (0.12 + 0.24 * top_lines + 0.2 * sub_lines + 0.08) * 72 + PAD
@@ -269,7 +269,7 @@ class _Axes:
 
 
 def linear_ticks(lo: float, hi: float, length: float, places: int | None = None) -> list[float]:
-    """Round tick values inside [lo, hi] on an axis ``length`` points long, as matplotlib's default locator picks them:
+    """Round tick values inside [lo, hi] on an axis ``length`` points long, as common plotting libraries pick them:
     at most min(9, length / 18) intervals, the smallest step of 1, 2, 2.5 or 5 x 10^k that fits. With ``places``
     (a percentage axis printed at that many decimals) a step its labels could not show, such as 2.5% at 0 places, is skipped.
     """
@@ -344,15 +344,23 @@ def year_series_chart(
     breaks: Sequence[str] = (),
     scale_top: float | None = None,
 ) -> LightChart:
-    """``outputs.charts.year_series_chart`` as SVG text: the same series, labels, scale and alt text."""
-    national_only, period, title, subtitle, series = mpl.year_series_parts(years, shares, national_shares, force_label, outcome_label)
+    """The force's share of outcomes each year beside the England and Wales share; ``breaks`` are
+    known breaks in the data for those years, printed under the chart and added to its alt text.
+    ``scale_top`` is the largest share the y-axis must reach (at least its own values'), so that
+    charts shown side by side share one scale.
+
+    Two years or fewer are drawn as labelled pairs of bars (a one-point line says nothing);
+    more as two lines with every point labelled when there are few, first and last otherwise.
+    With force_label 'England and Wales' only the national series is drawn.
+    """
+    national_only, period, title, subtitle, series = content.year_series_parts(years, shares, national_shares, force_label, outcome_label)
     values = [v for _, vals, _ in series for v in vals if v is not None]
     top = max([*values, scale_top or 0.0], default=0.0)
     canvas = _Canvas((3.9 if len(years) > 2 else 3.6) * 72)
     note = " ".join(f"Known break: {b}" for b in breaks) or None
     region_top, region_bottom = _frame(canvas, title, subtitle, note)
     yhi = top * (1.4 if len(years) <= 2 else 1.22) if top > 0 else 0.01
-    places = mpl._axis_places(top)
+    places = content.axis_places(top)
     y1 = region_bottom - 9 * 1.2 - TICK_PAD
     ticks = linear_ticks(0.0, yhi, y1 - region_top, places)
     fmt = _pct_tick(places)
@@ -365,7 +373,7 @@ def year_series_chart(
     else:
         _year_lines(canvas, ax, years, series, ticks, fmt)
     canvas.line(ax.x0, ax.y1, ax.x1, ax.y1, stroke=MUTED_COLOUR, width=0.8)
-    alt = mpl.year_series_alt(years, series, outcome_label, period, counts if not national_only else None, force_label, breaks)
+    alt = content.year_series_alt(years, series, outcome_label, period, counts if not national_only else None, force_label, breaks)
     return LightChart("year-series", f"{title}: {subtitle}", alt, canvas.svg())
 
 
@@ -379,14 +387,18 @@ def _year_bars(canvas: _Canvas, ax: _Axes, years: Sequence[str], series: Series)
             left, right = ax.px(x - width * 0.46), ax.px(x + width * 0.46)
             canvas.rect(left, ax.py(h), right - left, ax.py(0) - ax.py(h), fill=colour)
             cx, top = ax.px(x), ax.py(h)
-            canvas.text(cx, top - 3, mpl._pct(v), size=10.5, bold=True, anchor="middle", va="bottom")
-            canvas.text(cx, top - 18, mpl._wrap(label, 24), size=8.5, fill=MUTED_COLOUR, anchor="middle", va="bottom")
+            canvas.text(cx, top - 3, content.pct(v), size=10.5, bold=True, anchor="middle", va="bottom")
+            canvas.text(cx, top - 18, content.wrap(label, 24), size=8.5, fill=MUTED_COLOUR, anchor="middle", va="bottom")
     for x, year in enumerate(years):
         canvas.text(ax.px(x), ax.y1 + TICK_PAD, year, size=9, anchor="middle", va="top", cls="xtick")
 
 
 def _year_lines(canvas: _Canvas, ax: _Axes, years: Sequence[str], series: Series, ticks: list[float], fmt: Callable[[float], str]) -> None:
-    """Lines labelled directly, as the packs': values at the first year (every year when there are few), names at the end."""
+    """Lines labelled directly: values at the first year (every year when there are few), names at the end.
+
+    At each labelled year the higher series is labelled above its point and the lower one
+    below, so labels never sit on the other line; end labels are nudged apart.
+    """
     xs = list(range(len(years)))
     last = len(years) - 1
     label_every = len(years) <= 6
@@ -396,7 +408,7 @@ def _year_lines(canvas: _Canvas, ax: _Axes, years: Sequence[str], series: Series
         if pts:
             drawn.append((label, pts, colour))
     size = 9.0
-    texts = {label: f"{mpl._wrap(mpl._cap(label), 20)}\n{mpl._pct(pts[-1][1])}" for label, pts, _ in drawn}
+    texts = {label: f"{content.wrap(content.cap(label), 20)}\n{content.pct(pts[-1][1])}" for label, pts, _ in drawn}
     offset = 6.0
     label_w = max((max(len(row) for row in t.split("\n")) for t in texts.values()), default=0) * size * 0.7 + offset + 4
     width = ax.x1 - ax.x0
@@ -430,10 +442,10 @@ def _year_lines(canvas: _Canvas, ax: _Axes, years: Sequence[str], series: Series
             canvas.text(
                 ax.px(x),
                 ax.py(v) + (-7 if above else 8),
-                mpl._pct(v),
+                content.pct(v),
                 size=8.5,
                 bold=True,
-                fill=mpl._ink(colour),
+                fill=content.ink(colour),
                 anchor="middle",
                 va="bottom" if above else "top",
             )
@@ -448,7 +460,7 @@ def _year_lines(canvas: _Canvas, ax: _Axes, years: Sequence[str], series: Series
         px, py = ax.px(x), ax.py(v)
         if abs(y - py) > 0.01:
             canvas.line(px + 2, py, px + offset - 2, y, stroke=colour, width=0.8)
-        canvas.text(px + offset, y, texts[label], size=size, bold=True, fill=mpl._ink(colour), va="center")
+        canvas.text(px + offset, y, texts[label], size=size, bold=True, fill=content.ink(colour), va="center")
 
 
 # ------------------------------------------------------------------------ offence bars
@@ -460,10 +472,10 @@ def offence_chart(
     force_label: str,
     outcome_label: str,
     period: str,
-    top: int = mpl.TOP_OFFENCES,
+    top: int = content.TOP_OFFENCES,
 ) -> LightChart:
-    """``outputs.charts.offence_chart`` as SVG text: the same offences, counts and alt text."""
-    shown, title, subtitle, note = mpl.offence_parts(offences, force_label, period, outcome_label, top)
+    """The offences most often given the outcome, largest first, each bar labelled with its count."""
+    shown, title, subtitle, note = content.offence_parts(offences, force_label, period, outcome_label, top)
     rows = max(len(shown), 1)
     canvas = _Canvas((1.45 + 0.36 * rows + (0.2 if note else 0)) * 72)
     region_top, region_bottom = _frame(canvas, title, subtitle, note)
@@ -478,7 +490,7 @@ def offence_chart(
             va="center",
         )
     else:
-        labels = [mpl._wrap(o.label, 34) + (" *" if o.serious else "") for o in shown]
+        labels = [content.wrap(o.label, 34) + (" *" if o.serious else "") for o in shown]
         x0 = PAD + max(text_width(row, 9) for s in labels for row in s.split("\n")) + TICK_PAD
         n = len(shown)
         margin = 0.05 * (n - 1 + 0.72)
@@ -491,13 +503,13 @@ def offence_chart(
             canvas.rect(ax.px(0), top_y, ax.px(o.count) - ax.px(0), bottom_y - top_y, fill=SERIOUS_COLOUR if o.serious else FORCE_COLOUR)
             canvas.text(ax.px(o.count) + 4, ax.py(y), number(o.count), size=9, bold=True, va="center")
             canvas.text(ax.x0 - TICK_PAD, ax.py(y), label, size=9, anchor="end", va="center", cls="ytick")
-    alt = mpl._offence_alt(shown, force_label, outcome_label, period)
+    alt = content.offence_alt(shown, force_label, outcome_label, period)
     return LightChart("offences", f"{title}: {subtitle}", alt, canvas.svg())
 
 
 # ------------------------------------------------------------------------ funnel and ratio plots
 
-_DASHED = "4.4 3.3"  # matplotlib's (4, 3) pattern at 1.1 pt
+_DASHED = "4.4 3.3"  # dashes 4 and gaps 3 line widths long at 1.1 pt
 _DOTTED = "1.1 2.2"
 
 
@@ -513,7 +525,7 @@ def _scatter_axes(
     y_label: str,
     places: int | None,
 ) -> _Axes:
-    """Log x axis and linear y axis with their tick labels and axis labels, as the packs' funnel plots.
+    """Log x axis and linear y axis with their tick labels and axis labels, for the funnel and ratio plots.
 
     A y range of no height (every share 0) is opened upwards to 1%, as the year chart's is.
     """
@@ -529,7 +541,7 @@ def _scatter_axes(
         canvas.line(ax.px(v), ax.y1, ax.px(v), ax.y1 + 2, stroke=MUTED_COLOUR, width=0.6)
     for v in major:
         canvas.line(ax.px(v), ax.y1, ax.px(v), ax.y1 + 3.5, stroke=MUTED_COLOUR, width=0.8)
-        canvas.text(ax.px(v), ax.y1 + 3.5 + TICK_PAD, mpl._short_number(v), size=9, anchor="middle", va="top", cls="xtick")
+        canvas.text(ax.px(v), ax.y1 + 3.5 + TICK_PAD, content.short_number(v), size=9, anchor="middle", va="top", cls="xtick")
     canvas.line(ax.x0, ax.y0, ax.x0, ax.y1, stroke=MUTED_COLOUR, width=0.8)
     canvas.line(ax.x0, ax.y1, ax.x1, ax.y1, stroke=MUTED_COLOUR, width=0.8)
     canvas.text((ax.x0 + ax.x1) / 2, region_bottom, x_label, size=9, fill=MUTED_COLOUR, anchor="middle", va="bottom")
@@ -577,8 +589,13 @@ def _label_point(
     bold: bool,
     value: str | None = None,
 ) -> None:
-    """Label a point where it covers the fewest other dots, labels and lines, by the packs' rules (``outputs.charts._label_point``)."""
-    label = f"{mpl._wrap(text, 26)}\n{value if value is not None else mpl._pct(p.share)}"
+    """Label a point with its name and value where it covers the fewest other dots, labels and lines.
+
+    The label's box is estimated from its text; crossing the national line or the limit curves
+    (sampled as ``lines``, the national line first) also costs, as does a leader line crossing
+    the national line. The box used is added to ``taken``, so later labels avoid it.
+    """
+    label = f"{content.wrap(text, 26)}\n{value if value is not None else content.pct(p.share)}"
     size = 9.0 if bold else 8.0
     rows = label.split("\n")
     w = max(len(row) for row in rows) * size * (0.62 if bold else 0.58)
@@ -588,7 +605,7 @@ def _label_point(
     px, py = ax.px(p.denominator), ax.py(float(p.share or 0.0))
     line_y = curve[0][1] if curve else py
     best: tuple[float, tuple[int, int], tuple[float, float, float, float]] | None = None
-    for dx, dy in mpl._LABEL_OFFSETS:
+    for dx, dy in content.LABEL_OFFSETS:
         x0 = px + dx - (w if dx < 0 else w / 2 if dx == 0 else 0)
         y0 = py - dy - h / 2
         box = (x0, y0, x0 + w, y0 + h)
@@ -626,13 +643,21 @@ def funnel_chart(
     label_extremes: int = 0,
     tau2: float | None = None,
 ) -> LightChart:
-    """``outputs.charts.funnel_chart`` as SVG text: the same forces, limits, labels and alt text."""
-    f = mpl.funnel_parts(
+    """Every force's share against its volume, inside 95% and 99.8% limits around the national share.
+
+    The highlighted force is the one saturated, labelled point. ``label_extremes`` labels that
+    many forces furthest above and below the limits (for the national pack, which has no force
+    of its own to highlight). With ``tau2`` (the between-force variance, ``analysis.funnel``) the
+    limits drawn are the ones widened for the usual differences between forces, and the binomial
+    99.8% limits (chance alone) stay as faint lines, so a reader sees why nearly every force
+    falls outside those.
+    """
+    f = content.funnel_parts(
         points, national_share, highlight=highlight, highlight_label=highlight_label, period=period, tau2=tau2, outcome_label=outcome_label
     )
     canvas = _Canvas(4.7 * 72)
     region_top, region_bottom = _frame(canvas, f.title, f.subtitle, f.note)
-    places = mpl._axis_places(f.y_top)
+    places = content.axis_places(f.y_top)
     ax = _scatter_axes(
         canvas,
         region_top,
@@ -651,7 +676,7 @@ def funnel_chart(
             curve = [(ax.px(n), ax.py(getattr(lim, side + attr))) for n, lim in zip(f.grid, f.limits, strict=True) if lim]
             canvas.polyline(curve, stroke=MUTED_COLOUR, width=1.1, dash=dash, clip=True)
     entries: list[tuple[str, str, float, str | None]] = [
-        (f"England and Wales, {mpl._pct(national_share)}", NATIONAL_COLOUR, 1.8, None),
+        (f"England and Wales, {content.pct(national_share)}", NATIONAL_COLOUR, 1.8, None),
         ("95% limits", MUTED_COLOUR, 1.1, _DASHED),
         ("99.8% limits", MUTED_COLOUR, 1.1, _DOTTED),
     ]
@@ -670,9 +695,9 @@ def funnel_chart(
         if p.name == highlight:
             _label_point(canvas, ax, p, highlight_label or p.name, f.pts, taken, lines, bold=True)
     if label_extremes:
-        for p in mpl._extremes(f.pts, national_share, label_extremes, tau2):
+        for p in content.extremes(f.pts, national_share, label_extremes, tau2):
             _label_point(canvas, ax, p, p.name, f.pts, taken, lines, bold=False)
-    alt = mpl._funnel_alt(f.pts, national_share, highlight, highlight_label, outcome_label, period, tau2)
+    alt = content.funnel_alt(f.pts, national_share, highlight, highlight_label, outcome_label, period, tau2)
     return LightChart("funnel", f"{f.title}, {period}", alt, canvas.svg(clip=(ax.x0, ax.y0, ax.x1, ax.y1)))
 
 
@@ -685,8 +710,9 @@ def ratio_chart(
     period: str,
     highlight_label: str | None = None,
 ) -> LightChart:
-    """``outputs.charts.ratio_chart`` as SVG text: the same forces, limits, label and alt text."""
-    r = mpl.ratio_parts(points, tau2, highlight=highlight, highlight_label=highlight_label, outcome_label=outcome_label, period=period)
+    """Each force's observed / expected (1 = England and Wales rates for the same offences) against expected,
+    inside 95% and 99.8% limits widened for the usual differences between forces (``analysis.funnel``)."""
+    r = content.ratio_parts(points, tau2, highlight=highlight, highlight_label=highlight_label, outcome_label=outcome_label, period=period)
     canvas = _Canvas(4.7 * 72)
     region_top, region_bottom = _frame(canvas, r.title, r.subtitle, RATIO_NOTE)
     ax = _scatter_axes(
@@ -718,21 +744,87 @@ def ratio_chart(
     lines += [(n, lim.upper998) for n, lim in zip(r.grid[::step], r.limits[::step], strict=True) if lim]
     marked = [p for p in r.pts if p.name == highlight]
     for p in marked:
-        _label_point(canvas, ax, p, highlight_label or p.name, r.pts, taken, lines, bold=True, value=mpl._ratio_text(p.share))
-    alt = mpl.ratio_alt(r.pts, tau2, marked, highlight_label, outcome_label, period)
+        _label_point(canvas, ax, p, highlight_label or p.name, r.pts, taken, lines, bold=True, value=content.ratio_text(p.share))
+    alt = content.ratio_alt(r.pts, tau2, marked, highlight_label, outcome_label, period)
     return LightChart("ratio", f"{r.title}, {period}", alt, canvas.svg(clip=(ax.x0, ax.y0, ax.x1, ax.y1)))
 
 
-LIGHT = Drawers(year_series_chart, offence_chart, funnel_chart, ratio_chart)
-
-
 def story_charts(story_json: dict, *, ratio: bool = False) -> dict[str, LightChart]:
-    """A story's charts as SVG text: the same charts, from the same arguments, as ``outputs.charts.story_charts``."""
-    return mpl.charts_for_story(story_json, ratio=ratio, drawers=LIGHT)
+    """The charts for a story's JSON (``Story.to_json()``): ``year-series``, ``offences`` and, when the story
+    compares forces, ``funnel``; with ``ratio`` also ``ratio`` (standardised ratios) when the story has them.
+    Every percentage is printed at the story's one precision.
+
+    The funnel draws the limits widened for the spread between the reference forces (the ranked
+    territorial forces), computed from ``forces_compared`` as the story computes them.
+    """
+    with content.percent_places(int(story_json.get("percent_places", 1))):
+        return _story_charts(story_json, ratio=ratio)
+
+
+def _story_charts(story_json: dict, *, ratio: bool) -> dict[str, LightChart]:
+    force = story_json["force"]
+    national = force["kind"] == "national"
+    label = force["display"] if not national else "England and Wales"
+    outcome_label = story_json["outcome"]["label"]
+    period_text = (
+        story_json["period"]["from"]
+        if story_json["period"]["from"] == story_json["period"]["to"]
+        else (f"{story_json['period']['from']} to {story_json['period']['to']}")
+    )
+    years = story_json["by_year"]
+    charts = {
+        "year-series": year_series_chart(
+            [y["year"] for y in years],
+            [y["share"] for y in years],
+            [y["national_share"] for y in years],
+            force_label=label,
+            outcome_label=outcome_label,
+            counts=[y["count"] for y in years],
+            breaks=[
+                f"{', '.join(y for y in a['years'] if y in story_json['period']['years'])}: {a['what']}"
+                for a in story_json.get("annotations", [])
+            ],
+        ),
+        "offences": offence_chart(
+            [OffenceBar(o["description"] or f"Offence code {o['code']}", o["count"], o["serious"]) for o in story_json["offences"]],
+            force_label=label,
+            outcome_label=outcome_label,
+            period=period_text,
+        ),
+    }
+    compared = story_json.get("forces_compared") or []
+    territorial = [c for c in compared if c["kind"] == "territorial" or (not national and c["force"] == force["name"])]
+    points = [FunnelPoint(c["force"], c["count"], c["denominator"]) for c in territorial]
+    share = story_json["national"]["share"]
+    reference = [c for c in compared if c["kind"] == "territorial" and not c["small"]]
+    if points and share is not None and any(p.denominator > 0 for p in points):
+        spread = share_overdispersion(share, [(c["count"], c["denominator"]) for c in reference])
+        charts["funnel"] = funnel_chart(
+            points,
+            share,
+            highlight=None if national else force["name"],
+            highlight_label=None if national else label,
+            outcome_label=outcome_label,
+            period=period_text,
+            label_extremes=2 if national else 0,
+            tau2=spread.tau2 if spread else None,
+        )
+    with_ratio = [c for c in territorial if c.get("expected")]
+    if ratio and with_ratio:
+        spread = ratio_overdispersion([(float(c["count"]), c["expected"]) for c in reference if c.get("expected")])
+        if spread is not None:
+            charts["ratio"] = ratio_chart(
+                [RatioPoint(c["force"], c["count"], c["expected"]) for c in with_ratio],
+                spread.tau2,
+                highlight=None if national else force["name"],
+                highlight_label=None if national else label,
+                outcome_label=outcome_label,
+                period=period_text,
+            )
+    return charts
 
 
 __all__ = [
-    "LIGHT",
     "LightChart",
     "funnel_chart",
     "linear_ticks",

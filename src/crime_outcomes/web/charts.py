@@ -1,12 +1,9 @@
-"""Charts for the pages: the packs' charts as inline SVG that a strict Content-Security-Policy allows.
+"""Charts for the pages: the story charts as inline SVG that a strict Content-Security-Policy allows.
 
 The year series, offence bars, funnel plot and ratio chart are drawn by
-``crime_outcomes.outputs.light_charts``: the packs' charts (``outputs.charts``, matplotlib) written
-directly as SVG text from the same arguments and the same titles, limits and alt text, in
-milliseconds rather than the half second or more matplotlib takes, so a view nobody asked for
-before opens quickly. The SVG and PNG files beside each embed page are the packs' own.
-``csp_safe_svg`` rewrites matplotlib's inline CSS as presentation attributes for any of its SVG
-shown inline.
+``crime_outcomes.outputs.light_charts``, the drawing the packs write as their SVG and PNG files,
+so a page shows the same figures, labels and alt text as the pack; the SVG and PNG files beside
+each embed page are drawn the same way.
 
 The offence page needs two charts the packs do not have (forces for one offence, and its
 national series); ``bar_chart`` draws them as plain SVG with the packs' palette.
@@ -20,7 +17,6 @@ from __future__ import annotations
 import html
 import re
 import textwrap
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -30,122 +26,7 @@ from markupsafe import Markup
 from crime_outcomes.outputs import charts as pack_charts
 from crime_outcomes.outputs import light_charts
 
-_RENDER_LOCK = threading.RLock()
-"""Matplotlib's rc_context changes global settings while a chart is drawn: one chart at a time."""
-
-
-def render_lock() -> threading.RLock:
-    """The lock every chart drawing in this process holds (packs draw charts too)."""
-    return _RENDER_LOCK
-
-
-# SVG presentation attributes: CSS properties that may be written as attributes of the same name.
-PRESENTATION = frozenset(
-    {
-        "alignment-baseline",
-        "baseline-shift",
-        "clip-path",
-        "clip-rule",
-        "color",
-        "color-interpolation",
-        "color-interpolation-filters",
-        "color-rendering",
-        "cursor",
-        "direction",
-        "display",
-        "dominant-baseline",
-        "fill",
-        "fill-opacity",
-        "fill-rule",
-        "filter",
-        "flood-color",
-        "flood-opacity",
-        "font-family",
-        "font-size",
-        "font-size-adjust",
-        "font-stretch",
-        "font-style",
-        "font-variant",
-        "font-weight",
-        "image-rendering",
-        "letter-spacing",
-        "lighting-color",
-        "marker-end",
-        "marker-mid",
-        "marker-start",
-        "mask",
-        "opacity",
-        "overflow",
-        "paint-order",
-        "pointer-events",
-        "shape-rendering",
-        "stop-color",
-        "stop-opacity",
-        "stroke",
-        "stroke-dasharray",
-        "stroke-dashoffset",
-        "stroke-linecap",
-        "stroke-linejoin",
-        "stroke-miterlimit",
-        "stroke-opacity",
-        "stroke-width",
-        "text-anchor",
-        "text-decoration",
-        "text-rendering",
-        "unicode-bidi",
-        "visibility",
-        "word-spacing",
-        "writing-mode",
-    }
-)
-
-_STYLE_ATTR = re.compile(r'\sstyle="([^"]*)"')
-_STYLE_ELEMENT = re.compile(r"<style[^>]*>(.*?)</style>", re.DOTALL)
-_UNIVERSAL_RULE = re.compile(r"\*\s*\{([^}]*)\}")
 _SVG_OPEN = re.compile(r"<svg\b([^>]*)>")
-_DEFS_EMPTY = re.compile(r"<defs>\s*</defs>\s*")
-
-
-def _declarations(css: str) -> list[tuple[str, str]]:
-    """'fill: #fff; stroke: none' -> [('fill', '#fff'), ('stroke', 'none')]."""
-    out = []
-    for part in css.split(";"):
-        if ":" not in part:
-            continue
-        prop, value = part.split(":", 1)
-        prop, value = prop.strip().lower(), value.strip()
-        if prop and value:
-            out.append((prop, value))
-    return out
-
-
-def _attributes(declarations: list[tuple[str, str]]) -> str:
-    """Presentation attributes for the declarations (already attribute-escaped text stays so)."""
-    parts = []
-    for prop, value in declarations:
-        if prop in PRESENTATION:
-            parts.append(f' {prop}="{value}"')
-    return "".join(parts)
-
-
-def csp_safe_svg(svg: str) -> str:
-    """The same drawing with no inline CSS: style attributes and the ``* {...}`` rule become presentation attributes.
-
-    Matplotlib's ``<style>`` holds one universal rule (stroke-linejoin and stroke-linecap); both
-    properties inherit, so they move to the root ``<svg>``, where an element's own attribute
-    still wins as the rule's lower specificity would let it.
-    """
-    root_decls: list[tuple[str, str]] = []
-    for block in _STYLE_ELEMENT.findall(svg):
-        for rule in _UNIVERSAL_RULE.findall(html.unescape(block)):
-            root_decls.extend(_declarations(rule))
-    svg = _STYLE_ELEMENT.sub("", svg)
-    svg = _DEFS_EMPTY.sub("", svg)
-    svg = _STYLE_ATTR.sub(lambda m: _attributes(_declarations(m.group(1))), svg)
-    if root_decls:
-        escaped = [(p, html.escape(v, quote=True)) for p, v in root_decls]
-        svg = _SVG_OPEN.sub(lambda m: f"<svg{m.group(1)}{_attributes(escaped)}>", svg, count=1)
-    return svg
 
 
 def accessible_svg(svg: str, *, chart_id: str, title: str, desc: str) -> str:
@@ -204,11 +85,7 @@ def _inline_light(chart: light_charts.LightChart, prefix: str) -> InlineChart:
 
 
 def story_charts(story_json: dict[str, Any], prefix: str) -> dict[str, InlineChart]:
-    """The packs' charts for a story (year-series, offences, funnel, and the ratio chart) as accessible inline SVG.
-
-    Drawn by ``outputs.light_charts`` (SVG text, milliseconds) from the same arguments as the packs'
-    matplotlib charts, so a page shows the same figures, labels and alt text as the pack.
-    """
+    """The packs' charts for a story (year-series, offences, funnel, and the ratio chart) as accessible inline SVG."""
     return {name: _inline_light(chart, prefix) for name, chart in light_charts.story_charts(story_json, ratio=True).items()}
 
 
@@ -217,8 +94,7 @@ def year_chart(story_json: dict[str, Any], prefix: str, scale_top: float | None 
     force = story_json["force"]
     label = "England and Wales" if force["kind"] == "national" else force["display"]
     years = story_json["by_year"]
-    token = pack_charts._PLACES.set(int(story_json.get("percent_places", 1)))
-    try:
+    with pack_charts.percent_places(int(story_json.get("percent_places", 1))):
         chart = light_charts.year_series_chart(
             [y["year"] for y in years],
             [y["share"] for y in years],
@@ -228,8 +104,6 @@ def year_chart(story_json: dict[str, Any], prefix: str, scale_top: float | None 
             counts=[y["count"] for y in years],
             scale_top=scale_top,
         )
-    finally:
-        pack_charts._PLACES.reset(token)
     return _inline_light(chart, prefix)
 
 
@@ -304,7 +178,6 @@ __all__ = [
     "iframe_snippet",
     "bar_chart",
     "counts_alt",
-    "csp_safe_svg",
     "story_charts",
     "year_chart",
 ]

@@ -689,7 +689,6 @@ def pack_download(request: Request) -> Response:
     ex = explorer_of(request)
     from crime_outcomes.outputs.packs import render_pack
     from crime_outcomes.outputs.packs.leads import for_force
-    from crime_outcomes.web.charts import render_lock
 
     slug = request.path_params["slug"]
     name = None if slug == NATIONAL_SLUG else ex.resolve(slug)
@@ -706,8 +705,7 @@ def pack_download(request: Request) -> Response:
 
     def build() -> Path:
         folder = Path(tempfile.mkdtemp(prefix="pack-", dir=ex.scratch_dir()))
-        with render_lock():
-            return render_pack(story, folder, embed_codes=codes, leads=leads).zip_path
+        return render_pack(story, folder, embed_codes=codes, leads=leads).zip_path
 
     zip_path = ex.cached(("pack", name, view, site), build)
     file_name = tb.filename(tb.Table("pack", "", (), []), view.params(), "zip", slug)

@@ -25,6 +25,7 @@ from crime_outcomes.analysis.story import resolve_force, story
 from crime_outcomes.errors import NotFoundError, disk_error
 from crime_outcomes.normalise.forces import england_and_wales_forces
 from crime_outcomes.outputs.folders import replacing_folder
+from crime_outcomes.outputs.light_charts import story_charts
 from crime_outcomes.outputs.packs.brief import NATIONAL, build_brief, credit_line, edition_line, pct, period_text, rank_text
 from crime_outcomes.outputs.packs.docx import write_docx
 from crime_outcomes.outputs.packs.leads import for_force, scan_outcomes, tip_sheet, write_tip_sheet
@@ -49,8 +50,6 @@ def render_pack(
     ``embed_codes`` (chart name to the iframe code of its embed page, given by the web explorer,
     which alone knows its address) adds ``charts/embed.md`` listing the code for each chart.
     """
-    from crime_outcomes.outputs.light_charts import story_charts  # here while outputs.charts still loads matplotlib
-
     out_dir = Path(out_dir)
     slug = story.force.slug
     # Written beside the old pack and swapped in whole: a crash or a full disk never leaves half a pack.
