@@ -73,6 +73,10 @@ def mix_and_expected(store: Store, first: str, last: str, types: Sequence[int], 
     the definitions sum over. One scan grouped three ways, so the result is small (years x forces +
     forces x subgroups + offence codes rows) and the story needs no separate pass for its
     year x force totals (``year_force_totals``) or its offence breakdown (``offence_totals``).
+
+    That scan is the same whichever force the story is about, so a run of stories through a
+    query memo (``outputs.packs.write_all``) makes it once; the force's own counts per offence
+    code come from a second query over the force's rows alone (a few milliseconds).
     """
     col = _column(basis)
     sql = f"""
@@ -92,28 +96,43 @@ def mix_and_expected(store: Store, first: str, last: str, types: Sequence[int], 
             SELECT e.financial_year, e.force, e.offence_code, coalesce(lab.subgroup, ?) AS subgroup, e.cnt, e.den,
                    round(e.den * r.rate * {_SCALE})::BIGINT AS term
             FROM e JOIN r USING (financial_year, offence_code) LEFT JOIN lab USING (offence_code))
-        SELECT {_BY_YEAR_FORCE}, financial_year, force, NULL, NULL, sum(cnt), sum(den), sum(term), NULL, NULL
+        SELECT {_BY_YEAR_FORCE}, financial_year, force, NULL, NULL, sum(cnt), sum(den), sum(term)
         FROM t GROUP BY financial_year, force
         UNION ALL
-        SELECT {_BY_FORCE_SUBGROUP}, NULL, force, subgroup, NULL, NULL, sum(den), NULL, NULL, NULL
+        SELECT {_BY_FORCE_SUBGROUP}, NULL, force, subgroup, NULL, NULL, sum(den), NULL
         FROM t GROUP BY force, subgroup
         UNION ALL
-        SELECT {_BY_OFFENCE}, NULL, NULL, NULL, offence_code, sum(cnt), sum(den), NULL,
-               coalesce(sum(cnt) FILTER (WHERE ?::TEXT IS NULL OR force = ?), 0),
-               coalesce(sum(den) FILTER (WHERE ?::TEXT IS NULL OR force = ?), 0)
+        SELECT {_BY_OFFENCE}, NULL, NULL, NULL, offence_code, sum(cnt), sum(den), NULL
         FROM t GROUP BY offence_code
         ORDER BY 1, 2, 3, 4, 5
     """
     out = Mix([], [], [])
-    for r in store.fetchall(sql, [first, last, first, last, NO_SUBGROUP, force, force, force, force]):
+    national: list[tuple[str, int, int]] = []
+    for r in store.fetchall(sql, [first, last, first, last, NO_SUBGROUP]):
         kind = r[0]
         if kind == _BY_YEAR_FORCE:
             out.expected.append(ExpectedRow(r[1], r[2], int(r[5]), int(r[6]), int(r[7]) / _SCALE))
         elif kind == _BY_FORCE_SUBGROUP:
             out.mix.append(MixRow(r[2], r[3], int(r[6])))
         else:
-            out.offences.append(OffenceRow(r[4], int(r[8]), int(r[9]), int(r[5]), int(r[6])))
+            national.append((r[4], int(r[5]), int(r[6])))
+    own = {code: (cnt, den) for code, cnt, den in national} if force is None else _force_offences(store, first, last, col, types, force)
+    for code, cnt, den in national:
+        force_cnt, force_den = own.get(code, (0, 0))
+        out.offences.append(OffenceRow(code, force_cnt, force_den, cnt, den))
     return out
+
+
+def _force_offences(store: Store, first: str, last: str, col: str, types: Sequence[int], force: str) -> dict[str, tuple[int, int]]:
+    """One force's selected count and outcomes of types 1-22 per offence code over the period (the rows
+    ``mix_and_expected`` sums, for that force)."""
+    sql = f"""
+        SELECT offence_code, sum({_wide_sum(col, types)}), sum(coalesce({col}_all, 0))
+        FROM outcomes_wide
+        WHERE financial_year BETWEEN ? AND ? AND outcome_rows > 0 AND force = ? AND force IN ({_EW_FORCES})
+        GROUP BY offence_code
+    """
+    return {r[0]: (int(r[1]), int(r[2])) for r in store.fetchall(sql, [first, last, force])}
 
 
 _BY_YEAR_FORCE, _BY_FORCE_SUBGROUP, _BY_OFFENCE = 1, 2, 3  # which of the three groupings a result row is from
