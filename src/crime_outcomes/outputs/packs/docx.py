@@ -100,8 +100,13 @@ def _docx_styles(doc: Any) -> None:
     figures.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.RIGHT
 
 
+_STYLE_IDS: dict[tuple[str, Any], str | None] = {}
+"""Style ids by (name, type), shared by every brief this process writes: each starts from python-docx's
+default template and gets the same ``_docx_styles``, so a name has the same id in all of them."""
+
+
 def _style_names_resolved_once(doc: Any) -> None:
-    """Resolve each style name to its id once per document.
+    """Resolve each style name to its id once (per process: every brief has the same styles).
 
     python-docx looks a name up by scanning every style in the document, twice, on each use; a
     brief uses style names about 1,500 times, and the scans were most of the time it took to
@@ -109,7 +114,7 @@ def _style_names_resolved_once(doc: Any) -> None:
     """
     part = doc.part
     lookup = part.get_style_id
-    ids: dict[tuple[str, Any], str | None] = {}
+    ids = _STYLE_IDS
 
     def get_style_id(style_or_name: Any, style_type: Any) -> str | None:
         if not isinstance(style_or_name, str):
@@ -169,7 +174,7 @@ def _docx_table(doc: Any, t: Table) -> None:
     widths = portrait or column_widths(t, room(True)) or _scaled(t, room(True))
 
     if t.caption:
-        doc.add_paragraph(_docx_text(t.caption), style="Caption")
+        _para(doc, _docx_text(t.caption), style="Caption")
     tbl = doc.add_table(rows=1, cols=len(t.headers))
     tbl.style = "Light List Accent 1"
     tbl.alignment = WD_TABLE_ALIGNMENT.LEFT
@@ -215,7 +220,7 @@ def _docx_table(doc: Any, t: Table) -> None:
     template = None
     strong_id = doc.styles["Strong"].style_id
     for r, row in enumerate(t.rows):
-        if template is None or not COPY_ROWS:
+        if template is None or not DIRECT_XML:
             fill(tbl.add_row(), row, t.highlight == r)
             template = tbl._tbl.tr_lst[-1]
         else:
@@ -223,11 +228,88 @@ def _docx_table(doc: Any, t: Table) -> None:
     if landscape:
         _page(doc.add_section(WD_SECTION.NEW_PAGE), landscape=False)
     else:
-        doc.add_paragraph()
+        _para(doc)
 
 
-COPY_ROWS = True
-"""Table rows after the first are copies of it (``_copy_row``); a test turns this off to compare with python-docx's rows."""
+def _para(doc: Any, text: str = "", style: str | None = None) -> Any:
+    """``doc.add_paragraph(text, style)``, writing the same XML without python-docx's run and style objects
+    (a brief has some 150 paragraphs; the objects were most of the time they took)."""
+    if not DIRECT_XML:
+        return doc.add_paragraph(text, style)
+    from docx.enum.style import WD_STYLE_TYPE
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.text.paragraph import Paragraph
+
+    p = OxmlElement("w:p")
+    if style is not None:  # as python-docx does, a style given gets paragraph properties even if it is the default
+        props = OxmlElement("w:pPr")
+        style_id = doc.part.get_style_id(style, WD_STYLE_TYPE.PARAGRAPH)
+        if style_id is not None:
+            ref = OxmlElement("w:pStyle")
+            ref.set(qn("w:val"), style_id)
+            props.append(ref)
+        p.append(props)
+    body = doc.element.body
+    end = body.sectPr
+    if end is not None:
+        end.addprevious(p)
+    else:
+        body.append(p)
+    paragraph = Paragraph(p, doc._body)
+    if text:
+        _run(paragraph, text)
+    return paragraph
+
+
+def _put_text(run: Any, text: str) -> None:
+    """Text into an empty run as python-docx's ``run.text = text`` puts it: one ``w:t``, spaces at either end kept;
+    a tab or line break goes through python-docx's own conversion into Word's elements."""
+    if not text:
+        return
+    if "\t" in text or "\n" in text or "\r" in text:
+        run.text = text
+        return
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    t = OxmlElement("w:t")
+    t.text = text
+    if len(text.strip()) < len(text):
+        t.set(qn("xml:space"), "preserve")
+    run.append(t)
+
+
+def _heading(doc: Any, text: str, level: int) -> Any:
+    """``doc.add_heading(text, level)`` through ``_para``."""
+    return _para(doc, text, "Title" if level == 0 else f"Heading {level}")
+
+
+def _run(paragraph: Any, text: str, style: str | None = None) -> None:
+    """``paragraph.add_run(text, style)``, writing the same XML directly (see ``_para``)."""
+    if not DIRECT_XML:
+        paragraph.add_run(text, style)
+        return
+    from docx.enum.style import WD_STYLE_TYPE
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    run = OxmlElement("w:r")
+    _put_text(run, text)
+    if style is not None:  # as python-docx does, a style given gets run properties even if it is the default
+        props = OxmlElement("w:rPr")
+        style_id = paragraph.part.get_style_id(style, WD_STYLE_TYPE.CHARACTER)
+        if style_id is not None:
+            ref = OxmlElement("w:rStyle")
+            ref.set(qn("w:val"), style_id)
+            props.append(ref)
+        run.insert(0, props)
+    paragraph._p.append(run)
+
+
+DIRECT_XML = True
+"""Paragraphs, runs and table rows after a table's first are written as XML directly (``_para``, ``_run``,
+``_copy_row``); a test turns this off to compare with what python-docx's own objects write."""
 
 
 def _copy_row(tbl: Any, template: Any, values: Sequence[str], strong_id: str | None) -> None:
@@ -253,35 +335,33 @@ def _copy_row(tbl: Any, template: Any, values: Sequence[str], strong_id: str | N
             style.set(qn("w:val"), strong_id)
             props.append(style)
             run.append(props)
-        text = _docx_text(value)
-        if text:
-            run.text = text  # python-docx's own conversion: tabs and line breaks as Word's elements, spaces kept
+        _put_text(run, _docx_text(value))
         p.append(run)
     tbl.append(tr)
 
 
 def _docx_lead(doc: Any, e: LeadEntry) -> None:
-    p = doc.add_paragraph(style="List Bullet")
-    p.add_run(_docx_text(e.sentence), style="Strong")
-    doc.add_paragraph(_docx_text(f"{e.about}. {e.rank_text}; score {e.score}."), style="List Continue")
+    p = _para(doc, style="List Bullet")
+    _run(p, _docx_text(e.sentence), style="Strong")
+    _para(doc, _docx_text(f"{e.about}. {e.rank_text}; score {e.score}."), style="List Continue")
     for c in e.caveats:
-        doc.add_paragraph(_docx_text(c), style="List Bullet 2")
+        _para(doc, _docx_text(c), style="List Bullet 2")
     look = "; ".join(f"{label}: {where}" for label, where in e.look)
-    doc.add_paragraph(_docx_text(f"Look next: {look}"), style="List Bullet 2")
+    _para(doc, _docx_text(f"Look next: {look}"), style="List Bullet 2")
 
 
 def _docx_leads(doc: Any, leads: LeadsSection) -> None:
     """The brief's opening: the force's leads on the brief's outcomes, then on its others."""
-    doc.add_heading("Leads", level=1)
-    doc.add_paragraph(_docx_text(leads.intro))
+    _heading(doc, "Leads", 1)
+    _para(doc, _docx_text(leads.intro))
     if leads.own_heading:
-        doc.add_heading(_docx_text(leads.own_heading[:1].upper() + leads.own_heading[1:]), level=2)
+        _heading(doc, _docx_text(leads.own_heading[:1].upper() + leads.own_heading[1:]), 2)
     if leads.own_none:
-        doc.add_paragraph(_docx_text(leads.own_none))
+        _para(doc, _docx_text(leads.own_none))
     for e in leads.own:
         _docx_lead(doc, e)
     if leads.other:
-        doc.add_heading(_docx_text(leads.other_heading), level=2)
+        _heading(doc, _docx_text(leads.other_heading), 2)
         for e in leads.other:
             _docx_lead(doc, e)
 
@@ -300,12 +380,12 @@ def write_docx(brief: Brief, path: Path, folder: Path) -> None:
     props.author = "crime-outcomes"
     props.comments = _docx_text(brief.credit)
 
-    doc.add_heading(_docx_text(brief.title), level=0)
-    doc.add_paragraph(_docx_text(brief.subtitle), style="Subtitle")
+    _heading(doc, _docx_text(brief.title), 0)
+    _para(doc, _docx_text(brief.subtitle), style="Subtitle")
     if brief.sample_notice:
-        p = doc.add_paragraph(style="Intense Quote")
-        p.add_run("Sample data. ", style="Strong")
-        p.add_run(_docx_text(brief.sample_notice))
+        p = _para(doc, style="Intense Quote")
+        _run(p, "Sample data. ", style="Strong")
+        _run(p, _docx_text(brief.sample_notice))
 
     def figure(name: str) -> None:
         ref = brief.charts.get(name)
@@ -316,50 +396,52 @@ def write_docx(brief: Brief, path: Path, folder: Path) -> None:
         shape = doc.inline_shapes[-1]
         shape._inline.docPr.set("descr", _docx_text(ref.alt))  # alt text for screen readers
         shape._inline.docPr.set("title", _docx_text(ref.title))
-        doc.add_paragraph(_docx_text(f"Figure: {ref.title}. Files: {ref.svg_path}, {ref.png_path}."), style="Caption")
+        _para(doc, _docx_text(f"Figure: {ref.title}. Files: {ref.svg_path}, {ref.png_path}."), style="Caption")
 
     if brief.leads:
         _docx_leads(doc, brief.leads)
-    doc.add_heading("The story in brief", level=1)
+    _heading(doc, "The story in brief", 1)
     for line in brief.lines:
-        doc.add_paragraph(_docx_text(line), style="List Bullet")
+        _para(doc, _docx_text(line), style="List Bullet")
     if brief.glossary:
-        doc.add_heading("What the outcomes mean", level=1)
+        _heading(doc, "What the outcomes mean", 1)
         for entry in brief.glossary:
-            p = doc.add_paragraph()
-            p.add_run(_docx_text(f"{entry.name[:1].upper()}{entry.name[1:]} (type {entry.type}). "), style="Strong")
-            p.add_run(_docx_text(entry.sentence()))
+            p = _para(doc)
+            _run(p, _docx_text(f"{entry.name[:1].upper()}{entry.name[1:]} (type {entry.type}). "), style="Strong")
+            _run(p, _docx_text(entry.sentence()))
             for question, answer, sourced in entry.facts():
-                doc.add_paragraph(
-                    _docx_text(f"{question}? {answer[:1].upper()}{answer[1:]}.{'' if sourced else UNSOURCED_MARK}"), style="List Bullet"
+                _para(
+                    doc,
+                    _docx_text(f"{question}? {answer[:1].upper()}{answer[1:]}.{'' if sourced else UNSOURCED_MARK}"),
+                    style="List Bullet",
                 )
-            doc.add_paragraph(_docx_text("Sources: " + "; ".join(f"{src.title} ({src.link})" for src in entry.sources)), style="Caption")
-    doc.add_heading("Key figures", level=1)
+            _para(doc, _docx_text("Sources: " + "; ".join(f"{src.title} ({src.link})" for src in entry.sources)), style="Caption")
+    _heading(doc, "Key figures", 1)
     _docx_table(doc, brief.figures)
-    doc.add_heading("Year by year", level=1)
+    _heading(doc, "Year by year", 1)
     if brief.change:
-        doc.add_paragraph(_docx_text(brief.change)).paragraph_format.keep_with_next = True
+        _para(doc, _docx_text(brief.change)).paragraph_format.keep_with_next = True
     _docx_table(doc, brief.years)
     if brief.years_note:
-        doc.add_paragraph(_docx_text(brief.years_note), style="Caption")
+        _para(doc, _docx_text(brief.years_note), style="Caption")
     figure("year-series")
-    doc.add_heading("Offences", level=1)
+    _heading(doc, "Offences", 1)
     _docx_table(doc, brief.offences)
-    doc.add_paragraph(_docx_text(brief.offences_note))
+    _para(doc, _docx_text(brief.offences_note))
     figure("offences")
-    doc.add_heading("Notable offences", level=1)
-    intro = doc.add_paragraph(_docx_text(brief.notable_intro))
+    _heading(doc, "Notable offences", 1)
+    intro = _para(doc, _docx_text(brief.notable_intro))
     if brief.notable:
         intro.paragraph_format.keep_with_next = True  # the heading and its introduction start the page with the table
         _docx_table(doc, brief.notable)
-        doc.add_paragraph("Rules behind these flags:", style="Caption")
+        _para(doc, "Rules behind these flags:", style="Caption")
         for rule_id, codes, label in brief.notable_rules:
-            p = doc.add_paragraph(style="List Bullet")
-            p.add_run(_docx_text(rule_id), style="Strong")
-            p.add_run(_docx_text(f" ({', '.join(codes)}): {label}"))
-    doc.add_heading("National comparison" if not brief.is_national else "Forces compared", level=1)
+            p = _para(doc, style="List Bullet")
+            _run(p, _docx_text(rule_id), style="Strong")
+            _run(p, _docx_text(f" ({', '.join(codes)}): {label}"))
+    _heading(doc, "National comparison" if not brief.is_national else "Forces compared", 1)
     for para in brief.comparison:
-        doc.add_paragraph(_docx_text(para))
+        _para(doc, _docx_text(para))
     figure("funnel")
     figure("ratio")
     if brief.largest:
@@ -367,25 +449,25 @@ def write_docx(brief: Brief, path: Path, folder: Path) -> None:
     if brief.forces:
         _docx_table(doc, brief.forces)
     if brief.known_breaks:
-        doc.add_heading("Known breaks in the data", level=1)
+        _heading(doc, "Known breaks in the data", 1)
         for what, source, link in brief.known_breaks:
-            doc.add_paragraph(_docx_text(f"{what} Source: {source} ({link})."), style="List Bullet")
-    doc.add_heading("Caveats", level=1)
+            _para(doc, _docx_text(f"{what} Source: {source} ({link})."), style="List Bullet")
+    _heading(doc, "Caveats", 1)
     for c in brief.caveats:
-        doc.add_paragraph(_docx_text(c), style="List Bullet")
-    doc.add_heading(_docx_text(brief.questions_heading), level=1)
+        _para(doc, _docx_text(c), style="List Bullet")
+    _heading(doc, _docx_text(brief.questions_heading), 1)
     for q in brief.questions:
-        doc.add_paragraph(_docx_text(q), style="List Number")
-    doc.add_heading("Methodology", level=1)
+        _para(doc, _docx_text(q), style="List Number")
+    _heading(doc, "Methodology", 1)
     for term, text in brief.methodology:
-        p = doc.add_paragraph()
-        p.add_run(_docx_text(term) + ". ", style="Strong")
-        p.add_run(_docx_text(text))
-    doc.add_heading("Source and licence", level=1)
-    doc.add_paragraph(_docx_text(brief.credit))
-    doc.add_paragraph(_docx_text(f"Source: {SOURCE_NAME} ({SOURCE_PAGE})."))
-    doc.add_paragraph(_docx_text(brief.edition))
-    doc.add_paragraph(_docx_text(brief.generated))
+        p = _para(doc)
+        _run(p, _docx_text(term) + ". ", style="Strong")
+        _run(p, _docx_text(text))
+    _heading(doc, "Source and licence", 1)
+    _para(doc, _docx_text(brief.credit))
+    _para(doc, _docx_text(f"Source: {SOURCE_NAME} ({SOURCE_PAGE})."))
+    _para(doc, _docx_text(brief.edition))
+    _para(doc, _docx_text(brief.generated))
 
     footer = doc.sections[0].footer.paragraphs[0]
     footer.text = _docx_text(f"{brief.edition} {brief.credit}")
