@@ -234,7 +234,9 @@ def write_tip_xlsx(sheet: TipSheet, found: LeadSet, path: Path) -> None:
 
     from crime_outcomes.outputs.packs.xlsx import _Formats, _Sheet
 
-    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False})
+    wb = xlsxwriter.Workbook(
+        str(path), {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False, "in_memory": True}
+    )
     wb.set_properties({"title": sheet.title, "author": "crime-outcomes", "comments": sheet.credit})
     f = _Formats(wb)
     ws = _Sheet(wb, f, "Leads", [c for c, _ in LEAD_COLUMNS], [w for _, w in LEAD_COLUMNS])

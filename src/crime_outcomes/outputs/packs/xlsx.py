@@ -123,7 +123,9 @@ def write_xlsx(s: Story, brief: Brief, path: Path) -> None:
     """The workbook: real numbers with number formats, frozen headers, filters, text never a formula."""
     import xlsxwriter
 
-    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False})
+    wb = xlsxwriter.Workbook(
+        str(path), {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False, "in_memory": True}
+    )
     wb.set_properties({"title": brief.title, "author": "crime-outcomes", "comments": brief.credit})
     f = _Formats(wb)
     for sheet in (_summary, _by_year, _by_offence, _notable, _forces_compared, _notes):
