@@ -43,17 +43,17 @@ class PreviousOds(guards._OdsContentScanner):
         guards._Carry._scan(self, buf, safe_end)
 
 
-def timed(path: Path, repeat: int) -> tuple[float, float]:
+def timed(path: Path, repeat: int) -> tuple[float, float, guards.ContainerCheck]:
     walls, cpus = [], []
     for _ in range(repeat):
         wall, cpu = time.perf_counter(), time.process_time()
-        guards.check_spreadsheet_container(path, Limits())
+        check = guards.check_spreadsheet_container(path, Limits())
         walls.append(time.perf_counter() - wall)
         cpus.append(time.process_time() - cpu)
-    return statistics.median(walls), statistics.median(cpus)
+    return statistics.median(walls), statistics.median(cpus), check
 
 
-def with_patches(patches: dict[str, object], path: Path, repeat: int) -> tuple[float, float]:
+def with_patches(patches: dict[str, object], path: Path, repeat: int) -> tuple[float, float, guards.ContainerCheck]:
     saved = {name: getattr(guards, name) for name in patches}
     try:
         for name, value in patches.items():
@@ -74,10 +74,11 @@ def main() -> None:
         floor = with_patches({"_scanner_for": lambda *a: None}, path, args.repeat)
         before = with_patches({"_XlsxScanner": PreviousXlsx, "_OdsContentScanner": PreviousOds}, path, args.repeat)
         now = timed(path, args.repeat)
+        assert now[2] == before[2], "the guards' verdict changed"
         print(
             f"{path.name} ({path.stat().st_size / 1e6:.1f} MB): guards {now[0]:.2f} / {now[1]:.2f} s; "
             f"previous scans {before[0]:.2f} / {before[1]:.2f} s ({before[0] / now[0]:.1f}x the wall time now); "
-            f"inflating alone {floor[0]:.2f} / {floor[1]:.2f} s (guards {now[0] / floor[0]:.2f}x)"
+            f"inflating alone {floor[0]:.2f} / {floor[1]:.2f} s (guards {now[0] / floor[0]:.2f}x); same verdict"
         )
     print(f"load {os.getloadavg()[0]:.1f} at the end")
 

@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from crime_outcomes.errors import CrimeOutcomesError, Location
@@ -341,6 +341,7 @@ def test_xlsx_scanner_agrees_with_the_reference(
     limits = Limits(max_cells=max_cells)
     new = run(guards._XlsxScanner("xl/worksheets/sheet1.xml", WHERE, limits, "Data"), data, cuts)
     old = run(ReferenceXlsx("xl/worksheets/sheet1.xml", WHERE, limits, "Data"), data, cuts)
+    event(f"{old[0]} {old[1]}")
     assert new == old
 
 
@@ -405,6 +406,7 @@ def test_ods_scanner_agrees_with_the_reference(
     limits = Limits(max_rows=max_rows)
     new = run(guards._OdsContentScanner("content.xml", WHERE, limits), data, cuts)
     old = run(ReferenceOds("content.xml", WHERE, limits), data, cuts)
+    event(f"{old[0]} {old[1] if old[0] == 'refused' else ''}")
     assert new == old
 
 
