@@ -31,7 +31,6 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from crime_outcomes.errors import InputError, LimitError, Location
 from crime_outcomes.settings import Limits
@@ -464,6 +463,8 @@ def _native_find(pattern: str, buf: bytes, start: int) -> int:
     stretches where their Python patterns could not match, and keep those patterns for
     everything it finds.
     """
+    import pyarrow.compute as pc  # here, not at the top: only reading a spreadsheet needs it (~30 ms to import)
+
     if start >= len(buf):
         return -1
     view = pa.Array.from_buffers(pa.large_binary(), 1, [None, pa.py_buffer(struct.pack("<qq", start, len(buf))), pa.py_buffer(buf)])
