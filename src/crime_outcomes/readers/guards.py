@@ -518,8 +518,8 @@ def _reject_dtd(name: str, where: Location) -> InputError:
 # Anything else sends the part to an exact pass that follows the parser's own rules for
 # cells without positions. The quick pattern costs ~250 ns a tag (1.9 s for a 316 MB
 # sheet), so RE2 first finds where it (or the two checks beside it) could match and
-# windows with nothing there skip it: the whole guard on that file takes 0.64 s, inflating
-# alone 0.48 s (bench/guards.py).
+# windows with nothing there skip it: the whole guard on that file takes 0.57 s, inflating
+# alone 0.48 s (bench/guards.py, quiet machine).
 _REST_OF_TAG = rb'(?:\s+(?!r\s*=)[\w:.-]+="[^"<>]*")*\s*/?>'  # no second r, no '>' in a value
 _XLSX_QUICK = re.compile(rb'<(?:c|row)(?:[\t\r\n/>]| (?!r="[A-M]?[1-9]\d{0,5}"' + _REST_OF_TAG + rb"))")
 # The same positions as _XLSX_QUICK for RE2, which has no look-ahead: the tag after
