@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import ipaddress
 import threading
 import time
@@ -78,6 +79,7 @@ def serve_command(
             if live.current is explorer:
                 raise
             return
+        settle_heap()
         err_console.print(f"warmed {views} default force views in {time.perf_counter() - started:.1f} s", highlight=False)
 
     def new_edition(explorer: Explorer) -> None:
@@ -112,3 +114,17 @@ def serve_command(
         uvicorn.run(web_app, host=host, port=port, log_level="warning", server_header=False, proxy_headers=False)
     finally:
         live.close()
+
+
+def settle_heap() -> None:
+    """Exempt what a warm-up built (an edition's cached views, the imports) from Python's cyclic
+    garbage collector, after collecting what the previous edition left.
+
+    Measured on the 12-year store: with the warmed caches in the heap, a full collection paused a
+    request now and then by 100-150 ms (cold force pages p95 184 ms against a median of 60 ms);
+    frozen, the pauses went. Unfreezing first lets the collection free the cycles of an edition
+    that has been replaced, so a server that takes new editions for months does not keep them.
+    """
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
