@@ -22,25 +22,7 @@ from ingest import ensure_published
 
 from crime_outcomes.readers import guards
 from crime_outcomes.settings import Limits
-
-
-class PreviousXlsx(guards._XlsxScanner):
-    """The xlsx quick scan before the native pre-check."""
-
-    def _scan(self, buf: bytes, safe_end: int) -> None:
-        self._check_counts(buf, safe_end)
-        if guards._XLSX_PREFIXED.search(buf, self.skip, safe_end + 8):
-            self.unusual = True
-            return
-        guards._Carry._scan(self, buf, safe_end)
-
-
-class PreviousOds(guards._OdsContentScanner):
-    """The ods scan before the native pre-check: every row start tag through ``handle``."""
-
-    def _scan(self, buf: bytes, safe_end: int) -> None:
-        self._check_spaces(buf, safe_end)
-        guards._Carry._scan(self, buf, safe_end)
+from crime_outcomes.testing.guard_scans import ReferenceOds, ReferenceXlsx
 
 
 def timed(path: Path, repeat: int) -> tuple[float, float, guards.ContainerCheck]:
@@ -72,7 +54,7 @@ def main() -> None:
     print(f"{os.cpu_count()} cores, load {os.getloadavg()[0]:.1f} at the start; median of {args.repeat}; seconds wall / CPU (all threads)")
     for path in (paths[0], paths[3]):
         floor = with_patches({"_scanner_for": lambda *a: None}, path, args.repeat)
-        before = with_patches({"_XlsxScanner": PreviousXlsx, "_OdsContentScanner": PreviousOds}, path, args.repeat)
+        before = with_patches({"_XlsxScanner": ReferenceXlsx, "_OdsContentScanner": ReferenceOds}, path, args.repeat)
         now = timed(path, args.repeat)
         assert now[2] == before[2], "the guards' verdict changed"
         print(

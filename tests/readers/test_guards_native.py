@@ -19,27 +19,9 @@ from hypothesis import strategies as st
 from crime_outcomes.errors import CrimeOutcomesError, Location
 from crime_outcomes.readers import guards
 from crime_outcomes.settings import Limits
+from crime_outcomes.testing.guard_scans import ReferenceOds, ReferenceXlsx
 
 WHERE = Location("test.xlsx")
-
-
-class ReferenceXlsx(guards._XlsxScanner):
-    """The xlsx quick scan as it was: every ``<c``/``<row`` through Python's re."""
-
-    def _scan(self, buf: bytes, safe_end: int) -> None:
-        self._check_counts(buf, safe_end)
-        if guards._XLSX_PREFIXED.search(buf, self.skip, safe_end + 8):
-            self.unusual = True
-            return
-        guards._Carry._scan(self, buf, safe_end)
-
-
-class ReferenceOds(guards._OdsContentScanner):
-    """The ods scan as it was: every row start tag through Python's re and ``handle``."""
-
-    def _scan(self, buf: bytes, safe_end: int) -> None:
-        self._check_spaces(buf, safe_end)
-        guards._Carry._scan(self, buf, safe_end)
 
 
 def tag_starts(text: bytes) -> list[int]:

@@ -238,18 +238,11 @@ def _para(doc: Any, text: str = "", style: str | None = None) -> Any:
         return doc.add_paragraph(text, style)
     from docx.enum.style import WD_STYLE_TYPE
     from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
     from docx.text.paragraph import Paragraph
 
     p = OxmlElement("w:p")
-    if style is not None:  # as python-docx does, a style given gets paragraph properties even if it is the default
-        props = OxmlElement("w:pPr")
-        style_id = doc.part.get_style_id(style, WD_STYLE_TYPE.PARAGRAPH)
-        if style_id is not None:
-            ref = OxmlElement("w:pStyle")
-            ref.set(qn("w:val"), style_id)
-            props.append(ref)
-        p.append(props)
+    if style is not None:
+        p.append(_style_props(doc.part, "w:pPr", "w:pStyle", style, WD_STYLE_TYPE.PARAGRAPH))
     body = doc.element.body
     end = body.sectPr
     if end is not None:
@@ -260,6 +253,21 @@ def _para(doc: Any, text: str = "", style: str | None = None) -> Any:
     if text:
         _run(paragraph, text)
     return paragraph
+
+
+def _style_props(part: Any, props_tag: str, ref_tag: str, style: str, style_type: Any) -> Any:
+    """The properties element naming ``style``, as python-docx writes it: present whenever a style is
+    given, even the default one (whose id is None, so the element stays empty)."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    props = OxmlElement(props_tag)
+    style_id = part.get_style_id(style, style_type)
+    if style_id is not None:
+        ref = OxmlElement(ref_tag)
+        ref.set(qn("w:val"), style_id)
+        props.append(ref)
+    return props
 
 
 def _put_text(run: Any, text: str) -> None:
@@ -292,18 +300,11 @@ def _run(paragraph: Any, text: str, style: str | None = None) -> None:
         return
     from docx.enum.style import WD_STYLE_TYPE
     from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
 
     run = OxmlElement("w:r")
     _put_text(run, text)
-    if style is not None:  # as python-docx does, a style given gets run properties even if it is the default
-        props = OxmlElement("w:rPr")
-        style_id = paragraph.part.get_style_id(style, WD_STYLE_TYPE.CHARACTER)
-        if style_id is not None:
-            ref = OxmlElement("w:rStyle")
-            ref.set(qn("w:val"), style_id)
-            props.append(ref)
-        run.insert(0, props)
+    if style is not None:
+        run.insert(0, _style_props(paragraph.part, "w:rPr", "w:rStyle", style, WD_STYLE_TYPE.CHARACTER))
     paragraph._p.append(run)
 
 
