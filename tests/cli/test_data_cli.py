@@ -166,3 +166,21 @@ def test_sql_allow_files_opts_in(tmp_path: Path, small_store: Path):
     assert still_read_only.returncode == 2 and "SQL error" in still_read_only.stderr
     locked = run("sql", "SELECT count(*) AS n FROM outcomes", "--format", "json", db=db)
     assert json.loads(locked.stdout) == [{"n": 2}]
+
+
+@pytest.mark.slow
+def test_ingest_of_a_newer_edition_counts_the_revised_figures_and_changes_names_them(book: Path, tmp_path: Path) -> None:
+    db = tmp_path / "store.duckdb"
+    assert run("ingest", str(book), db=db).returncode == 0
+    revised = [list(r) for r in ROWS]
+    revised[0][11:13] = [6, 5]  # Kent's community resolutions: recorded 4 -> 6, closed 3 -> 5
+    newer = write_outcomes_workbook(tmp_path / "prc-outcomes-open-data-mar2018-tables-170818.ods", revised, HEADERS_2019)
+
+    loaded = run("ingest", str(newer), db=db)
+
+    assert loaded.returncode == 0, loaded.stderr
+    said = " ".join(loaded.stdout.split())
+    assert "replaced an older edition; 2 force-year figures changed (`crime-outcomes changes` says which, force by force)" in said
+    changed = " ".join(run("changes", db=db).stdout.split())
+    assert "Revised: 2017/18, community resolutions (type 8), closed basis: 3 to 5 (+2)." in changed
+    assert "Revised: 2017/18, community resolutions (type 8), recorded basis: 4 to 6 (+2)." in changed

@@ -105,7 +105,7 @@ def _print_reports(reports: list[IngestReport]) -> None:
             console.print(f"  {escape(r.file_name)}: {escape(note)}", highlight=False)
         if r.revisions:
             console.print(
-                f'  {escape(r.file_name)}: replaced an older edition; {number(len(r.revisions))} force-year figures changed (see `crime-outcomes sql "SELECT * FROM revisions"`)'
+                f"  {escape(r.file_name)}: replaced an older edition; {number(len(r.revisions))} force-year figures changed (`crime-outcomes changes` says which, force by force)"
             )
     if any(r.rows_rejected for r in reports):
         console.print("Rejected rows are kept in the table rejected_rows with file, sheet, row, column and reason.")
