@@ -9,7 +9,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from crime_outcomes.cli import app
 from crime_outcomes.testing.workbooks import HEADERS_2019, write_outcomes_workbook
 
 ROWS = [
@@ -74,6 +76,7 @@ def test_ingest_status_sql(tmp_path: Path, book: Path):
     assert csv_out.stdout == "offence_code\n35\n"
 
 
+@pytest.mark.slow  # runs the CLI in a subprocess
 def test_sql_is_read_only(tmp_path: Path, book: Path):
     db = tmp_path / "store.duckdb"
     run("ingest", str(book), db=db)
@@ -83,6 +86,7 @@ def test_sql_is_read_only(tmp_path: Path, book: Path):
     assert "Traceback" not in done.stderr
 
 
+@pytest.mark.slow  # runs the CLI in a subprocess
 def test_rejected_file_exit_code_and_message(tmp_path: Path):
     db = tmp_path / "store.duckdb"
     bad = tmp_path / "not a workbook.xlsx"
@@ -93,6 +97,7 @@ def test_rejected_file_exit_code_and_message(tmp_path: Path):
     assert "Traceback" not in done.stderr
 
 
+@pytest.mark.slow  # runs the CLI in a subprocess
 def test_empty_store_uses_the_sample_with_a_notice(tmp_path: Path):
     db = tmp_path / "empty.duckdb"
     done = run("sql", "SELECT sum(closed) FROM outcomes WHERE outcome_type = 8", "--format", "json", db=db)
@@ -144,9 +149,12 @@ def test_sql_reaches_nothing_but_the_store(tmp_path: Path, small_store: Path, qu
     secret = tmp_path / "secret.csv"
     secret.write_text("password\nhunter2\n")
     out, other, folder = tmp_path / "out.csv", tmp_path / "other.duckdb", tmp_path / "export"
-    done = run("sql", query.format(out=out, secret=secret, other=other, folder=folder), "--format", "json", db=small_store)
-    assert done.returncode == 2, done.stdout
-    assert "SQL refused" in done.stderr and "--allow-files" in done.stderr and "Traceback" not in done.stderr
+    sql = query.format(out=out, secret=secret, other=other, folder=folder)
+    # In-process: the guard belongs to the store connection each command opens afresh, and a subprocess costs a second a query.
+    done = CliRunner().invoke(app, ["sql", sql, "--format", "json"], env={"CRIME_OUTCOMES_DB": str(small_store), "COLUMNS": "200"})
+    assert done.exit_code == 2, done.stdout
+    assert done.exception is None or isinstance(done.exception, SystemExit), done.exception
+    assert "SQL refused" in done.stderr and "--allow-files" in done.stderr
     assert "hunter2" not in done.stdout + done.stderr
     assert not out.exists() and not other.exists() and not folder.exists()
 

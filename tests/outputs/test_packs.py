@@ -373,6 +373,7 @@ def test_word_brief_is_the_same_with_style_names_resolved_once(sample_store, wes
         assert f'w:val="{style_id}"' in body, style_id
 
 
+@pytest.mark.slow  # writes every brief twice
 def test_word_brief_is_the_same_written_as_xml_directly(sample_store, tmp_path, monkeypatch):
     """Writing paragraphs, runs and table rows as XML directly is only a speed-up: python-docx's own objects give
     the same file, for a force brief (with a table row in bold) and the national one."""

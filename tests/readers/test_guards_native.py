@@ -402,6 +402,7 @@ def test_ods_rows_past_the_limit_are_named_as_before() -> None:
     assert outcome == run(ReferenceOds("content.xml", WHERE, Limits(max_rows=10)), data, [])
 
 
+@pytest.mark.slow  # writes and checks whole workbooks under three limit settings
 def test_written_workbooks_get_the_same_verdict(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Whole files through check_spreadsheet_container, with real-size windows: the same
     padding found, the same refusal when the limits are lowered below the files' rows."""

@@ -42,6 +42,7 @@ def get(server: LiveServer, path: str, **kwargs: object) -> httpx.Response:
 # ------------------------------------------------------------------------------ identity with the CLI
 
 
+@pytest.mark.slow  # runs the CLI in a subprocess
 def test_api_story_is_byte_identical_to_cli_json_on_the_sample(sample_server: LiveServer, empty_db_path: Path) -> None:
     body = get(sample_server, "/api/story?force=West%20Midlands").text
     cli = run_cli(["story", "--force", "West Midlands", "--format", "json"], empty_db_path)
@@ -53,6 +54,7 @@ def test_api_story_is_byte_identical_to_cli_json_on_the_sample(sample_server: Li
         assert data == json.loads(json.dumps(story(store, force="West Midlands", outcome="8").to_json()))
 
 
+@pytest.mark.slow  # runs the CLI in a subprocess
 def test_api_story_with_view_parameters_matches_cli_on_two_years(fixture_server: LiveServer, two_year_store: Path) -> None:
     body = get(fixture_server, "/api/story?force=kent&outcome=1&from=2016/17&to=2017/18&basis=recorded").text
     cli = run_cli(
@@ -81,6 +83,7 @@ def test_api_story_with_view_parameters_matches_cli_on_two_years(fixture_server:
     assert [y["count"] for y in data["by_year"]] == [42, 43]
 
 
+@pytest.mark.slow  # runs the CLI in a subprocess
 def test_api_national_matches_cli_national(fixture_server: LiveServer, two_year_store: Path) -> None:
     body = get(fixture_server, "/api/national?outcome=community-resolution").text
     cli = run_cli(
@@ -90,6 +93,7 @@ def test_api_national_matches_cli_national(fixture_server: LiveServer, two_year_
     assert json.loads(body)["national"]["count"] == fixture_sum(types=(8,)) == 52
 
 
+@pytest.mark.slow  # runs the CLI in a subprocess
 def test_api_offence_is_byte_identical_to_cli_json(
     sample_server: LiveServer, fixture_server: LiveServer, empty_db_path: Path, two_year_store: Path
 ) -> None:
@@ -110,6 +114,7 @@ def test_api_offence_is_byte_identical_to_cli_json(
     assert json.loads(body)["national"]["count"] == fixture_sum(code=HOMICIDE, types=(1,), basis="recorded")
 
 
+@pytest.mark.slow  # runs the CLI in a subprocess
 def test_forces_and_outcome_types_mirror_the_cli_lists(sample_server: LiveServer, empty_db_path: Path) -> None:
     forces = get(sample_server, "/api/forces").json()
     cli_forces = json.loads(run_cli(["forces", "--format", "json"], empty_db_path))

@@ -144,6 +144,7 @@ def test_is_loopback() -> None:
     assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.2") and not is_loopback("example.org")
 
 
+@pytest.mark.slow  # runs the CLI in a subprocess
 def test_serve_command_binds_loopback_and_answers(two_year_store: Path) -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
