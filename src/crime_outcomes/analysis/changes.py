@@ -23,6 +23,7 @@ from crime_outcomes.errors import SelectionError
 from crime_outcomes.normalise.forces import FORCES, FRAUD, TERRITORIAL
 from crime_outcomes.normalise.outcome_types import OUTCOME_GROUPS, OUTCOME_TYPES, describe_types
 from crime_outcomes.store import Store
+from crime_outcomes.store.snapshots import SnapshotLead
 from crime_outcomes.text import choose_places, number, percent
 
 SCHEMA_VERSION = "1.0"
@@ -115,13 +116,8 @@ class RevisedFigure:
 
 
 @dataclass(frozen=True)
-class LeadChange:
-    key: str
-    force: str | None
-    kind: str
-    score: float | None
-    sentence: str
-    lead: dict[str, Any]
+class LeadChange(SnapshotLead):
+    """A lead as a snapshot kept it, new or gone in an edition."""
 
     def to_json(self) -> dict[str, Any]:
         return {"key": self.key, "force": self.force, "kind": self.kind, "score": self.score, "sentence": self.sentence, "lead": self.lead}

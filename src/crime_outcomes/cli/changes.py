@@ -6,26 +6,16 @@ A thin layer over ``analysis.changes.changes``: the text and Markdown come from
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 
 import typer
 
-from crime_outcomes.analysis.changes import Changes, changes
+from crime_outcomes.analysis.changes import changes
 from crime_outcomes.cli.app import DbOption, app, handle_errors, open_for_reading
-from crime_outcomes.cli.options import choice
+from crime_outcomes.cli.options import choice, echo_result
 from crime_outcomes.outputs.changes_text import render_markdown, render_text
 
 FORMATS = ("text", "markdown", "json")
-
-
-def print_changes(result: Changes, output_format: str) -> None:
-    if output_format == "json":
-        typer.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
-    elif output_format == "markdown":
-        typer.echo(render_markdown(result), nl=False)
-    else:
-        typer.echo(render_text(result), nl=False)
 
 
 @app.command("changes")
@@ -42,4 +32,4 @@ def changes_command(
     output_format = choice(output_format, FORMATS, "--format")
     with open_for_reading(db) as store:
         result = changes(store, since=since)
-    print_changes(result, output_format)
+    echo_result(result, output_format, render_text, render_markdown)

@@ -6,14 +6,13 @@ A thin layer over ``crime_outcomes.analysis.leads.leads``; ``--format json`` pri
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 
 import typer
 
 from crime_outcomes.analysis.leads import leads as find_leads
 from crime_outcomes.cli.app import DbOption, app, handle_errors, open_for_reading
-from crime_outcomes.cli.options import BasisOption, FromOption, RulesOption, ToOption, choice
+from crime_outcomes.cli.options import BasisOption, FromOption, RulesOption, ToOption, choice, echo_result
 from crime_outcomes.errors import SelectionError
 from crime_outcomes.outputs.leads_text import render_markdown, render_text
 
@@ -48,9 +47,4 @@ def leads_command(
         except SelectionError as exc:
             hint = {"from": "--from", "to": "--to"}.get(exc.parameter, f"--{exc.parameter}")
             raise typer.BadParameter(exc.problem, param_hint=hint) from None
-    if output_format == "json":
-        typer.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
-    elif output_format == "markdown":
-        typer.echo(render_markdown(result), nl=False)
-    else:
-        typer.echo(render_text(result), nl=False)
+    echo_result(result, output_format, render_text, render_markdown)

@@ -1,4 +1,4 @@
-"""The options ``story`` and ``pack`` share, and their checks, written once.
+"""The options ``story`` and ``pack`` share, their checks, and the output formats every report command prints, written once.
 
 Both commands select the same findings (outcome, period, basis, denominator, rules); they are
 checked once, by ``Selection``, and a mistake becomes Typer's usage error naming the option
@@ -7,8 +7,10 @@ and the allowed values.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, Protocol, TypeVar
 
 import typer
 
@@ -52,3 +54,20 @@ def story_options(outcome: str, first: str | None, last: str | None, basis: str,
         return Selection.parse(outcome=outcome, first=first, last=last, basis=basis, per=per, rules=rules, spelling=_cli_spelling)
     except SelectionError as exc:
         raise typer.BadParameter(exc.problem, param_hint=f"--{exc.parameter}") from None
+
+
+class _HasJson(Protocol):
+    def to_json(self) -> Any: ...
+
+
+R = TypeVar("R", bound=_HasJson)
+
+
+def echo_result(result: R, output_format: str, text: Callable[[R], str], markdown: Callable[[R], str] | None = None) -> None:
+    """Print a command's result in the format asked for: its JSON (the API's, byte for byte), Markdown or text."""
+    if output_format == "json":
+        typer.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
+    elif output_format == "markdown" and markdown is not None:
+        typer.echo(markdown(result), nl=False)
+    else:
+        typer.echo(text(result), nl=False)

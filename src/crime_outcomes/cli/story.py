@@ -17,7 +17,17 @@ from crime_outcomes.analysis.offence import offence as build_offence
 from crime_outcomes.analysis.selection import DEFAULT_PER
 from crime_outcomes.analysis.story import story as build_story
 from crime_outcomes.cli.app import DbOption, app, handle_errors, open_for_reading
-from crime_outcomes.cli.options import BasisOption, FromOption, OutcomeOption, PerOption, RulesOption, ToOption, choice, story_options
+from crime_outcomes.cli.options import (
+    BasisOption,
+    FromOption,
+    OutcomeOption,
+    PerOption,
+    RulesOption,
+    ToOption,
+    choice,
+    echo_result,
+    story_options,
+)
 from crime_outcomes.normalise.forces import FORCES, FRAUD
 from crime_outcomes.normalise.glossary import load_glossary
 from crime_outcomes.normalise.outcome_types import ALL_OUTCOMES, OUTCOME_GROUPS, OUTCOME_TYPES
@@ -64,12 +74,7 @@ def story_command(
 
     with open_for_reading(db) as store:
         result = build_story(store, force=None if national else force, selection=options)
-    if output_format == "json":
-        typer.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
-    elif output_format == "markdown":
-        typer.echo(render_markdown(result), nl=False)
-    else:
-        typer.echo(render_text(result), nl=False)
+    echo_result(result, output_format, render_text, render_markdown)
 
 
 @app.command("offence")
@@ -91,10 +96,7 @@ def offence_command(
     output_format = choice(output_format, OFFENCE_FORMATS, "--format")
     with open_for_reading(db) as store:
         result = build_offence(store, code, selection=selection)
-    if output_format == "json":
-        typer.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
-    else:
-        typer.echo(render_offence_text(result), nl=False)
+    echo_result(result, output_format, render_offence_text)
 
 
 @app.command("forces")

@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime
 import duckdb
 import polars as pl
 
-from crime_outcomes.errors import StoreError, disk_error
+from crime_outcomes.errors import StoreError
 from crime_outcomes.faults import crash_point
 from crime_outcomes.normalise.rows import NormalisedSheet
 from crime_outcomes.store.store import Store
@@ -106,11 +106,9 @@ def load_source(store: Store, record: SourceRecord, sheets: Sequence[NormalisedS
     """
     if store.read_only:
         raise StoreError(f"the store {store.label} is open read-only")
-    con = store.con
     main_table = "outcomes" if record.kind == "outcomes" else "recorded_crime"
     years = record.years
-    try:
-        con.execute("BEGIN TRANSACTION")
+    with store.transaction(f"writing {record.file_name} to the store failed and nothing was changed") as con:
         crash_point("load.begin")
         previous = store.fetchall(
             "SELECT source_id, edition_date, years FROM sources WHERE kind = ? AND superseded_by IS NULL ORDER BY source_id",
@@ -118,8 +116,7 @@ def load_source(store: Store, record: SourceRecord, sheets: Sequence[NormalisedS
         )
         overlapping = [(sid, ed, (yrs or "").split(",")) for sid, ed, yrs in previous if set((yrs or "").split(",")) & set(years)]
         if record.edition_date and any(ed and ed > record.edition_date for _, ed, _ in overlapping):
-            con.execute("ROLLBACK")
-            return LoadResult(OLDER_SKIPPED, newer_edition=max(ed for _, ed, _ in overlapping if ed))
+            return LoadResult(OLDER_SKIPPED, newer_edition=max(ed for _, ed, _ in overlapping if ed))  # nothing was written
         source_id = store.fetchall("SELECT coalesce(max(source_id), 0) + 1 FROM sources")[0][0]
         result = LoadResult(LOADED, source_id=source_id)
         main = pl.concat([s.main for s in sheets]).with_columns(pl.lit(source_id, dtype=pl.Int32).alias("source_id"))
@@ -205,19 +202,8 @@ def load_source(store: Store, record: SourceRecord, sheets: Sequence[NormalisedS
             ],
         )
         crash_point("load.commit")
-        con.execute("COMMIT")
-        crash_point("load.committed")
-        return result
-    except BaseException as exc:  # including KeyboardInterrupt: never leave a transaction open
-        try:
-            con.execute("ROLLBACK")
-        except duckdb.Error:
-            pass
-        if isinstance(exc, (duckdb.Error, OSError)):
-            raise disk_error(exc, f"the store {store.label}") or StoreError(
-                f"writing {record.file_name} to the store failed and nothing was changed: {str(exc).splitlines()[0]}"
-            ) from None
-        raise
+    crash_point("load.committed")
+    return result
 
 
 def _insert(

@@ -15,9 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import duckdb
-
-from crime_outcomes.errors import StoreError, disk_error
+from crime_outcomes.errors import StoreError
 from crime_outcomes.store.store import Store
 
 
@@ -50,23 +48,10 @@ def write_snapshot(store: Store, state: int, leads: Iterable[SnapshotLead]) -> i
     rows = [
         (state, lead.key, lead.force, lead.kind, lead.score, lead.sentence, json.dumps(lead.lead, ensure_ascii=False)) for lead in leads
     ]
-    con = store.con
-    try:
-        con.execute("BEGIN TRANSACTION")
+    with store.transaction(f"recording the leads in the store {store.label} failed and nothing was changed") as con:
         con.execute("DELETE FROM snapshot_leads WHERE source_id = ?", [state])
         con.execute("DELETE FROM lead_snapshots WHERE source_id = ?", [state])
         if rows:
             con.executemany("INSERT INTO snapshot_leads VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
         con.execute("INSERT INTO lead_snapshots VALUES (?, ?, ?)", [state, datetime.now(UTC).replace(tzinfo=None), len(rows)])
-        con.execute("COMMIT")
-    except BaseException as exc:
-        try:
-            con.execute("ROLLBACK")
-        except duckdb.Error:
-            pass
-        if isinstance(exc, (duckdb.Error, OSError)):
-            raise disk_error(exc, f"the store {store.label}") or StoreError(
-                f"recording the leads in the store {store.label} failed and nothing was changed: {str(exc).splitlines()[0]}"
-            ) from None
-        raise
     return len(rows)

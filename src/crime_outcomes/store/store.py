@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -88,8 +89,7 @@ class Store:
     def _init_schema(self) -> None:
         """Create a new store's tables, or bring an older store's schema up to date, in one transaction."""
         sql = resources.files("crime_outcomes.store").joinpath("schema.sql").read_text(encoding="utf-8")
-        try:
-            self.con.execute("BEGIN")
+        with self.transaction(f"cannot initialise the store {self.label}"):
             meta = _read_meta(self.con)
             version = None if meta is None else meta.get("schema_version")
             if meta is not None and version is None:
@@ -112,16 +112,24 @@ class Store:
                     MIGRATIONS[step](self)
                 self.con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [SCHEMA_VERSION])
                 self.migrated_from = version
-            self.con.execute("COMMIT")
+
+    @contextmanager
+    def transaction(self, failure: str) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One write transaction: committed when the block ends, rolled back on any exception (Ctrl+C
+        included: no transaction is ever left open), and a refusal by DuckDB or the disk raised as a
+        StoreError that starts with ``failure`` ("writing X to the store failed and nothing was changed")."""
+        con = self.con
+        try:
+            con.execute("BEGIN TRANSACTION")
+            yield con
+            con.execute("COMMIT")
         except BaseException as exc:
             try:
-                self.con.execute("ROLLBACK")
+                con.execute("ROLLBACK")
             except duckdb.Error:
                 pass
-            if isinstance(exc, duckdb.Error):
-                raise disk_error(exc, f"the store {self.label}") or StoreError(
-                    f"cannot initialise the store {self.label}: {str(exc).splitlines()[0]}"
-                ) from None
+            if isinstance(exc, (duckdb.Error, OSError)):
+                raise disk_error(exc, f"the store {self.label}") or StoreError(f"{failure}: {str(exc).splitlines()[0]}") from None
             raise
 
     def schema_version(self) -> str:
