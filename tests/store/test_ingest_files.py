@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -163,3 +164,29 @@ def test_a_reader_past_its_time_limit_is_refused_with_the_limit_named(
         assert isinstance(outcome, LimitError)
         assert (outcome.where.file, outcome.exit_code) == (str(path), 7)
         assert outcome.problem.startswith("the spreadsheet reader was still busy after 1e-06 s (CRIME_OUTCOMES_MAX_PARSE_SECONDS)")
+
+
+def test_the_tables_come_back_through_a_spool_folder_that_is_removed_afterwards(
+    tmp_path: Path, files: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spool_root = tmp_path / "tmp"
+    spool_root.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(spool_root))
+    seen: list[list[str]] = []
+
+    def spools() -> list[str]:
+        return sorted(str(p.relative_to(spool_root)) for p in spool_root.rglob("*"))
+
+    with Store.open(tmp_path / "s.duckdb") as store:
+        loads = ingest_files(store, [(files[0], None), (files[1], None), (files[3], None)], workers=2)
+        path, first = next(loads)
+        seen.append(spools())
+        assert isinstance(first, IngestReport) and first.rows_loaded == ROWS - 1  # one row names no force
+        loads.close()  # stopped early: the worker still reading is ended and the folder goes
+        assert spools() == []
+        rows = store.fetchone("SELECT count(*) FROM outcomes")
+    assert rows == (ROWS - 1,)
+    # While the call ran, one folder held a numbered folder per file read, emptied as each was taken back.
+    (folder,) = {entry.split("/")[0] for entry in seen[0]}
+    assert folder.startswith("crime-outcomes-ingest-")
+    assert f"{folder}/0" in seen[0] and not any(entry.startswith(f"{folder}/0/") for entry in seen[0])
