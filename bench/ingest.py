@@ -8,7 +8,11 @@ the same files as text, one file after another and in parallel on the same numbe
 processes. Each contender runs in a fresh subprocess; peak memory is the largest total
 resident memory of that subprocess and its children, sampled every 50 ms.
 
-    python bench/ingest.py --files 12 [--repeat 1] [--workers N]
+    python bench/ingest.py --files 12 [--repeat 1] [--workers N] [--steps]
+
+With ``--steps`` the same processes also read the files with each stage of crime-outcomes
+added in turn (the guards, then finding the header row, then validating every cell), with no
+store, so the report says what each stage costs against the bare read.
 
 Single-file mode: a synthetic sheet of the real shape at the spreadsheet's limit (1,040,000 data rows, xlsx
 and ods) is written once into a cache folder. Each contender runs in a fresh subprocess so
@@ -37,6 +41,12 @@ from pathlib import Path
 
 CACHE = Path(tempfile.gettempdir()) / "crime-outcomes-bench"
 FIRST_YEAR_ENDING = 2015  # the multi-file set starts with 2014/15
+# --steps: what each stage of crime-outcomes adds to the bare read, in the same processes (contender: child kind).
+STEPS = {
+    "+ guards (zip and XML checks)": "guards",
+    "+ header row found (read_file)": "reader",
+    "+ every cell validated (normalise)": "normalise",
+}
 
 MULTI_CHILD = r"""
 import inspect, json, sys, time
@@ -57,10 +67,30 @@ else:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    def read(path):
+    def fastexcel_read(path):
         reader = fastexcel.read_excel(path)
         return sum(reader.load_sheet(i, header_row=None, dtypes="string").to_arrow().num_rows for i in range(len(reader.sheet_names)))
 
+    def guards_then_fastexcel(path):
+        from crime_outcomes.readers.guards import check_spreadsheet_container
+        from crime_outcomes.settings import limits_from_env
+
+        check_spreadsheet_container(path, limits_from_env())
+        return fastexcel_read(path)
+
+    def reader(path):
+        from crime_outcomes.readers import read_file
+
+        return sum(raw.num_rows for raw in read_file(path, []))
+
+    def reader_and_normalise(path):
+        from crime_outcomes.normalise.rows import normalise_sheet
+        from crime_outcomes.readers import read_file
+        from crime_outcomes.sources.filenames import year_from_filename
+
+        return sum(normalise_sheet(raw, expected_year=year_from_filename(path.name)).rows_read for raw in read_file(path, []))
+
+    read = {"fastexcel": fastexcel_read, "guards": guards_then_fastexcel, "reader": reader, "normalise": reader_and_normalise}[kind]
     if workers == 1:
         rows = sum(read(p) for p in paths)
     else:
@@ -202,27 +232,34 @@ def main_multi(args: argparse.Namespace) -> None:
     kinds = [("crime-outcomes", workers, args.repeat), ("fastexcel serial", 1, args.baseline_repeat)]
     if workers > 1:
         kinds.append(("fastexcel parallel", workers, args.baseline_repeat))
+    if args.steps:
+        kinds += [(name, workers, args.baseline_repeat) for name in STEPS]
     results: dict[str, dict[str, float]] = {}
     for name, w, repeat in kinds:
-        runs = [run_multi(name.split()[0], w, paths) for _ in range(repeat)]
+        runs = [run_multi(STEPS.get(name, name.split()[0]), w, paths) for _ in range(repeat)]
         results[name] = {
             "median_seconds": statistics.median(r["seconds"] for r in runs),
             "peak_mib": max(r["peak_mib"] for r in runs),
             "rows": runs[0]["rows"],
             "workers": w,
         }
-        print(f"{name:20} median {results[name]['median_seconds']:.1f} s ({len(runs)} run(s))", file=sys.stderr)
+        print(f"{name:36} median {results[name]['median_seconds']:.1f} s ({len(runs)} run(s))", file=sys.stderr)
     ods = sum(p.suffix == ".ods" for p in paths)
     print(
         f"\n{len(paths)} published-layout files ({len(paths) - ods} xlsx, {ods} ods), {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}"
     )
-    print(f"{'contender':20} {'processes':>9} {'rows':>10} {'median s':>9} {'peak MiB':>9}")
+    print(f"{'contender':36} {'processes':>9} {'rows':>10} {'median s':>9} {'peak MiB':>9}")
     for name, r in results.items():
-        print(f"{name:20} {r['workers']:>9} {r['rows']:>10,} {r['median_seconds']:>9.1f} {r['peak_mib']:>9.0f}")
+        print(f"{name:36} {r['workers']:>9} {r['rows']:>10,} {r['median_seconds']:>9.1f} {r['peak_mib']:>9.0f}")
     ours = results["crime-outcomes"]["median_seconds"]
     print(f"\ncrime-outcomes / fastexcel serial:   {ours / results['fastexcel serial']['median_seconds']:.2f}x")
     if "fastexcel parallel" in results:
         print(f"crime-outcomes / fastexcel parallel: {ours / results['fastexcel parallel']['median_seconds']:.2f}x")
+    if args.steps:
+        base = results["fastexcel parallel" if "fastexcel parallel" in results else "fastexcel serial"]["median_seconds"]
+        print("\nWhere the time goes, each step with all before it, same processes, against the bare fastexcel read:")
+        for name in ["fastexcel parallel" if workers > 1 else "fastexcel serial", *STEPS, "crime-outcomes"]:
+            print(f"  {name:34} {results[name]['median_seconds']:6.1f} s  {results[name]['median_seconds'] / base:.2f}x")
     print(f"crime-outcomes peak memory (all its processes): {results['crime-outcomes']['peak_mib']:,.0f} MiB")
     print("fastexcel reads every sheet as text and nothing else; crime-outcomes also guards, validates, normalises and stores.")
 
@@ -234,6 +271,9 @@ def main() -> None:
     parser.add_argument("--baseline-repeat", type=int, default=1)
     parser.add_argument("--files", type=int, default=0, help="multi-file mode: ingest this many published-layout years at once")
     parser.add_argument("--workers", type=int, default=0, help="multi-file mode: processes (default: the cores, at most one per file)")
+    parser.add_argument(
+        "--steps", action="store_true", help="multi-file mode: also time the read with each stage of crime-outcomes added, without a store"
+    )
     args = parser.parse_args()
     if args.files:
         args.repeat = args.repeat or 1
