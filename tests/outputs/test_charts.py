@@ -21,7 +21,9 @@ from crime_outcomes.outputs.charts import (
     FunnelPoint,
     OffenceBar,
     RatioPoint,
+    funnel_parts,
     percent_places,
+    ratio_parts,
 )
 from crime_outcomes.outputs.light_charts import funnel_chart, offence_chart, ratio_chart, year_series_chart
 
@@ -335,3 +337,26 @@ def test_ratio_chart_limits_and_alt():
         expected = 10 ** (x0 + xs * x)
         assert y0 + ys * y == pytest.approx(1 + 3.090232 * math.sqrt(1 / expected + tau2), abs=3e-3)
     assert_self_contained(chart.svg)
+
+
+def test_ratio_and_funnel_axes_reach_both_99_8_limits_where_the_funnel_is_narrowest():
+    # Forces close to England and Wales rates, with wide differences usual between forces (tau = 0.3): at
+    # the largest expected count the lower 99.8% limit is 1 - 3.090232 sqrt(1/E + 0.09), far below every dot.
+    pts = [RatioPoint("A", 950, 1000.0), RatioPoint("B", 2400, 2000.0), RatioPoint("C", 5300, 5000.0), RatioPoint("D", 180, 200.0)]
+    r = ratio_parts(pts, 0.09, highlight=None, highlight_label=None, outcome_label="x", period="2017/18")
+    end = r.limits[-1]
+    assert end is not None
+    assert end.lower998 == pytest.approx(1 - 3.090232 * math.sqrt(1 / r.grid[-1] + 0.09), abs=1e-5)
+    assert end.lower998 < 0.2  # so an axis fitted to the dots alone (from about 0.7) would hide the lower limit
+    assert r.y_bot <= end.lower998 and end.upper998 <= r.y_top
+    chart = ratio_chart(pts, 0.09, highlight=None, outcome_label="x", period="2017/18")
+    slope, at_zero = y_scale(chart.svg)
+    lower = min(curves(chart.svg, "1.1 2.2"), key=lambda c: c[-1][1] * -1)  # drawn lower on the page: larger y
+    assert at_zero + slope * lower[-1][1] == pytest.approx(end.lower998, abs=3e-3)
+    # the funnel of shares: the same rule, around the national share
+    p0 = 0.2
+    shares = [FunnelPoint(f"F{i}", round(n * s), n) for i, (n, s) in enumerate([(500, 0.19), (4000, 0.21), (20_000, 0.2)])]
+    f = funnel_parts(shares, p0, highlight=None, highlight_label=None, period="2017/18", tau2=0.01, outcome_label="x")
+    widest = f.limits[-1]
+    assert widest is not None and widest.lower998 < 0.15
+    assert f.y_bot <= widest.lower998 and widest.upper998 <= f.y_top

@@ -240,16 +240,24 @@ def funnel_parts(
     grid = _log_grid(xs)
     binomial = [stats.funnel_limits(national_share, max(1, round(n))) for n in grid]
     limits = binomial if tau2 is None else [adjusted_share_limits(national_share, max(1, round(n)), tau2) for n in grid]
-    y_top = max(ys + [national_share]) * 1.12
-    y_bot = max(0.0, min(ys + [national_share]) * 0.85)
-    pad = (y_top - y_bot) * 0.08
+    y_bot, y_top = _scatter_y_range(ys, national_share, limits[-1])
     note = (
         FUNNEL_NOTE_ADJUSTED
         if tau2 is not None
         else "Each dot is a force. Outside the 99.8% limits a difference is very unlikely to be chance."
     )
     title = f"{cap(outcome_label)}: share of outcomes against volume"
-    return FunnelParts(pts, title, subtitle, note, grid, binomial, limits, max(0.0, y_bot - pad), y_top + pad)
+    return FunnelParts(pts, title, subtitle, note, grid, binomial, limits, y_bot, y_top)
+
+
+def _scatter_y_range(ys: list[float], reference: float, narrowest: stats.FunnelLimits | None) -> tuple[float, float]:
+    """The y axis of a funnel or ratio plot: every dot, the reference line, and both 99.8% limits where the
+    funnel is narrowest (its right-hand end), so each limit the legend names is drawn at least there."""
+    values = ys + [reference] + ([narrowest.lower998, narrowest.upper998] if narrowest else [])
+    y_top = max(values) * 1.12
+    y_bot = max(0.0, min(values) * 0.85)
+    pad = (y_top - y_bot) * 0.08
+    return max(0.0, y_bot - pad), y_top + pad
 
 
 LABEL_OFFSETS = tuple(
@@ -362,10 +370,8 @@ def ratio_parts(
     ys = [float(p.share or 0.0) for p in pts]
     grid = _log_grid(xs)
     limits = [adjusted_ratio_limits(n, tau2) for n in grid]
-    y_top = max(ys + [1.0]) * 1.12
-    y_bot = max(0.0, min(ys + [1.0]) * 0.85)
-    pad = (y_top - y_bot) * 0.08
-    return RatioParts(pts, title, subtitle, grid, limits, max(0.0, y_bot - pad), y_top + pad)
+    y_bot, y_top = _scatter_y_range(ys, 1.0, limits[-1])
+    return RatioParts(pts, title, subtitle, grid, limits, y_bot, y_top)
 
 
 def ratio_alt(
