@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import polars as pl
 import pyarrow as pa
 import pytest
 
@@ -181,3 +182,54 @@ def test_duplicate_headers_rejected():
     with pytest.raises(InputError) as info:
         normalise_sheet(raw(headers, [row()]))
     assert "two columns map to the field 'recorded'" in str(info.value)
+
+
+def test_duplicates_are_found_whatever_the_spelling():
+    # Same year, quarter, force, code and type however each is written; "01" is not "1" as text.
+    rows = [
+        row(otype="1a"),
+        row(year="2017-18", q="Q1", force="London, City of", code=" 8N ", otype="1A"),
+        row(force="City of London", otype="1a"),
+        row(otype="01"),
+        row(otype="1"),
+    ]
+    ns = normalise_sheet(raw(H2019, rows))
+    assert ns.rejected.select("source_row", "reason").rows() == [
+        (4, "duplicate of row 3 (same year, quarter, force, offence code and outcome type)")
+    ]
+    assert ns.alternate["source_row"].to_list() == [2, 3]
+    assert ns.main["source_row"].to_list() == [5, 6]
+
+
+def test_negative_annual_totals_are_named_with_the_lowest():
+    rows = [
+        row(q="1", recorded="-5", closed="1"),
+        row(q="2", recorded="2", closed="1"),
+        row(q="3", otype="08", recorded="-1", closed="1"),  # the same type as a number: the same total
+        row(code="9A", recorded="-1", closed="N/A"),
+        row(code="9B", recorded="-7", closed="0"),
+        row(code="9B", q="2", recorded="9", closed="0"),  # a negative cell, but the year adds up to 2
+        row(force="Kent", recorded="3", closed="-2"),
+    ]
+    notes = [n for n in normalise_sheet(raw(H2019, rows)).notes if "annual total" in n]
+    assert notes == [
+        "2 annual total(s) on the recorded basis are negative (force, year, offence code and outcome type), "
+        "loaded as published; the lowest: 2017/18, West Midlands, 8N, 8 = -4",
+        "1 annual total(s) on the closed basis are negative (force, year, offence code and outcome type), "
+        "loaded as published; the lowest: 2017/18, Kent, 8N, 8 = -2",
+    ]
+
+
+def test_outcome_labels_per_year_and_type_as_published():
+    rows = [row(otype="1A"), row(otype="1a", code="9A"), row(otype="1", code="9B"), row(otype="01", code="9C")]
+    labels = normalise_sheet(raw(H2019, rows)).outcome_labels
+    assert labels.select("financial_year", "outcome_type").rows() == [("2017/18", "01"), ("2017/18", "1"), ("2017/18", "1a")]
+
+
+def test_group_keys_stay_exact_when_their_product_would_overflow():
+    from crime_outcomes.normalise.rows import _group_key
+
+    parts = pl.DataFrame({"a": [1, 1, 1, 0, 5], "b": [2, 2, 2, 2, 7], "c": [3, 3, 4, 3, 3]}, schema=dict.fromkeys("abc", pl.UInt32))
+    for size in (10, 2**40):  # 2**120 combinations: the keys so far are renumbered on the way
+        key = _group_key(parts, ["a", "b", "c"], dict.fromkeys("abc", size)).to_list()
+        assert [key.index(k) for k in key] == [0, 0, 2, 3, 4]

@@ -115,27 +115,44 @@ def normalise_sheet(raw: RawSheet, expected_year: str | None = None) -> Normalis
     frame = frame.select([pl.col(c).cast(pl.String).alias(f) for c, f in rename.items()])
     published_cols = list(frame.columns)
     limits = limits_from_env()
-    frame, text_notes = clean_cells(frame, published_cols, hmap.published)
+    distinct = {f: frame.get_column(f).drop_nulls().unique() for f in published_cols}
+    frame, text_notes = clean_cells(frame, published_cols, hmap.published, distinct)
     frame, length_checks = bound_cells(frame, published_cols, limits)
+    for fld, _, _ in length_checks:  # cells cut to their bound are new values
+        distinct[fld] = frame.get_column(fld).drop_nulls().unique()
     frame = frame.with_row_index("source_row", offset=raw.first_row).with_columns(pl.col("source_row").cast(pl.Int64))
     refuse_if_mostly_overlong(frame, published_cols, limits, hmap.published, str(raw.path), raw.sheet)
     raw_json = pl.struct([pl.col(f).alias(hmap.published[f]) for f in published_cols]).struct.json_encode().alias("raw")
 
     # Coded columns hold few distinct values (a few years, 44 forces, a few thousand counts)
-    # against ~700k rows: parse each distinct value once and join the results back.
-    def parse(column: str, exprs: dict[str, pl.Expr]) -> None:
+    # against ~700k rows: parse each distinct value once and gather the results back by the
+    # row's position among them. ``keys`` are numbered the same way (equal values, equal
+    # numbers) so rows can be grouped and compared as integers instead of text.
+    sizes: dict[str, int] = {}
+
+    def parse(column: str, exprs: dict[str, pl.Expr], keys: dict[str, pl.Expr] | None = None) -> None:
         nonlocal frame
         assert isinstance(frame, pl.DataFrame)  # for the type checker: narrowing is lost in a closure
-        uniq = frame.select(pl.col(column).unique()).with_columns(pl.col(column).str.strip_chars().alias("_s"))
-        mapped = uniq.with_columns(**exprs).drop("_s")
-        frame = frame.join(mapped, on=column, how="left", nulls_equal=True, maintain_order="left")
+        values = distinct[column]
+        at = frame.get_column(column).cast(pl.Enum(values)).to_physical().cast(pl.UInt32).fill_null(values.len())
+        table = pl.DataFrame(
+            {column: values.append(pl.Series([None], dtype=pl.String))}
+        ).rechunk()  # one chunk: gathers are several times faster
+        mapped = table.with_columns(pl.col(column).str.strip_chars().alias("_s")).with_columns(**exprs)
+        numbered = mapped.select([e.rank("dense").fill_null(0).alias(k) for k, e in (keys or {}).items()])
+        sizes.update({k: table.height + 1 for k in numbered.columns})
+        frame = frame.with_columns([mapped.get_column(n).gather(at) for n in exprs] + [c.gather(at) for c in numbered.iter_columns()])
 
     s = pl.col("_s")
-    force_map = {name: canonical_force(name) for name in frame["force"].drop_nulls().unique().to_list()}
-    parse("financial_year", {"n_year": _year(s)})
-    parse("quarter", {"n_quarter": _int_text(s.str.replace(r"^[Qq]\s*", ""))})
-    parse("force", {"n_force": pl.col("force").replace_strict(force_map, default=None, return_dtype=pl.String)})
-    parse("offence_code", {"n_code": s.str.replace(r"^(\d+)\.0+$", "$1")})
+    force_map = {name: canonical_force(name) for name in distinct["force"].to_list()}
+    parse("financial_year", {"n_year": _year(s)}, {"k_year": pl.col("n_year")})
+    parse("quarter", {"n_quarter": _int_text(s.str.replace(r"^[Qq]\s*", ""))}, {"k_quarter": pl.col("n_quarter")})
+    parse(
+        "force",
+        {"n_force": pl.col("force").replace_strict(force_map, default=None, return_dtype=pl.String)},
+        {"k_force": pl.col("n_force")},
+    )
+    parse("offence_code", {"n_code": s.str.replace(r"^(\d+)\.0+$", "$1")}, {"k_code": pl.col("n_code")})
     checks: list[tuple[str, pl.Expr, str | pl.Expr | None]] = [  # (field, failed?, reason; None = from p_<field>)
         *length_checks,  # first: an over-long cell is the reason, whatever else is wrong with the row
         ("financial_year", pl.col("n_year").is_null(), "not a financial year like 2017/18"),
@@ -161,6 +178,8 @@ def normalise_sheet(raw: RawSheet, expected_year: str | None = None) -> Normalis
         parse(
             "outcome_type",
             {"n_type": _int_text(otype), "is_alternate": otype.is_in(["1a", "2a", "3a"]).fill_null(False), "n_type_text": otype},
+            # as typed (the label key), as text (the duplicate key) and as a number (the annual total's key)
+            {"k_label": pl.col("outcome_type").str.to_lowercase(), "k_type_text": pl.col("n_type_text"), "k_type": pl.col("n_type")},
         )
         if "expired" in hmap.columns:
             exp = s.str.to_lowercase()
@@ -195,9 +214,8 @@ def normalise_sheet(raw: RawSheet, expected_year: str | None = None) -> Normalis
     frame = frame.with_columns(column_expr.alias("column_name"), reason_expr.alias("reason"))
 
     # Duplicate keys: the first is kept, later ones rejected pointing at it.
-    type_key = pl.col("n_type_text") if hmap.kind == OUTCOMES else pl.lit("")
-    key = pl.struct(pl.col("n_year"), pl.col("n_quarter"), pl.col("n_force"), pl.col("n_code"), type_key.alias("t"))
-    frame = frame.with_columns(key.alias("_key"))
+    type_key = ["k_type_text"] if hmap.kind == OUTCOMES else []
+    frame = frame.with_columns(_group_key(frame, ["k_year", "k_quarter", "k_force", "k_code", *type_key], sizes).alias("_key"))
     valid = pl.col("reason").is_null()
     repeated = frame.filter(valid).select("source_row", "_key").filter(~pl.col("_key").is_first_distinct())
     if repeated.height:
@@ -215,6 +233,8 @@ def normalise_sheet(raw: RawSheet, expected_year: str | None = None) -> Normalis
         )
 
     ok = frame.filter(pl.col("reason").is_null())
+    annual_type = ["k_type"] if hmap.kind == OUTCOMES else []
+    ok = ok.with_columns(_group_key(ok, ["k_year", "k_force", "k_code", *annual_type], sizes).alias("_annual"))
     rejected = frame.filter(pl.col("reason").is_not_null()).select("source_row", "column_name", "reason", raw_json)
 
     base = [
@@ -231,21 +251,28 @@ def normalise_sheet(raw: RawSheet, expected_year: str | None = None) -> Normalis
             pl.col("n_closed_marker").alias("closed_marker"),
             pl.col("source_row"),
         ]
-        main = ok.filter(~pl.col("is_alternate")).select(*base, pl.col("n_type").cast(pl.Int8).alias("outcome_type"), *counts)
+        main = ok.filter(~pl.col("is_alternate")).select(
+            *base, pl.col("n_type").cast(pl.Int8).alias("outcome_type"), *counts, pl.col("_annual")
+        )
         alternate = ok.filter(pl.col("is_alternate")).select(*base, pl.col("n_type_text").alias("outcome_type"), *counts)
     else:
         main = ok.select(
-            *base, pl.col("n_offences").alias("offences"), pl.col("n_offences_marker").alias("offences_marker"), pl.col("source_row")
+            *base,
+            pl.col("n_offences").alias("offences"),
+            pl.col("n_offences_marker").alias("offences_marker"),
+            pl.col("source_row"),
+            pl.col("_annual"),
         )
         alternate = pl.DataFrame()
 
-    offences = _offence_dimension(ok, hmap)
-    labels = _outcome_labels(ok, hmap)
+    offences = _offence_dimension(ok, hmap, sizes)
+    labels = _outcome_labels(ok, hmap, sizes)
     notes = list(raw.notes) + text_notes
     fraud = sorted({f for f in force_map.values() if f and FORCES[f].kind == "fraud"})
     if fraud:
         notes.append("fraud reporting bodies kept apart from force figures: " + ", ".join(fraud))
     notes.extend(_negative_totals(main, count_fields))
+    main = main.drop("_annual")
     return NormalisedSheet(
         kind=hmap.kind,
         path=str(raw.path),
@@ -261,6 +288,23 @@ def normalise_sheet(raw: RawSheet, expected_year: str | None = None) -> Normalis
     )
 
 
+def _group_key(frame: pl.DataFrame, parts: list[str], sizes: dict[str, int]) -> pl.Series:
+    """One integer per distinct combination of the numbered columns ``parts`` (see ``parse``).
+
+    Grouping and comparing one integer is several times cheaper than a struct of texts.
+    Each part is below its size, so key * size + part never collides; before the product
+    could pass 2**63 the keys so far are renumbered densely (at most one per row).
+    """
+    key = pl.zeros(frame.height, dtype=pl.UInt64, eager=True)
+    span = 1
+    for part in parts:
+        if span * sizes[part] >= 2**63:
+            key, span = key.rank("dense").cast(pl.UInt64), frame.height + 1
+        key = key * sizes[part] + frame.get_column(part).cast(pl.UInt64)
+        span *= sizes[part]
+    return key
+
+
 def _negative_totals(main: pl.DataFrame, count_fields: list[str]) -> list[str]:
     """Warnings for annual totals below zero.
 
@@ -268,9 +312,15 @@ def _negative_totals(main: pl.DataFrame, count_fields: list[str]) -> list[str]:
     file) and are loaded as they are. A force's whole year for one offence code and
     outcome type adding up to less than zero cannot be a count, so it is loaded (totals
     must reconcile with the file) but named in the report for someone to check.
+    ``main`` carries ``_annual``, the number of its row's force, year, code and type.
     """
     if not main.height:
         return []
+    # Only a total with a negative cell in it can be negative: add up those totals alone.
+    negative = main.filter(pl.any_horizontal([pl.col(c) < 0 for c in count_fields])).get_column("_annual")
+    if negative.is_empty():
+        return []
+    main = main.filter(pl.col("_annual").is_in(negative.unique().implode()))
     keys = [c for c in ("financial_year", "force", "offence_code", "outcome_type") if c in main.columns]
     sums = main.group_by(keys).agg([pl.col(c).sum() for c in count_fields])
     notes = []
@@ -290,23 +340,31 @@ def _first_text(name: str, hmap: HeaderMap) -> pl.Expr:
     return (pl.col(name).drop_nulls().first() if name in hmap.columns else pl.lit(None, dtype=pl.String)).alias(name)
 
 
-def _offence_dimension(ok: pl.DataFrame, hmap: HeaderMap) -> pl.DataFrame:
+def _offence_dimension(ok: pl.DataFrame, hmap: HeaderMap, sizes: dict[str, int]) -> pl.DataFrame:
     """One row per (year, offence code) with the published description, group and subgroup."""
-    aggs = [_first_text(n, hmap) for n in ("offence_description", "offence_group", "offence_subgroup")]
+    aggs = [pl.col("n_year").first().alias("financial_year"), pl.col("n_code").first().alias("offence_code")]
+    aggs += [_first_text(n, hmap) for n in ("offence_description", "offence_group", "offence_subgroup")]
     aggs.append(pl.col("n_expired").any().alias("expired") if "n_expired" in ok.columns else pl.lit(False).alias("expired"))
     return (
-        ok.group_by(pl.col("n_year").alias("financial_year"), pl.col("n_code").alias("offence_code"))
+        ok.group_by(_group_key(ok, ["k_year", "k_code"], sizes).alias("_group"))
         .agg(aggs)
+        .drop("_group")
         .sort("financial_year", "offence_code")
     )
 
 
-def _outcome_labels(ok: pl.DataFrame, hmap: HeaderMap) -> pl.DataFrame:
+def _outcome_labels(ok: pl.DataFrame, hmap: HeaderMap, sizes: dict[str, int]) -> pl.DataFrame:
     """Outcome descriptions and groups as published in this file, per year and type."""
     if hmap.kind != OUTCOMES:
         return pl.DataFrame()
     return (
-        ok.group_by(pl.col("n_year").alias("financial_year"), pl.col("outcome_type").str.to_lowercase().alias("outcome_type"))
-        .agg(_first_text("outcome_description", hmap), _first_text("outcome_group", hmap))
+        ok.group_by(_group_key(ok, ["k_year", "k_label"], sizes).alias("_group"))
+        .agg(
+            pl.col("n_year").first().alias("financial_year"),
+            pl.col("outcome_type").first().str.to_lowercase().alias("outcome_type"),
+            _first_text("outcome_description", hmap),
+            _first_text("outcome_group", hmap),
+        )
+        .drop("_group")
         .sort("financial_year", "outcome_type")
     )

@@ -40,16 +40,19 @@ def _len_col(field: str) -> str:
     return f"_len_{field}"
 
 
-def clean_cells(frame: pl.DataFrame, fields: list[str], published: dict[str, str]) -> tuple[pl.DataFrame, list[str]]:
+def clean_cells(
+    frame: pl.DataFrame, fields: list[str], published: dict[str, str], distinct: dict[str, pl.Series]
+) -> tuple[pl.DataFrame, list[str]]:
     """NFC and unsafe characters removed from every text column; notes saying how many.
 
-    Checked on each column's distinct values (a few hundred against ~700,000 rows), so
-    clean data costs a hash pass per column; only values that change are rewritten.
+    Checked on each column's distinct values (a few hundred against ~700,000 rows, given in
+    ``distinct`` by the caller, who needs them too), so clean data costs a hash pass per
+    column; only values that change are rewritten, and ``distinct`` follows them.
     """
     exprs = []
     removed: dict[str, tuple[int, int]] = {}  # field -> (characters removed, cells changed)
     for f in fields:
-        values = frame.get_column(f).drop_nulls().unique()
+        values = distinct[f]
         if not values.str.contains(r"[^\x20-\x7E]").any():
             continue  # printable ASCII only: nothing to do
         cleaned = values.str.normalize("NFC") if values.str.contains(r"[^\x00-\x7F]").any() else values
@@ -61,6 +64,7 @@ def clean_cells(frame: pl.DataFrame, fields: list[str], published: dict[str, str
             continue
         mapping = dict(zip(values.filter(changed).to_list(), cleaned.filter(changed).to_list(), strict=True))
         exprs.append(pl.col(f).replace(mapping).alias(f))
+        distinct[f] = cleaned.unique()
         if unsafe.sum():
             per_value = pl.DataFrame({f: values, "_n": unsafe}).filter(pl.col("_n") > 0)
             cells = frame.select(f).join(per_value, on=f, how="inner")
