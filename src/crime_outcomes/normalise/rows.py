@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import polars as pl
+import pyarrow as pa
 
 from crime_outcomes.normalise.forces import FORCES, canonical_force
 from crime_outcomes.normalise.headers import OUTCOMES, HeaderMap, map_headers
@@ -20,6 +21,9 @@ from crime_outcomes.settings import limits_from_env
 MAX_ABS_COUNT = 10**9  # no cell of a quarterly count comes near; larger values are typos or junk
 _INT_RE = r"^[+-]?\d+(\.0+)?$"
 BLANK_MARKER = "(blank)"
+CODED_FIELDS = frozenset(
+    {"financial_year", "quarter", "force", "offence_code", "outcome_type", "expired", "recorded", "closed", "offences"}
+)
 
 MAIN_COLUMNS = {
     OUTCOMES: [
@@ -115,11 +119,23 @@ def normalise_sheet(raw: RawSheet, expected_year: str | None = None) -> Normalis
     frame = frame.select([pl.col(c).cast(pl.String).alias(f) for c, f in rename.items()])
     published_cols = list(frame.columns)
     limits = limits_from_env()
-    distinct = {f: frame.get_column(f).drop_nulls().unique() for f in published_cols}
+    # Each column's distinct values (clean_cells and parse need them) and, for coded columns,
+    # each row's position among them: one hash pass per column.
+    distinct, positions = {}, {}
+    for f in published_cols:
+        encoded = _encoded(raw.table.column(hmap.columns[f])) if f in CODED_FIELDS else None
+        if encoded is None:
+            distinct[f] = frame.get_column(f).drop_nulls().unique()
+        else:
+            distinct[f], positions[f] = encoded
+    as_read = dict(distinct)
     frame, text_notes = clean_cells(frame, published_cols, hmap.published, distinct)
-    frame, length_checks = bound_cells(frame, published_cols, limits)
+    frame, length_checks = bound_cells(frame, published_cols, limits, distinct)
     for fld, _, _ in length_checks:  # cells cut to their bound are new values
         distinct[fld] = frame.get_column(fld).drop_nulls().unique()
+    for f in published_cols:
+        if distinct[f] is not as_read[f] or f in {fld for fld, _, _ in length_checks}:
+            positions.pop(f, None)  # positions among the values as read no longer hold
     frame = frame.with_row_index("source_row", offset=raw.first_row).with_columns(pl.col("source_row").cast(pl.Int64))
     refuse_if_mostly_overlong(frame, published_cols, limits, hmap.published, str(raw.path), raw.sheet)
     raw_json = pl.struct([pl.col(f).alias(hmap.published[f]) for f in published_cols]).struct.json_encode().alias("raw")
@@ -127,21 +143,26 @@ def normalise_sheet(raw: RawSheet, expected_year: str | None = None) -> Normalis
     # Coded columns hold few distinct values (a few years, 44 forces, a few thousand counts)
     # against ~700k rows: parse each distinct value once and gather the results back by the
     # row's position among them. ``keys`` are numbered the same way (equal values, equal
-    # numbers) so rows can be grouped and compared as integers instead of text.
+    # numbers) so rows can be grouped and compared as integers instead of text. Problem
+    # columns (``p_``) are gathered only if some value has a problem (see ``live`` below).
     sizes: dict[str, int] = {}
+    parsed: dict[str, tuple[pl.DataFrame, pl.Series]] = {}  # column -> (results for the values present, positions)
 
     def parse(column: str, exprs: dict[str, pl.Expr], keys: dict[str, pl.Expr] | None = None) -> None:
         nonlocal frame
         assert isinstance(frame, pl.DataFrame)  # for the type checker: narrowing is lost in a closure
         values = distinct[column]
-        at = frame.get_column(column).cast(pl.Enum(values)).to_physical().cast(pl.UInt32).fill_null(values.len())
-        table = pl.DataFrame(
-            {column: values.append(pl.Series([None], dtype=pl.String))}
-        ).rechunk()  # one chunk: gathers are several times faster
+        at = positions.get(column)
+        if at is None:
+            at = frame.get_column(column).cast(pl.Enum(values)).to_physical().cast(pl.UInt32).fill_null(values.len())
+        table = pl.DataFrame({column: values.append(pl.Series([None], dtype=pl.String))}).rechunk()  # one chunk: gathers are faster
         mapped = table.with_columns(pl.col(column).str.strip_chars().alias("_s")).with_columns(**exprs)
         numbered = mapped.select([e.rank("dense").fill_null(0).alias(k) for k, e in (keys or {}).items()])
         sizes.update({k: table.height + 1 for k in numbered.columns})
-        frame = frame.with_columns([mapped.get_column(n).gather(at) for n in exprs] + [c.gather(at) for c in numbered.iter_columns()])
+        present = values.len() + (1 if frame.get_column(column).null_count() else 0)  # the last row is for null
+        parsed[column] = (mapped.head(present), at)
+        spread = [mapped.get_column(n) for n in exprs if not n.startswith("p_")] + numbered.get_columns()
+        frame = frame.with_columns([_spread(c, at, present) for c in spread])
 
     s = pl.col("_s")
     force_map = {name: canonical_force(name) for name in distinct["force"].to_list()}
@@ -154,7 +175,6 @@ def normalise_sheet(raw: RawSheet, expected_year: str | None = None) -> Normalis
     )
     parse("offence_code", {"n_code": s.str.replace(r"^(\d+)\.0+$", "$1")}, {"k_code": pl.col("n_code")})
     checks: list[tuple[str, pl.Expr, str | pl.Expr | None]] = [  # (field, failed?, reason; None = from p_<field>)
-        *length_checks,  # first: an over-long cell is the reason, whatever else is wrong with the row
         ("financial_year", pl.col("n_year").is_null(), "not a financial year like 2017/18"),
         (
             "financial_year",
@@ -205,9 +225,17 @@ def normalise_sheet(raw: RawSheet, expected_year: str | None = None) -> Normalis
         )
     checks += [(basis, pl.col(f"p_{basis}").is_not_null(), None) for basis in count_fields]
 
+    # A check on a coded column fails for a row only if it fails for the row's value: a check
+    # no value present fails is left out (on published data, all of them). Over-long cells
+    # come first: that is the reason, whatever else is wrong with the row.
+    live = [*length_checks, *(c for c in checks if parsed[c[0]][0].select(c[1].any()).item())]
+    for basis in count_fields:
+        if any(c[0] == basis for c in live):
+            per_value, at = parsed[basis]
+            frame = frame.with_columns(_spread(per_value.get_column(f"p_{basis}"), at, per_value.height))
     column_expr = pl.lit(None, dtype=pl.String)
     reason_expr = pl.lit(None, dtype=pl.String)
-    for fld, failed, reason in reversed(checks):
+    for fld, failed, reason in reversed(live):
         why = pl.col(f"p_{fld}") if reason is None else reason if isinstance(reason, pl.Expr) else pl.lit(reason)
         column_expr = pl.when(failed).then(pl.lit(hmap.published[fld])).otherwise(column_expr)
         reason_expr = pl.when(failed).then(why).otherwise(reason_expr)
@@ -288,6 +316,25 @@ def normalise_sheet(raw: RawSheet, expected_year: str | None = None) -> Normalis
     )
 
 
+def _encoded(column: pa.ChunkedArray) -> tuple[pl.Series, pl.Series] | None:
+    """A text column's distinct values and each row's position among them (nulls after the
+    last value), found together by Arrow; None when the column is not one piece of text."""
+    if column.num_chunks != 1 or not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+        return None
+    encoded = column.chunk(0).dictionary_encode()
+    values = pl.Series(encoded.dictionary).cast(pl.String)
+    return values, pl.Series(encoded.indices).cast(pl.UInt32).fill_null(values.len())
+
+
+def _spread(per_value: pl.Series, at: pl.Series, present: int) -> pl.Series:
+    """Per-value results as one per row. ``present`` is how many of the first per-value rows
+    occur; one result for all of them (a single year, no marker) needs no gather."""
+    seen = per_value.head(present)
+    if seen.n_unique() == 1:
+        return pl.repeat(seen[0], at.len(), dtype=per_value.dtype, eager=True).alias(per_value.name)
+    return per_value.gather(at)
+
+
 def _group_key(frame: pl.DataFrame, parts: list[str], sizes: dict[str, int]) -> pl.Series:
     """One integer per distinct combination of the numbered columns ``parts`` (see ``parse``).
 
@@ -295,14 +342,14 @@ def _group_key(frame: pl.DataFrame, parts: list[str], sizes: dict[str, int]) -> 
     Each part is below its size, so key * size + part never collides; before the product
     could pass 2**63 the keys so far are renumbered densely (at most one per row).
     """
-    key = pl.zeros(frame.height, dtype=pl.UInt64, eager=True)
+    key = pl.lit(0, dtype=pl.UInt64)
     span = 1
     for part in parts:
         if span * sizes[part] >= 2**63:
             key, span = key.rank("dense").cast(pl.UInt64), frame.height + 1
-        key = key * sizes[part] + frame.get_column(part).cast(pl.UInt64)
+        key = key * sizes[part] + pl.col(part).cast(pl.UInt64)
         span *= sizes[part]
-    return key
+    return frame.select(key.alias("_key")).to_series()
 
 
 def _negative_totals(main: pl.DataFrame, count_fields: list[str]) -> list[str]:

@@ -79,16 +79,18 @@ def clean_cells(
     return (frame.with_columns(exprs) if exprs else frame), notes
 
 
-def bound_cells(frame: pl.DataFrame, fields: list[str], limits: Limits) -> tuple[pl.DataFrame, list[tuple[str, pl.Expr, pl.Expr]]]:
+def bound_cells(
+    frame: pl.DataFrame, fields: list[str], limits: Limits, distinct: dict[str, pl.Series]
+) -> tuple[pl.DataFrame, list[tuple[str, pl.Expr, pl.Expr]]]:
     """Cells over their bound cut to it, with one check per field for ``normalise_sheet``.
 
     Each check is (field, failed, reason); the reason names the length and the limit.
-    A file within its bounds costs one pass counting bytes.
+    The longest cell of a column is the longest of its distinct values (``distinct``, as for
+    ``clean_cells``), so a file within its bounds costs no pass over its rows.
     """
     # Bytes are at least as many as characters, and cheaper to count: most files stop here.
-    longest = frame.select([pl.col(f).str.len_bytes().max().alias(f) for f in fields]).row(0, named=True)
-    maybe = [f for f in fields if (longest[f] or 0) > bound_for(f, limits).chars]
-    over = [f for f in maybe if (frame.get_column(f).str.len_chars().max() or 0) > bound_for(f, limits).chars]  # type: ignore[operator]
+    maybe = [f for f in fields if (distinct[f].str.len_bytes().max() or 0) > bound_for(f, limits).chars]  # type: ignore[operator]
+    over = [f for f in maybe if (distinct[f].str.len_chars().max() or 0) > bound_for(f, limits).chars]  # type: ignore[operator]
     if not over:
         return frame, []
     frame = frame.with_columns([pl.col(f).str.len_chars().alias(_len_col(f)) for f in over])
