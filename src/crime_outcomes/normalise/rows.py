@@ -129,13 +129,13 @@ def normalise_sheet(raw: RawSheet, expected_year: str | None = None) -> Normalis
         else:
             distinct[f], positions[f] = encoded
     as_read = dict(distinct)
-    frame, text_notes = clean_cells(frame, published_cols, hmap.published, distinct)
+    frame, text_notes = clean_cells(frame, published_cols, hmap.published, distinct)  # replaces the values of a column it changes
     frame, length_checks = bound_cells(frame, published_cols, limits, distinct)
     for fld, _, _ in length_checks:  # cells cut to their bound are new values
         distinct[fld] = frame.get_column(fld).drop_nulls().unique()
     for f in published_cols:
-        if distinct[f] is not as_read[f] or f in {fld for fld, _, _ in length_checks}:
-            positions.pop(f, None)  # positions among the values as read no longer hold
+        if distinct[f] is not as_read[f]:
+            positions.pop(f, None)  # a changed column: positions among the values as read no longer hold
     frame = frame.with_row_index("source_row", offset=raw.first_row).with_columns(pl.col("source_row").cast(pl.Int64))
     refuse_if_mostly_overlong(frame, published_cols, limits, hmap.published, str(raw.path), raw.sheet)
     raw_json = pl.struct([pl.col(f).alias(hmap.published[f]) for f in published_cols]).struct.json_encode().alias("raw")
