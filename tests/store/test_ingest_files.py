@@ -190,20 +190,3 @@ def test_the_tables_come_back_through_a_spool_folder_that_is_removed_afterwards(
     (folder,) = {entry.split("/")[0] for entry in seen[0]}
     assert folder.startswith("crime-outcomes-ingest-")
     assert f"{folder}/0" in seen[0] and not any(entry.startswith(f"{folder}/0/") for entry in seen[0])
-
-
-def test_after_the_file_awaited_the_costliest_next_file_is_read_first(tmp_path: Path, files: list[Path]) -> None:
-    import zipfile
-
-    def inflated(path: Path) -> int:
-        with zipfile.ZipFile(path) as archive:
-            return sum(info.file_size for info in archive.infolist())
-
-    small, big = files[3], files[1]  # an xlsx, and an ods of as many rows whose XML is larger
-    assert inflated(big) > inflated(small)
-    said: list[str] = []
-    with Store.open(tmp_path / "s.duckdb") as store:
-        outcomes = list(ingest_files(store, [(files[0], None), (small, None), (big, None)], workers=2, progress=said.append))
-    assert [line.removeprefix("reading ") for line in said if line.startswith("reading ")] == [files[0].name, big.name, small.name]
-    assert [path for path, _ in outcomes] == [files[0], small, big]  # written, and reported, in the order given
-    assert all(isinstance(o, IngestReport) and o.status == "loaded" for _, o in outcomes)

@@ -12,10 +12,8 @@ import multiprocessing
 import os
 import re
 import shutil
-import struct
 import tempfile
 import traceback
-import zipfile
 from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -317,46 +315,19 @@ class _Pending:
         return self.to_read[index]
 
     def top_up(self, pool: _ReaderPool, index: int) -> None:
-        """Start reading file ``index``, then the costliest of the next ``pool.size`` files, while a worker is free.
-
-        Costliest first, so a slow file is not the last one read while the other workers idle.
-        """
-        ahead = [i for i in range(index + 1, min(len(self.todo), index + pool.size + 1)) if not pool.has(i)]
-        for i in [index, *sorted(ahead, key=self.cost, reverse=True)]:
+        """Start reading file ``index`` and those after it, in order, while a worker is free."""
+        for ahead in range(index, min(len(self.todo), index + pool.size + 1)):
             if not pool.free():
                 return
-            if not pool.has(i) and self.needs_reading(i):
-                path, edition = self.todo[i]
+            if not pool.has(ahead) and self.needs_reading(ahead):
+                path, edition = self.todo[ahead]
                 self.say(f"reading {path.name}")
-                digest = self.digest(i)
+                digest = self.digest(ahead)
                 assert isinstance(digest, str)
-                pool.start(i, path, digest, edition)
-
-    def cost(self, index: int) -> int:
-        """How much a file gives its reader to do: the bytes its zip directory says its parts inflate to, else its size.
-
-        Only an estimate for the order of reading: the worker checks every declared size. A
-        directory of more than a few thousand parts is not read here (not a spreadsheet's, and
-        the main process must not spend memory on it).
-        """
-        path = self.todo[index][0]
-        try:
-            with path.open("rb") as fh:
-                size = fh.seek(0, os.SEEK_END)
-                fh.seek(max(0, size - _EOCD_SEARCH))
-                tail = fh.read()
-            at = tail.rfind(b"PK\x05\x06")
-            if at < 0 or len(tail) - at < 22 or struct.unpack_from("<H", tail, at + 10)[0] > _COST_MAX_PARTS:
-                return size
-            with zipfile.ZipFile(path) as archive:
-                return sum(info.file_size for info in archive.infolist())
-        except (OSError, zipfile.BadZipFile, ValueError, EOFError, struct.error):
-            return 0
+                pool.start(ahead, path, digest, edition)
 
 
 _Result = tuple[IngestReport, list[NormalisedSheet]] | InputError
-_EOCD_SEARCH = 22 + 65_535  # a zip's end record and the longest comment it may carry
-_COST_MAX_PARTS = 5_000  # 0xFFFF, a zip64 archive's marker, is above it
 
 
 class _ReaderPool:
