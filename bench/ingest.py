@@ -234,16 +234,22 @@ def main_multi(args: argparse.Namespace) -> None:
         kinds.append(("fastexcel parallel", workers, args.baseline_repeat))
     if args.steps:
         kinds += [(name, workers, args.baseline_repeat) for name in STEPS]
+    # Round-robin, one run of each contender in turn: this machine's speed drifts over minutes, and
+    # contenders run in the same stretch of time compare fairly.
+    runs: dict[str, list[dict[str, float]]] = {name: [] for name, _, _ in kinds}
+    for turn in range(max(repeat for _, _, repeat in kinds)):
+        for name, w, repeat in kinds:
+            if turn < repeat:
+                runs[name].append(run_multi(STEPS.get(name, name.split()[0]), w, paths))
+                print(f"{name:36} run {turn + 1}: {runs[name][-1]['seconds']:.1f} s", file=sys.stderr)
     results: dict[str, dict[str, float]] = {}
-    for name, w, repeat in kinds:
-        runs = [run_multi(STEPS.get(name, name.split()[0]), w, paths) for _ in range(repeat)]
+    for name, w, _ in kinds:
         results[name] = {
-            "median_seconds": statistics.median(r["seconds"] for r in runs),
-            "peak_mib": max(r["peak_mib"] for r in runs),
-            "rows": runs[0]["rows"],
+            "median_seconds": statistics.median(r["seconds"] for r in runs[name]),
+            "peak_mib": max(r["peak_mib"] for r in runs[name]),
+            "rows": runs[name][0]["rows"],
             "workers": w,
         }
-        print(f"{name:36} median {results[name]['median_seconds']:.1f} s ({len(runs)} run(s))", file=sys.stderr)
     ods = sum(p.suffix == ".ods" for p in paths)
     print(
         f"\n{len(paths)} published-layout files ({len(paths) - ods} xlsx, {ods} ods), {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}"
