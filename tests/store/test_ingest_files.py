@@ -190,3 +190,43 @@ def test_the_tables_come_back_through_a_spool_folder_that_is_removed_afterwards(
     (folder,) = {entry.split("/")[0] for entry in seen[0]}
     assert folder.startswith("crime-outcomes-ingest-")
     assert f"{folder}/0" in seen[0] and not any(entry.startswith(f"{folder}/0/") for entry in seen[0])
+
+
+def test_without_a_temporary_folder_the_tables_come_back_through_the_pipe(
+    tmp_path: Path, files: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_folder(*args: object, **kwargs: object) -> str:
+        raise PermissionError("no temporary folder can be written")
+
+    monkeypatch.setattr(tempfile, "mkdtemp", no_folder)
+    outcomes = load(tmp_path / "s.duckdb", [files[0], files[1]], workers=2)
+    assert [summary(o) for _, o in outcomes] == [("loaded", ["2015/16"], ROWS, ROWS - 1, 1, 0), ("loaded", ["2016/17"], ROWS, ROWS, 0, 0)]
+    with Store.open(tmp_path / "s.duckdb", read_only=True) as store:
+        assert store.fetchone("SELECT count(*) FROM outcomes") == (2 * ROWS - 1,)
+
+
+def test_a_spool_file_gone_before_it_is_read_back_rejects_that_file_only(
+    tmp_path: Path, files: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import crime_outcomes.store.ingest as ingest_module
+
+    real = ingest_module._unspool
+    taken: list[list[str]] = []
+
+    def lose_the_second(sheets: list[object], paths: list[str]) -> None:
+        taken.append(paths)
+        if len(taken) == 2:
+            for p in paths:
+                Path(p).unlink()  # as a cleaner of temporary folders might
+        real(sheets, paths)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ingest_module, "_unspool", lose_the_second)
+    outcomes = load(tmp_path / "s.duckdb", [files[0], files[1], files[3]], workers=2)
+    assert len(taken) == 3
+    lost = [o for _, o in outcomes if isinstance(o, InputError)]
+    assert len(lost) == 1 and lost[0].problem.startswith("the rows read from this file could not be taken back from the temporary folder")
+    assert lost[0].found and "No such file" in lost[0].found
+    loaded = sorted(o.years[0] for _, o in outcomes if isinstance(o, IngestReport))
+    with Store.open(tmp_path / "s.duckdb", read_only=True) as store:
+        assert [r[0] for r in store.fetchall("SELECT DISTINCT financial_year FROM outcomes ORDER BY 1")] == loaded
+        assert len(loaded) == 2

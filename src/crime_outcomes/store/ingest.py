@@ -338,7 +338,10 @@ class _ReaderPool:
         self.context = _process_context()
         self.running: dict[int, tuple[BaseProcess, Connection, Path]] = {}
         self.done: dict[int, _Result] = {}
-        self.spool = Path(tempfile.mkdtemp(prefix="crime-outcomes-ingest-"))
+        try:
+            self.spool: Path | None = Path(tempfile.mkdtemp(prefix="crime-outcomes-ingest-"))
+        except OSError:  # no temporary folder to write to: the pipe carries the tables too
+            self.spool = None
 
     def has(self, index: int) -> bool:
         return index in self.running or index in self.done
@@ -349,7 +352,7 @@ class _ReaderPool:
     def start(self, index: int, path: Path, digest: str, edition: date | None) -> None:
         receive, send = self.context.Pipe(duplex=False)
         env = {k: v for k, v in os.environ.items() if k.startswith("CRIME_OUTCOMES_")}
-        spool = self.spool / str(index)
+        spool = self.spool / str(index) if self.spool else None
         proc = self.context.Process(
             target=_read_in_worker, args=(send, path, digest, edition, env, spool), name=f"read {path.name}", daemon=True
         )
@@ -387,8 +390,17 @@ class _ReaderPool:
             raise RuntimeError(f"reading {path.name} failed in a worker process:\n{outcome[1]}")
         elif isinstance(outcome, tuple) and outcome[0] == "spooled":
             _, report, sheets, spooled = outcome
-            _unspool(sheets, spooled)
-            self.done[index] = report, sheets
+            try:
+                _unspool(sheets, spooled)
+            except (OSError, pa.ArrowException) as exc:
+                self.done[index] = InputError(
+                    Location(str(path)),
+                    "the rows read from this file could not be taken back from the temporary folder they were handed over in, "
+                    "so nothing from it was written to the store",
+                    found=str(exc),
+                )
+            else:
+                self.done[index] = report, sheets
         else:
             self.done[index] = outcome
 
@@ -408,7 +420,8 @@ class _ReaderPool:
             conn.close()
         self.running.clear()
         self.done.clear()
-        shutil.rmtree(self.spool, ignore_errors=True)
+        if self.spool:
+            shutil.rmtree(self.spool, ignore_errors=True)
 
 
 def _worker_died(path: Path, exitcode: int | None) -> InputError:
@@ -461,7 +474,7 @@ def _unspool(sheets: list[NormalisedSheet], paths: list[str]) -> None:
         Path(path).unlink()
 
 
-def _read_in_worker(conn: Connection, path: Path, digest: str, edition: date | None, env: dict[str, str], spool: Path) -> None:
+def _read_in_worker(conn: Connection, path: Path, digest: str, edition: date | None, env: dict[str, str], spool: Path | None) -> None:
     """Worker process: read and normalise one file and send back the sheets, or the InputError that rejects it."""
     # The limits and crash points are read from the environment: use the caller's, as it is now.
     for key in [k for k in os.environ if k.startswith("CRIME_OUTCOMES_")]:
@@ -470,11 +483,12 @@ def _read_in_worker(conn: Connection, path: Path, digest: str, edition: date | N
     report_deadline_on_stderr(False)  # the main process reports a reader that ran out of time
     try:
         report, sheets = _prepare(path, digest, edition, lambda _msg: None)
-        try:
-            outcome: object = ("spooled", report, sheets, _spool(sheets, spool))
-        except OSError:  # no room for the spool: the pipe carries the tables too
-            shutil.rmtree(spool, ignore_errors=True)
-            outcome = report, sheets
+        outcome: object = report, sheets
+        if spool is not None:
+            try:
+                outcome = ("spooled", report, sheets, _spool(sheets, spool))
+            except (OSError, pl.exceptions.PolarsError):  # no room for the spool: the pipe carries the tables too
+                shutil.rmtree(spool, ignore_errors=True)
     except InputError as exc:
         outcome = exc
     except Exception:  # noqa: BLE001 - a bug: its traceback goes to the main process, which raises it
