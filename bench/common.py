@@ -8,12 +8,28 @@ and the derived annual table is rebuilt as a load would.
 from __future__ import annotations
 
 import shutil
+import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
+
+T = TypeVar("T")
 
 CACHE = Path(tempfile.gettempdir()) / "crime-outcomes-bench"
 YEARS = [f"{y}/{(y + 1) % 100:02d}" for y in range(2014, 2026)]
+
+
+def median_seconds(call: Callable[[], T], repeat: int) -> tuple[float, float, T]:
+    """Median wall and CPU seconds (all threads of this process) of ``repeat`` calls, and the last call's result."""
+    walls, cpus = [], []
+    for _ in range(repeat):
+        wall, cpu = time.perf_counter(), time.process_time()
+        result = call()
+        walls.append(time.perf_counter() - wall)
+        cpus.append(time.process_time() - cpu)
+    return statistics.median(walls), statistics.median(cpus), result
 
 
 def twelve_year_store(path: Path | None = None, *, rebuild: bool = False) -> Path:

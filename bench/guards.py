@@ -14,11 +14,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
-import time
 from pathlib import Path
 
-from ingest import ensure_published
+from common import median_seconds
+from ingest import xlsx_and_ods
 
 from crime_outcomes.readers import guards
 from crime_outcomes.settings import Limits
@@ -26,13 +25,7 @@ from crime_outcomes.testing.guard_scans import ReferenceOds, ReferenceXlsx
 
 
 def timed(path: Path, repeat: int) -> tuple[float, float, guards.ContainerCheck]:
-    walls, cpus = [], []
-    for _ in range(repeat):
-        wall, cpu = time.perf_counter(), time.process_time()
-        check = guards.check_spreadsheet_container(path, Limits())
-        walls.append(time.perf_counter() - wall)
-        cpus.append(time.process_time() - cpu)
-    return statistics.median(walls), statistics.median(cpus), check
+    return median_seconds(lambda: guards.check_spreadsheet_container(path, Limits()), repeat)
 
 
 def with_patches(patches: dict[str, object], path: Path, repeat: int) -> tuple[float, float, guards.ContainerCheck]:
@@ -50,9 +43,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    paths = ensure_published(4)  # files 0-2 are xlsx, file 3 is ods
     print(f"{os.cpu_count()} cores, load {os.getloadavg()[0]:.1f} at the start; median of {args.repeat}; seconds wall / CPU (all threads)")
-    for path in (paths[0], paths[3]):
+    for path in xlsx_and_ods():
         floor = with_patches({"_scanner_for": lambda *a: None}, path, args.repeat)
         before = with_patches({"_XlsxScanner": ReferenceXlsx, "_OdsContentScanner": ReferenceOds}, path, args.repeat)
         now = timed(path, args.repeat)

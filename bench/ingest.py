@@ -180,6 +180,12 @@ def ensure_published(files: int) -> list[Path]:
     return paths
 
 
+def xlsx_and_ods() -> tuple[Path, Path]:
+    """The first xlsx and the first ods of the published-layout set, for the single-file benchmarks."""
+    paths = ensure_published(4)  # files 0-2 are xlsx, file 3 is ods
+    return paths[0], paths[3]
+
+
 def _tree_rss_bytes(root: int) -> int:
     """Resident memory of ``root`` and all its descendants, from /proc (Linux)."""
     children: dict[int, list[int]] = {}

@@ -13,12 +13,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
-import time
-from collections.abc import Callable
 
 import polars as pl
-from ingest import ensure_published
+from common import median_seconds
+from ingest import xlsx_and_ods
 
 from crime_outcomes.normalise.headers import map_headers
 from crime_outcomes.normalise.rows import normalise_sheet
@@ -36,31 +34,20 @@ def floor(raw: RawSheet) -> pl.DataFrame:
     return frame.select([pl.col(col).cast(INTEGERS.get(fld, pl.String), strict=False).alias(fld) for fld, col in columns.items()])
 
 
-def timed(call: Callable[[], object], repeat: int) -> tuple[float, float]:
-    walls, cpus = [], []
-    for _ in range(repeat):
-        wall, cpu = time.perf_counter(), time.process_time()
-        call()
-        walls.append(time.perf_counter() - wall)
-        cpus.append(time.process_time() - cpu)
-    return statistics.median(cpus), statistics.median(walls)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
-    paths = ensure_published(4)  # files 0-2 are xlsx, file 3 is ods
     print(f"{os.cpu_count()} cores, load {os.getloadavg()[0]:.1f} at the start; median of {args.repeat}; seconds CPU (all threads) / wall")
-    for path in (paths[0], paths[3]):
+    for path in xlsx_and_ods():
         raw = next(iter(read_file(path)))
         sheet = normalise_sheet(raw)
         assert sheet.rows_read == raw.num_rows, "every row read is accounted for"
-        now = timed(lambda raw=raw: normalise_sheet(raw), args.repeat)
-        base = timed(lambda raw=raw: floor(raw), args.repeat)
+        now_wall, now_cpu, _ = median_seconds(lambda raw=raw: normalise_sheet(raw), args.repeat)
+        base_wall, base_cpu, _ = median_seconds(lambda raw=raw: floor(raw), args.repeat)
         print(
-            f"{path.name} ({raw.num_rows:,} rows): normalise_sheet {now[0]:.3f} / {now[1]:.3f} s; "
-            f"floor (cast, no checks) {base[0]:.3f} / {base[1]:.3f} s; normalise_sheet {now[0] / base[0]:.1f}x the floor's CPU"
+            f"{path.name} ({raw.num_rows:,} rows): normalise_sheet {now_cpu:.3f} / {now_wall:.3f} s; "
+            f"floor (cast, no checks) {base_cpu:.3f} / {base_wall:.3f} s; normalise_sheet {now_cpu / base_cpu:.1f}x the floor's CPU"
         )
     print(f"load {os.getloadavg()[0]:.1f} at the end")
 

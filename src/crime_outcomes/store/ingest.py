@@ -465,6 +465,7 @@ def _spool(sheets: list[NormalisedSheet], folder: Path) -> list[str]:
 
 
 def _unspool(sheets: list[NormalisedSheet], paths: list[str]) -> None:
+    """Put back each sheet's main table from the file ``_spool`` wrote, and remove the file."""
     for sheet, path in zip(sheets, paths, strict=True):
         with pa.OSFile(path) as source:
             table = pa.ipc.open_file(source).read_all()
